@@ -1,0 +1,46 @@
+// Key layout of the node store (see docs/storage.md).
+//
+//   column family  key                                   value
+//   records        <record id>                           v1::Record
+//   changelog      <seq, 8 bytes big-endian>             v1::Change
+//   index          n\0<nik>\0<patient id>                ""   patient by NIK / mother's NIK
+//                  v\0<village code>\0<patient id>       ""   patient by village
+//                  m\0<lowercased name>\0<patient id>    ""   patient by name (prefix scans)
+//                  s\0<same_as id>\0<patient id>         ""   duplicates linked to a patient
+//                  p\0<patient id>\0<kind>\0<record id>  ""   records by patient
+//                  t\0<assignee node>\0<task id>         ""   tasks by assignee node
+//   lost           <record id>\0<field>\0<losing stamp>  v1::LostWrite
+//   default        meta keys (hlc, node_id, cursors)     varies
+#ifndef ILP_STORAGE_STORE_KEYS_H_
+#define ILP_STORAGE_STORE_KEYS_H_
+
+#include <cstdint>
+#include <set>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "ilp/v1/state.pb.h"
+
+namespace ilp {
+
+std::string SeqKey(uint64_t seq);
+uint64_t SeqFromKey(absl::string_view key);
+
+// Builds an index key from its parts, joined by '\0'.
+std::string IndexKey(char tag, std::initializer_list<absl::string_view> parts);
+
+// The last part of an index key (the id it points to).
+absl::string_view IndexTarget(absl::string_view key);
+
+// Every index entry a record state implies.
+std::set<std::string> IndexEntries(const v1::Record& r);
+
+// Key of a lost write in the lost column family.
+std::string LostKey(const v1::LostWrite& w);
+
+// Lowercased, whitespace-collapsed name for the name index.
+std::string NormalizeName(absl::string_view name);
+
+}  // namespace ilp
+
+#endif  // ILP_STORAGE_STORE_KEYS_H_

@@ -1,0 +1,315 @@
+#include "storage/store/store.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "rocksdb/write_batch.h"
+#include "storage/clock/clock.h"
+#include "storage/merge/merge.h"
+#include "storage/store/keys.h"
+#include "storage/util/status_macros.h"
+
+namespace ilp {
+namespace {
+
+constexpr char kHlcKey[] = "hlc";
+
+absl::string_view View(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat(what, ": not found"));
+  if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(what, ": ", s.ToString()));
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, ": ", s.ToString(), " (is another ilp-node using this data_dir?)"));
+  }
+  return absl::InternalError(absl::StrCat(what, ": ", s.ToString()));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock* clock) {
+  rocksdb::Options opts;
+  opts.create_if_missing = true;
+  opts.create_missing_column_families = true;
+  opts.max_background_jobs = 2;
+  opts.keep_log_file_num = 5;
+  rocksdb::ColumnFamilyOptions cf;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, cf}, {"records", cf}, {"changelog", cf},
+      {"index", cf}, {"lost", cf}};
+  std::unique_ptr<Store> s(new Store());
+  s->clock_ = clock;
+  rocksdb::DB* raw = nullptr;
+  ILP_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(opts, dir, cfs, &s->handles_, &raw),
+                                absl::StrCat("opening store ", dir)));
+  s->db_.reset(raw);
+  s->meta_ = s->handles_[0];
+  s->records_ = s->handles_[1];
+  s->log_ = s->handles_[2];
+  s->index_ = s->handles_[3];
+  s->lost_ = s->handles_[4];
+  std::unique_ptr<rocksdb::Iterator> it(s->db_->NewIterator(rocksdb::ReadOptions(), s->log_));
+  it->SeekToLast();
+  if (it->Valid()) s->last_seq_ = SeqFromKey(View(it->key()));
+  ILP_RETURN_IF_ERROR(FromRocks(it->status(), "reading change-log head"));
+  return s;
+}
+
+Store::~Store() {
+  if (db_) {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close();
+  }
+}
+
+v1::Change Store::MakeChange(uint64_t seq, const v1::Record& delta, const std::string& via) const {
+  v1::Change c;
+  c.set_seq(seq);
+  *c.mutable_delta() = delta;
+  c.set_via(via);
+  c.set_applied_ms(clock_->NowMs());
+  return c;
+}
+
+absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
+  std::unique_lock<std::mutex> lock(mu_);
+  ApplyResult res;
+  rocksdb::WriteBatch batch;
+  std::map<std::string, v1::Record> pending;  // states written earlier in this batch
+  uint64_t seq = last_seq_;
+  const int64_t now_ms = clock_->NowMs();
+  for (v1::Record& delta : req.deltas) {
+    if (delta.id().empty()) return absl::InvalidArgumentError("apply: record id is empty");
+    v1::Record current;
+    bool exists = false;
+    if (auto p = pending.find(delta.id()); p != pending.end()) {
+      current = p->second;
+      exists = true;
+    } else {
+      std::string raw;
+      rocksdb::Status st = db_->Get(rocksdb::ReadOptions(), records_, delta.id(), &raw);
+      if (st.ok()) {
+        if (!current.ParseFromString(raw)) {
+          return absl::DataLossError(absl::StrCat("record ", delta.id(), " does not parse"));
+        }
+        exists = true;
+      } else if (!st.IsNotFound()) {
+        return FromRocks(st, absl::StrCat("reading record ", delta.id()));
+      }
+    }
+    ILP_ASSIGN_OR_RETURN(MergeResult merged, Merge(current, delta));
+    std::string before = exists ? current.SerializeAsString() : std::string();
+    std::string after = merged.record.SerializeAsString();
+    if (exists && before == after) {  // a duplicate: nothing to write, nothing to log
+      res.states.push_back(std::move(merged.record));
+      continue;
+    }
+    std::set<std::string> old_idx = exists ? IndexEntries(current) : std::set<std::string>();
+    std::set<std::string> new_idx = IndexEntries(merged.record);
+    for (const auto& k : old_idx) {
+      if (!new_idx.count(k)) batch.Delete(index_, k);
+    }
+    for (const auto& k : new_idx) {
+      if (!old_idx.count(k)) batch.Put(index_, k, "");
+    }
+    batch.Put(records_, delta.id(), after);
+    ++seq;
+    batch.Put(log_, SeqKey(seq), MakeChange(seq, delta, req.via).SerializeAsString());
+    for (v1::LostWrite& w : merged.lost) {
+      w.set_seq(seq);
+      w.set_detected_ms(now_ms);
+      batch.Put(lost_, LostKey(w), w.SerializeAsString());
+      res.lost.push_back(w);
+    }
+    ++res.changed;
+    pending[delta.id()] = merged.record;
+    res.states.push_back(std::move(merged.record));
+  }
+  if (req.hlc_high_water) batch.Put(meta_, kHlcKey, req.hlc_high_water->SerializeAsString());
+  for (const auto& [k, v] : req.meta) batch.Put(meta_, k, v);
+  if (batch.Count() > 0) {
+    rocksdb::WriteOptions wo;
+    wo.sync = req.sync;
+    ILP_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &batch), "writing batch"));
+  }
+  last_seq_ = seq;
+  res.last_seq = seq;
+  lock.unlock();
+  if (res.changed > 0) changed_.notify_all();
+  return res;
+}
+
+absl::StatusOr<v1::Record> Store::Get(absl::string_view id) const {
+  std::string raw;
+  rocksdb::Status st = db_->Get(rocksdb::ReadOptions(), records_, rocksdb::Slice(id.data(), id.size()), &raw);
+  if (st.IsNotFound()) return absl::NotFoundError(absl::StrCat("record ", id, " not found"));
+  ILP_RETURN_IF_ERROR(FromRocks(st, absl::StrCat("reading record ", id)));
+  v1::Record r;
+  if (!r.ParseFromString(raw)) return absl::DataLossError(absl::StrCat("record ", id, " does not parse"));
+  return r;
+}
+
+std::vector<std::string> Store::ScanIndex(absl::string_view prefix, size_t limit) const {
+  std::vector<std::string> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+  rocksdb::Slice p(prefix.data(), prefix.size());
+  for (it->Seek(p); it->Valid() && it->key().starts_with(p) && out.size() < limit; it->Next()) {
+    out.emplace_back(IndexTarget(View(it->key())));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::Change>> Store::ReadChanges(uint64_t after_seq, size_t max_count,
+                                                           size_t max_bytes) const {
+  std::vector<v1::Change> out;
+  size_t bytes = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), log_));
+  for (it->Seek(SeqKey(after_seq + 1)); it->Valid() && out.size() < max_count; it->Next()) {
+    if (!out.empty() && bytes + it->value().size() > max_bytes) break;
+    v1::Change c;
+    if (!c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(
+          absl::StrCat("change ", SeqFromKey(View(it->key())), " does not parse"));
+    }
+    bytes += it->value().size();
+    out.push_back(std::move(c));
+  }
+  ILP_RETURN_IF_ERROR(FromRocks(it->status(), "reading change log"));
+  return out;
+}
+
+uint64_t Store::LastSeq() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return last_seq_;
+}
+
+bool Store::WaitForChange(uint64_t after_seq, absl::Duration timeout) const {
+  std::unique_lock<std::mutex> l(mu_);
+  return changed_.wait_for(l, absl::ToChronoMilliseconds(timeout),
+                           [&] { return last_seq_ > after_seq; });
+}
+
+std::vector<v1::LostWrite> Store::LostWrites(int64_t since_ms) const {
+  std::vector<v1::LostWrite> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), lost_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    v1::LostWrite w;
+    if (w.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())) &&
+        w.detected_ms() >= since_ms) {
+      out.push_back(std::move(w));
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const v1::LostWrite& a, const v1::LostWrite& b) { return a.seq() < b.seq(); });
+  return out;
+}
+
+absl::StatusOr<std::string> Store::GetMeta(absl::string_view key) const {
+  std::string v;
+  rocksdb::Status st = db_->Get(rocksdb::ReadOptions(), meta_, rocksdb::Slice(key.data(), key.size()), &v);
+  ILP_RETURN_IF_ERROR(FromRocks(st, absl::StrCat("meta ", key)));
+  return v;
+}
+
+absl::Status Store::PutMeta(absl::string_view key, absl::string_view value) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Put(wo, meta_, rocksdb::Slice(key.data(), key.size()),
+                            rocksdb::Slice(value.data(), value.size())),
+                   absl::StrCat("writing meta ", key));
+}
+
+absl::Status Store::Verify() const {
+  std::vector<std::string> problems;
+  auto problem = [&](std::string p) {
+    if (problems.size() < 1000) problems.push_back(std::move(p));
+  };
+  // 1. Replay the change log from scratch; it must rebuild every record.
+  std::map<std::string, v1::Record> replay;
+  uint64_t expect_seq = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), log_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    uint64_t seq = SeqFromKey(View(it->key()));
+    if (seq != ++expect_seq) problem(absl::StrCat("change log gap before seq ", seq));
+    expect_seq = seq;
+    v1::Change c;
+    if (!c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      problem(absl::StrCat("change ", seq, " does not parse"));
+      continue;
+    }
+    auto merged = Merge(replay[c.delta().id()], c.delta());
+    if (!merged.ok()) {
+      problem(absl::StrCat("change ", seq, ": ", merged.status().message()));
+      continue;
+    }
+    replay[c.delta().id()] = std::move(merged->record);
+  }
+  // 2. Every record equals its replay and implies exactly the stored indexes.
+  std::set<std::string> want_index;
+  size_t records = 0;
+  std::unique_ptr<rocksdb::Iterator> rit(db_->NewIterator(rocksdb::ReadOptions(), records_));
+  for (rit->SeekToFirst(); rit->Valid(); rit->Next()) {
+    ++records;
+    std::string id(View(rit->key()));
+    v1::Record r;
+    if (!r.ParseFromArray(rit->value().data(), static_cast<int>(rit->value().size()))) {
+      problem(absl::StrCat("record ", id, " does not parse"));
+      continue;
+    }
+    auto rp = replay.find(id);
+    if (rp == replay.end()) {
+      problem(absl::StrCat("record ", id, " has no change-log entry"));
+    } else if (rp->second.SerializeAsString() != View(rit->value())) {
+      problem(absl::StrCat("record ", id, " differs from its change-log replay"));
+    }
+    for (auto& k : IndexEntries(r)) want_index.insert(std::move(k));
+  }
+  if (records != replay.size()) {
+    problem(absl::StrCat("change log names ", replay.size(), " records, store holds ", records));
+  }
+  std::unique_ptr<rocksdb::Iterator> iit(db_->NewIterator(rocksdb::ReadOptions(), index_));
+  for (iit->SeekToFirst(); iit->Valid(); iit->Next()) {
+    std::string k(View(iit->key()));
+    if (want_index.erase(k) == 0) {
+      problem(absl::StrCat("stale index entry ", absl::CHexEscape(k)));
+    }
+  }
+  for (const auto& k : want_index) problem(absl::StrCat("missing index entry ", absl::CHexEscape(k)));
+  if (problems.empty()) return absl::OkStatus();
+  std::vector<std::string> head(problems.begin(),
+                                problems.begin() + std::min<size_t>(problems.size(), 5));
+  return absl::DataLossError(absl::StrCat(problems.size(), " problem(s): ",
+                                          absl::StrJoin(head, "; ")));
+}
+
+StoreStats Store::Stats() const {
+  StoreStats s;
+  s.last_seq = LastSeq();
+  uint64_t size = 0;
+  for (auto* h : handles_) {
+    uint64_t v = 0;
+    if (db_->GetIntProperty(h, "rocksdb.total-sst-files-size", &v)) size += v;
+    if (db_->GetIntProperty(h, "rocksdb.size-all-mem-tables", &v)) size += v;
+  }
+  s.approximate_bytes = size;
+  std::map<std::string, uint64_t> kinds;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), records_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    v1::Record r;
+    if (r.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      ++kinds[KindName(r)];
+    }
+  }
+  s.records_by_kind.assign(kinds.begin(), kinds.end());
+  return s;
+}
+
+}  // namespace ilp

@@ -1,0 +1,126 @@
+// The node store: records, change log, secondary indexes and lost writes in
+// one RocksDB database, one column family each.
+//
+//   ILP_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(dir));
+//   ApplyRequest req;
+//   req.deltas.push_back(delta);
+//   ILP_ASSIGN_OR_RETURN(ApplyResult res, store->Apply(std::move(req)));
+//
+// Every Apply is one atomic WriteBatch: merged records, their index entries,
+// one change-log entry per record that changed, lost writes, the HLC high
+// water and any meta keys (replication cursors) land together or not at all.
+// With `sync` the WAL is fsynced before Apply returns. A delta that changes
+// nothing (a duplicate) writes nothing, so applying a batch twice is a no-op.
+#ifndef ILP_STORAGE_STORE_STORE_H_
+#define ILP_STORAGE_STORE_STORE_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "ilp/v1/state.pb.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace ilp {
+
+class Clock;
+
+struct ApplyRequest {
+  std::vector<v1::Record> deltas;                          // merged in order
+  std::string via;                                         // peer node; "" = local write
+  std::optional<v1::Stamp> hlc_high_water;                 // persisted with the batch
+  std::vector<std::pair<std::string, std::string>> meta;   // extra meta puts, same batch
+  bool sync = true;                                        // fsync the WAL before returning
+};
+
+struct ApplyResult {
+  std::vector<v1::Record> states;  // merged state of each delta's record, in order
+  uint64_t last_seq = 0;           // change-log head after the batch
+  int changed = 0;                 // deltas that changed their record
+  std::vector<v1::LostWrite> lost; // lost writes detected
+};
+
+struct StoreStats {
+  uint64_t last_seq = 0;
+  uint64_t approximate_bytes = 0;
+  std::vector<std::pair<std::string, uint64_t>> records_by_kind;
+};
+
+class Store {
+ public:
+  // Opens (creating if missing) the store in `dir`. `clock` stamps change-log
+  // entries with their local apply time; it must outlive the store.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir, Clock* clock);
+  ~Store();
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Merges the deltas into the stored records atomically. Thread-safe.
+  absl::StatusOr<ApplyResult> Apply(ApplyRequest req);
+
+  // The stored state of `id`, or NOT_FOUND.
+  absl::StatusOr<v1::Record> Get(absl::string_view id) const;
+
+  // Ids of index entries starting with `prefix` (see keys.h), at most `limit`.
+  std::vector<std::string> ScanIndex(absl::string_view prefix, size_t limit) const;
+
+  // Change-log entries with seq > after_seq, up to max_count entries or about
+  // max_bytes of serialized changes (at least one entry if any exists).
+  absl::StatusOr<std::vector<v1::Change>> ReadChanges(uint64_t after_seq, size_t max_count,
+                                                      size_t max_bytes) const;
+
+  // Head of the change log (0 when empty).
+  uint64_t LastSeq() const;
+
+  // Blocks until LastSeq() > after_seq or `timeout` passes. Returns true if a
+  // newer change exists.
+  bool WaitForChange(uint64_t after_seq, absl::Duration timeout) const;
+
+  // Lost writes, optionally only those detected at or after `since_ms`.
+  std::vector<v1::LostWrite> LostWrites(int64_t since_ms) const;
+
+  // Meta values in the default column family; NOT_FOUND if absent.
+  absl::StatusOr<std::string> GetMeta(absl::string_view key) const;
+  absl::Status PutMeta(absl::string_view key, absl::string_view value);
+
+  // Recomputes the indexes from the records and replays the change log, and
+  // reports every disagreement as DATA_LOSS (the first few in the message).
+  absl::Status Verify() const;
+
+  StoreStats Stats() const;
+
+ private:
+  Store() = default;
+  v1::Change MakeChange(uint64_t seq, const v1::Record& delta, const std::string& via) const;
+
+  Clock* clock_ = nullptr;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  rocksdb::ColumnFamilyHandle* records_ = nullptr;
+  rocksdb::ColumnFamilyHandle* log_ = nullptr;
+  rocksdb::ColumnFamilyHandle* index_ = nullptr;
+  rocksdb::ColumnFamilyHandle* lost_ = nullptr;
+
+  mutable std::mutex mu_;  // serializes writers; guards last_seq_
+  mutable std::condition_variable changed_;
+  uint64_t last_seq_ = 0;
+};
+
+}  // namespace ilp
+
+#endif  // ILP_STORAGE_STORE_STORE_H_
