@@ -1,0 +1,121 @@
+#include "services/node/config.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
+#include "services/records/validate.h"
+#include "storage/util/status_macros.h"
+
+namespace ilp {
+namespace {
+
+absl::Status Bad(absl::string_view field, absl::string_view rule) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", rule));
+}
+
+absl::Status ValidateHostPort(const std::string& addr, absl::string_view field) {
+  size_t colon = addr.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(absl::string_view(addr).substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return Bad(field, absl::StrCat("must be HOST:PORT (port 0-65535), got \"", addr, "\""));
+  }
+  return absl::OkStatus();
+}
+
+// Collects unknown-field and syntax errors as one line.
+class OneLineCollector : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, int column, const std::string& message) override {
+    if (first_.empty()) first_ = absl::StrCat("line ", line + 1, ": ", message);
+  }
+  const std::string& first() const { return first_; }
+
+ private:
+  std::string first_;
+};
+
+}  // namespace
+
+absl::Status ValidateNodeConfig(v1::NodeConfig* cfg) {
+  ILP_RETURN_IF_ERROR(ValidateNodeId(cfg->node_id(), "node_id"));
+  if (cfg->tier() == v1::TIER_UNSPECIFIED || !v1::Tier_IsValid(cfg->tier())) {
+    return Bad("tier", "must be one of POSYANDU, PUSTU, PUSKESMAS, DISTRICT, PROVINCE");
+  }
+  if (cfg->working_area_size() == 0) {
+    return Bad("working_area", "must list at least one area code this node serves");
+  }
+  for (int i = 0; i < cfg->working_area_size(); ++i) {
+    ILP_RETURN_IF_ERROR(ValidateAreaCode(cfg->working_area(i), absl::StrCat("working_area[", i, "]")));
+  }
+  if (cfg->listen_address().empty()) return Bad("listen_address", "is required, e.g. \"127.0.0.1:7070\"");
+  ILP_RETURN_IF_ERROR(ValidateHostPort(cfg->listen_address(), "listen_address"));
+  if (cfg->data_dir().empty()) return Bad("data_dir", "is required");
+  if (cfg->parent_address().empty() != cfg->parent_id().empty()) {
+    return Bad(cfg->parent_address().empty() ? "parent_address" : "parent_id",
+               "parent_address and parent_id must be set together (or both empty at the root)");
+  }
+  if (!cfg->parent_address().empty()) {
+    ILP_RETURN_IF_ERROR(ValidateHostPort(cfg->parent_address(), "parent_address"));
+    ILP_RETURN_IF_ERROR(ValidateNodeId(cfg->parent_id(), "parent_id"));
+    if (cfg->parent_id() == cfg->node_id()) return Bad("parent_id", "must differ from node_id");
+  }
+  std::set<std::string> kids;
+  for (int i = 0; i < cfg->children_size(); ++i) {
+    const auto& c = cfg->children(i);
+    const std::string f = absl::StrCat("children[", i, "]");
+    ILP_RETURN_IF_ERROR(ValidateNodeId(c.node_id(), f + ".node_id"));
+    if (!kids.insert(c.node_id()).second) return Bad(f + ".node_id", "is listed twice");
+    if (c.node_id() == cfg->node_id()) return Bad(f + ".node_id", "must differ from node_id");
+    if (c.working_area_size() == 0) return Bad(f + ".working_area", "must list at least one area code");
+    for (int j = 0; j < c.working_area_size(); ++j) {
+      ILP_RETURN_IF_ERROR(ValidateAreaCode(c.working_area(j), absl::StrCat(f, ".working_area[", j, "]")));
+    }
+  }
+  if (!cfg->metrics_listen().empty()) {
+    ILP_RETURN_IF_ERROR(ValidateHostPort(cfg->metrics_listen(), "metrics_listen"));
+  }
+  if (cfg->sync_interval_s() == 0) cfg->set_sync_interval_s(60);
+  if (cfg->max_batch_bytes() == 0) cfg->set_max_batch_bytes(256 * 1024);
+  if (cfg->max_batch_bytes() < 1024 || cfg->max_batch_bytes() > 64 * 1024 * 1024) {
+    return Bad("max_batch_bytes", "must be 1 KiB - 64 MiB");
+  }
+  if (cfg->max_clock_skew_s() == 0) cfg->set_max_clock_skew_s(300);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("config ", path, ": cannot read file"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  v1::NodeConfig cfg;
+  if (absl::EndsWith(path, ".json")) {
+    auto st = google::protobuf::util::JsonStringToMessage(ss.str(), &cfg);
+    if (!st.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("config ", path, ": ", st.message().as_string()));
+    }
+  } else {
+    google::protobuf::TextFormat::Parser parser;
+    OneLineCollector errors;
+    parser.RecordErrorsTo(&errors);
+    if (!parser.ParseFromString(ss.str(), &cfg)) {
+      return absl::InvalidArgumentError(absl::StrCat("config ", path, ": ", errors.first()));
+    }
+  }
+  absl::Status st = ValidateNodeConfig(&cfg);
+  if (!st.ok()) {
+    return absl::Status(st.code(), absl::StrCat("config ", path, ": ", st.message()));
+  }
+  return cfg;
+}
+
+}  // namespace ilp

@@ -1,0 +1,22 @@
+// Loading and checking an ilp-node config file (textproto, or JSON when the
+// file name ends in .json). Every error is one line naming the field.
+#ifndef ILP_SERVICES_NODE_CONFIG_H_
+#define ILP_SERVICES_NODE_CONFIG_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "ilp/v1/config.pb.h"
+
+namespace ilp {
+
+// Parses and validates `path`, filling defaults. INVALID_ARGUMENT names the
+// file and field; NOT_FOUND if the file cannot be read.
+absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path);
+
+// Checks a parsed config and fills defaults (sync interval, batch bytes, skew).
+absl::Status ValidateNodeConfig(v1::NodeConfig* cfg);
+
+}  // namespace ilp
+
+#endif  // ILP_SERVICES_NODE_CONFIG_H_

@@ -1,0 +1,67 @@
+#include "services/node/node.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "storage/util/status_macros.h"
+
+namespace ilp {
+
+absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clock* clock,
+                                                  Random* random) {
+  std::unique_ptr<Node> n(new Node());
+  n->cfg_ = cfg;
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir(), ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("data_dir ", cfg.data_dir(), ": cannot create: ", ec.message()));
+  }
+  ILP_ASSIGN_OR_RETURN(n->store_, Store::Open(cfg.data_dir(), clock));
+  n->hlc_ = std::make_unique<HybridClock>(clock, cfg.node_id(), cfg.parent_address().empty(),
+                                          int64_t{cfg.max_clock_skew_s()} * 1000);
+  if (absl::StatusOr<std::string> hw = n->store_->GetMeta("hlc"); hw.ok()) {
+    v1::Stamp s;
+    if (s.ParseFromString(*hw)) n->hlc_->Restore(s);
+  }
+  n->records_ = std::make_unique<RecordsCore>(n->store_.get(), n->hlc_.get(), random);
+  n->records_grpc_ = std::make_unique<RecordsGrpc>(n->records_.get(), n->store_.get());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(cfg.listen_address(), grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(n->records_grpc_.get());
+  builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  n->server_ = builder.BuildAndStart();
+  if (!n->server_ || port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("listen_address ", cfg.listen_address(), ": cannot listen (in use?)"));
+  }
+  const std::string& la = cfg.listen_address();
+  n->address_ = absl::StrCat(la.substr(0, la.rfind(':')), ":", port);
+  return n;
+}
+
+void Node::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+}
+
+void Node::Wait() {
+  if (server_) server_->Wait();
+}
+
+Node::~Node() {
+  Shutdown();
+  Wait();
+}
+
+}  // namespace ilp

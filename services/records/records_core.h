@@ -1,0 +1,66 @@
+// The Records API's domain logic, free of gRPC: validates input, turns each
+// call into CRDT deltas stamped by the node's HLC, and commits them to the
+// store in one durable batch. The gRPC handlers (records_grpc.h) only
+// translate; tests drive this class directly too.
+#ifndef ILP_SERVICES_RECORDS_RECORDS_CORE_H_
+#define ILP_SERVICES_RECORDS_RECORDS_CORE_H_
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ilp/v1/records_service.pb.h"
+#include "storage/clock/hlc.h"
+#include "storage/store/store.h"
+#include "storage/util/random.h"
+
+namespace ilp {
+
+class RecordsCore {
+ public:
+  // All pointers must outlive the core.
+  RecordsCore(Store* store, HybridClock* hlc, Random* random);
+
+  absl::StatusOr<v1::Patient> CreatePatient(const v1::CreatePatientRequest& req);
+  absl::StatusOr<v1::Patient> UpdatePatient(const v1::UpdatePatientRequest& req);
+  absl::StatusOr<v1::Patient> GetPatient(const v1::GetPatientRequest& req) const;
+  absl::StatusOr<v1::FindPatientsResponse> FindPatients(const v1::FindPatientsRequest& req) const;
+  absl::StatusOr<v1::Patient> LinkPatients(const v1::LinkPatientsRequest& req);
+  absl::StatusOr<v1::RecordEncounterResponse> RecordEncounter(
+      const v1::RecordEncounterRequest& req);
+  absl::StatusOr<v1::MarkEnteredInErrorResponse> MarkEnteredInError(
+      const v1::MarkEnteredInErrorRequest& req);
+  absl::StatusOr<v1::Referral> CreateReferral(const v1::CreateReferralRequest& req);
+  absl::StatusOr<v1::Referral> GetReferral(const v1::GetReferralRequest& req) const;
+  absl::StatusOr<v1::Referral> TransitionReferral(const v1::TransitionReferralRequest& req);
+  absl::StatusOr<v1::RespondToReferralResponse> RespondToReferral(
+      const v1::RespondToReferralRequest& req);
+  absl::StatusOr<v1::Task> UpdateTask(const v1::UpdateTaskRequest& req);
+  absl::StatusOr<v1::ListPatientHistoryResponse> ListPatientHistory(
+      const v1::ListPatientHistoryRequest& req) const;
+  absl::StatusOr<v1::ListTasksResponse> ListTasks(const v1::ListTasksRequest& req) const;
+
+  const std::string& node_id() const { return hlc_->node_id(); }
+
+ private:
+  // Commits deltas durably with the HLC high water. REQUIRES: mu_ held.
+  absl::StatusOr<ApplyResult> Commit(std::vector<v1::Record> deltas);
+  // Loads a record of the given body kind, or NOT_FOUND naming `what`.
+  absl::StatusOr<v1::Record> Load(const std::string& id, v1::Record::BodyCase kind,
+                                  const char* what) const;
+  // Follows same_as links from `id` to the surviving record.
+  absl::StatusOr<v1::Record> Resolve(const std::string& id) const;
+  // A fresh id, or `id` when the client gave one.
+  std::string IdOr(const std::string& id);
+  int64_t NowMs() const { return hlc_->physical()->NowMs(); }
+
+  Store* const store_;
+  HybridClock* const hlc_;
+  Random* const random_;
+  std::mutex mu_;  // serializes check-then-write sequences of API writes
+};
+
+}  // namespace ilp
+
+#endif  // ILP_SERVICES_RECORDS_RECORDS_CORE_H_

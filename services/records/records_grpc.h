@@ -1,0 +1,55 @@
+// gRPC handlers of ilp.v1.Records: thin translations onto RecordsCore.
+#ifndef ILP_SERVICES_RECORDS_RECORDS_GRPC_H_
+#define ILP_SERVICES_RECORDS_RECORDS_GRPC_H_
+
+#include "ilp/v1/records_service.grpc.pb.h"
+#include "services/records/records_core.h"
+
+namespace ilp {
+
+class RecordsGrpc final : public v1::Records::Service {
+ public:
+  // `core` and `store` must outlive the service.
+  RecordsGrpc(RecordsCore* core, Store* store) : core_(core), store_(store) {}
+
+  grpc::Status CreatePatient(grpc::ServerContext*, const v1::CreatePatientRequest* req,
+                             v1::Patient* resp) override;
+  grpc::Status UpdatePatient(grpc::ServerContext*, const v1::UpdatePatientRequest* req,
+                             v1::Patient* resp) override;
+  grpc::Status GetPatient(grpc::ServerContext*, const v1::GetPatientRequest* req,
+                          v1::Patient* resp) override;
+  grpc::Status FindPatients(grpc::ServerContext*, const v1::FindPatientsRequest* req,
+                            v1::FindPatientsResponse* resp) override;
+  grpc::Status LinkPatients(grpc::ServerContext*, const v1::LinkPatientsRequest* req,
+                            v1::Patient* resp) override;
+  grpc::Status RecordEncounter(grpc::ServerContext*, const v1::RecordEncounterRequest* req,
+                               v1::RecordEncounterResponse* resp) override;
+  grpc::Status MarkEnteredInError(grpc::ServerContext*, const v1::MarkEnteredInErrorRequest* req,
+                                  v1::MarkEnteredInErrorResponse* resp) override;
+  grpc::Status CreateReferral(grpc::ServerContext*, const v1::CreateReferralRequest* req,
+                              v1::Referral* resp) override;
+  grpc::Status GetReferral(grpc::ServerContext*, const v1::GetReferralRequest* req,
+                           v1::Referral* resp) override;
+  grpc::Status TransitionReferral(grpc::ServerContext*, const v1::TransitionReferralRequest* req,
+                                  v1::Referral* resp) override;
+  grpc::Status RespondToReferral(grpc::ServerContext*, const v1::RespondToReferralRequest* req,
+                                 v1::RespondToReferralResponse* resp) override;
+  grpc::Status UpdateTask(grpc::ServerContext*, const v1::UpdateTaskRequest* req,
+                          v1::Task* resp) override;
+  grpc::Status ListPatientHistory(grpc::ServerContext*, const v1::ListPatientHistoryRequest* req,
+                                  v1::ListPatientHistoryResponse* resp) override;
+  grpc::Status ListTasks(grpc::ServerContext*, const v1::ListTasksRequest* req,
+                         v1::ListTasksResponse* resp) override;
+  // Streams the change log after req->after_seq; with follow, waits for more
+  // until the client cancels or the server shuts down.
+  grpc::Status WatchChanges(grpc::ServerContext* ctx, const v1::WatchChangesRequest* req,
+                            grpc::ServerWriter<v1::ChangeEvent>* writer) override;
+
+ private:
+  RecordsCore* const core_;
+  Store* const store_;
+};
+
+}  // namespace ilp
+
+#endif  // ILP_SERVICES_RECORDS_RECORDS_GRPC_H_
