@@ -1,6 +1,7 @@
 #include "storage/clock/hlc.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "storage/merge/stamp.h"
 
@@ -58,9 +59,10 @@ v1::Stamp HybridClock::NowAfter(const v1::Stamp& prior) {
   return s;
 }
 
-void HybridClock::Observe(const v1::Stamp& remote) {
+void HybridClock::Observe(const v1::Stamp& remote, bool from_parent) {
   std::lock_guard<std::mutex> l(mu_);
-  const int64_t limit = physical_->NowMs() + max_skew_ms_;
+  const int64_t limit =
+      from_parent ? std::numeric_limits<int64_t>::max() : physical_->NowMs() + max_skew_ms_;
   anchor_ = std::max(anchor_, std::min(remote.anchor_ms(), limit));
   const int64_t rw = std::min(remote.wall_ms(), limit);
   if (rw > wall_) {

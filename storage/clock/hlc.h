@@ -6,9 +6,10 @@
 //   ilp::v1::Stamp s = hlc.Now();
 //
 // - Stamps never go backwards, across restarts too (Restore + HighWater).
-// - Observe() takes a peer's stamp into account, but never moves this clock
-//   more than `max_skew_ms` past its own physical time: one fast device cannot
-//   drag the hierarchy's clocks into the future.
+// - Observe() takes a peer's stamp into account. Time flows down the
+//   hierarchy: a parent's stamps are trusted, a child's never move this clock
+//   more than `max_skew_ms` past its own physical time, so one fast device
+//   cannot drag the hierarchy's clocks into the future.
 // - Every stamp carries an anchor: the latest trusted time the node has seen
 //   (the root's own clock; everyone else learns it from stamps they observe).
 #ifndef ILP_STORAGE_CLOCK_HLC_H_
@@ -41,9 +42,11 @@ class HybridClock {
   // always wins over the value its writer saw.
   v1::Stamp NowAfter(const v1::Stamp& prior);
 
-  // Receive rule: later stamps order after `remote` (within the skew bound),
-  // and the anchor advances to remote's.
-  void Observe(const v1::Stamp& remote);
+  // Receive rule: later stamps order after `remote`, and the anchor advances
+  // to remote's. Time from the parent (`from_parent`, the trusted direction) is
+  // taken as is, so a device whose clock is behind catches up; time from a
+  // child is capped at our physical time + max_skew_ms.
+  void Observe(const v1::Stamp& remote, bool from_parent);
 
   // The greatest stamp issued or observed so far; persist it with each write.
   v1::Stamp HighWater() const;

@@ -1,0 +1,5 @@
+add_library(ilp_record_gen STATIC merge/record_gen.cc)
+target_link_libraries(ilp_record_gen PUBLIC ilp_merge)
+ilp_test(merge_laws_test merge/merge_laws_test.cc LIBS ilp_record_gen ilp_merge)
+ilp_test(merge_rules_test merge/merge_rules_test.cc LIBS ilp_merge)
+ilp_test(clock_test merge/clock_test.cc LIBS ilp_clock ilp_merge)
