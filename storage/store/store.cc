@@ -290,6 +290,11 @@ absl::Status Store::Verify() const {
                                           absl::StrJoin(head, "; ")));
 }
 
+absl::Status Store::TEST_DeleteIndexEntry(absl::string_view key) {
+  return FromRocks(db_->Delete(rocksdb::WriteOptions(), index_, rocksdb::Slice(key.data(), key.size())),
+                   "deleting index entry");
+}
+
 StoreStats Store::Stats() const {
   StoreStats s;
   s.last_seq = LastSeq();

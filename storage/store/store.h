@@ -103,6 +103,9 @@ class Store {
 
   StoreStats Stats() const;
 
+  // Test hook: deletes one raw index entry, to prove Verify finds damage.
+  absl::Status TEST_DeleteIndexEntry(absl::string_view key);
+
  private:
   Store() = default;
   v1::Change MakeChange(uint64_t seq, const v1::Record& delta, const std::string& via) const;

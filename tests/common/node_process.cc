@@ -1,0 +1,76 @@
+#include "tests/common/node_process.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "tests/common/temp_dir.h"
+
+#ifndef ILP_BIN_DIR
+#error "ILP_BIN_DIR must point at build/bin"
+#endif
+
+namespace ilp::testing {
+
+NodeProcess::NodeProcess(std::string dir, std::string config_text)
+    : dir_(std::move(dir)), config_text_(std::move(config_text)) {}
+
+NodeProcess::~NodeProcess() { Kill(); }
+
+bool NodeProcess::Start() {
+  const std::string ready = dir_ + "/ready";
+  const std::string cfg = dir_ + "/node.textproto";
+  unlink(ready.c_str());
+  WriteFile(cfg, absl::StrCat(config_text_, "\nready_file: \"", ready, "\"\n"));
+  const std::string bin = std::string(ILP_BIN_DIR) + "/ilp-node";
+  const std::string log = dir_ + "/node.log";
+  pid_ = fork();
+  if (pid_ == 0) {
+    FILE* f = freopen(log.c_str(), "a", stderr);
+    (void)f;
+    execl(bin.c_str(), bin.c_str(), "--config", cfg.c_str(), nullptr);
+    _exit(127);
+  }
+  if (pid_ < 0) return false;
+  // Wait for the node to publish its address; the ready file is written by
+  // rename, so it is complete once it exists.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string addr = ReadFile(ready);
+    if (!addr.empty()) {
+      address_ = std::string(absl::StripAsciiWhitespace(addr));
+      return true;
+    }
+    int status;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+void NodeProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+int NodeProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace ilp::testing
