@@ -239,8 +239,10 @@ absl::StatusOr<v1::Patient> RecordsCore::UpdatePatient(const v1::UpdatePatientRe
   ILP_RETURN_IF_ERROR(ValidatePatient(in, paths, NowMs()));
   std::lock_guard<std::mutex> l(mu_);
   ILP_ASSIGN_OR_RETURN(Record cur, Load(in.id(), Record::kPatient, "patient"));
-  if (in.deceased_date().year() != 0 && !PatientView(cur).deceased() &&
-      std::find(lww.begin(), lww.end(), "deceased") == lww.end() && !in.deceased()) {
+  const bool sets_date = std::find(lww.begin(), lww.end(), "deceased_date") != lww.end();
+  const bool sets_flag = std::find(lww.begin(), lww.end(), "deceased") != lww.end();
+  const bool deceased_after = sets_flag ? in.deceased() : PatientView(cur).deceased();
+  if (sets_date && in.has_deceased_date() && !deceased_after) {
     return absl::InvalidArgumentError("patient.deceased_date: may be set only when deceased is true");
   }
   // One stamp for the whole update, ordered after every value it replaces.
@@ -446,6 +448,7 @@ absl::StatusOr<v1::MarkEnteredInErrorResponse> RecordsCore::MarkEnteredInError(
     const v1::MarkEnteredInErrorRequest& req) {
   ILP_RETURN_IF_ERROR(ValidateId(req.id(), "id", false));
   if (req.reason().empty()) return absl::InvalidArgumentError("reason: is required");
+  if (req.reason().size() > 1000) return absl::InvalidArgumentError("reason: must be at most 1000 bytes");
   std::lock_guard<std::mutex> l(mu_);
   absl::StatusOr<Record> cur = store_->Get(req.id());
   if (absl::IsNotFound(cur.status())) {
@@ -494,6 +497,9 @@ absl::StatusOr<v1::Referral> RecordsCore::CreateReferral(const v1::CreateReferra
   *r = req.referral();
   r->clear_id();
   if (r->from_node().empty()) r->set_from_node(node_id());
+  if (r->from_node() == r->to_node()) {
+    return absl::InvalidArgumentError("referral.to_node: must differ from from_node (this node by default)");
+  }
   if (r->priority() == v1::PRIORITY_UNSPECIFIED) r->set_priority(v1::ROUTINE);
   v1::Move* m = d.add_moves();
   m->set_to_state(v1::SENT);
@@ -514,6 +520,7 @@ absl::StatusOr<v1::Referral> RecordsCore::TransitionReferral(
   if (req.to_state() == v1::REFERRAL_STATE_UNSPECIFIED || !v1::ReferralState_IsValid(req.to_state())) {
     return absl::InvalidArgumentError("to_state: must be a referral state other than unspecified");
   }
+  if (req.note().size() > 1000) return absl::InvalidArgumentError("note: must be at most 1000 bytes");
   std::lock_guard<std::mutex> l(mu_);
   ILP_ASSIGN_OR_RETURN(Record cur, Load(req.id(), Record::kReferral, "referral"));
   const v1::Move* win = WinningMove(cur.moves());
@@ -544,6 +551,12 @@ absl::StatusOr<v1::RespondToReferralResponse> RecordsCore::RespondToReferral(
   std::lock_guard<std::mutex> l(mu_);
   ILP_ASSIGN_OR_RETURN(Record ref, Load(req.response().referral_id(), Record::kReferral, "referral"));
   const v1::Referral& referral = ref.referral();
+  if (const v1::Move* win = WinningMove(ref.moves());
+      win && (win->to_state() == v1::CANCELLED || win->to_state() == v1::REJECTED)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "referral ", ref.id(), " is ", v1::ReferralState_Name(static_cast<v1::ReferralState>(win->to_state())),
+        "; a cancelled or rejected referral cannot be answered"));
+  }
   if (!req.response().patient_id().empty() && req.response().patient_id() != referral.patient_id()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "response.patient_id: must be empty or the referral's patient (", referral.patient_id(), ")"));
@@ -604,6 +617,7 @@ absl::StatusOr<v1::Task> RecordsCore::UpdateTask(const v1::UpdateTaskRequest& re
   if (req.to_state() == v1::TASK_COMPLETED && req.note().empty()) {
     return absl::InvalidArgumentError("note: an outcome is required to complete a task");
   }
+  if (req.note().size() > 2000) return absl::InvalidArgumentError("note: must be at most 2000 bytes");
   std::lock_guard<std::mutex> l(mu_);
   ILP_ASSIGN_OR_RETURN(Record cur, Load(req.id(), Record::kTask, "task"));
   const v1::Move* win = WinningMove(cur.moves());

@@ -1,5 +1,6 @@
 #include "services/records/validate.h"
 
+#include <cmath>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -299,6 +300,7 @@ absl::Status ValidateObservation(const v1::Observation& o, absl::string_view fie
   loinc_ok = loinc_ok && dash != std::string::npos && dash + 2 == o.loinc().size() &&
              AllDigits(absl::string_view(o.loinc()).substr(0, dash)) &&
              AllDigits(absl::string_view(o.loinc()).substr(dash + 1));
+  if (!std::isfinite(o.value())) return Bad(f + ".value", "must be a finite number");
   if (!loinc_ok) return Bad(f + ".loinc", absl::StrCat("must be a LOINC code like 29463-7, got \"", o.loinc(), "\""));
   for (const Range& r : kRanges) {
     if (o.loinc() != r.loinc) continue;
@@ -344,6 +346,7 @@ absl::Status ValidateReferral(const v1::Referral& r) {
     return Bad("referral.state", "is output only; a new referral starts SENT");
   }
   if (r.history_size() > 0) return Bad("referral.history", "is output only");
+  if (r.has_create_time()) return Bad("referral.create_time", "is output only");
   return absl::OkStatus();
 }
 
@@ -351,6 +354,9 @@ absl::Status ValidateResponse(const v1::ReferralResponse& r, int64_t now_ms) {
   ILP_RETURN_IF_ERROR(ValidateId(r.id(), "response.id", true));
   ILP_RETURN_IF_ERROR(ValidateId(r.referral_id(), "response.referral_id", false));
   ILP_RETURN_IF_ERROR(ValidateId(r.patient_id(), "response.patient_id", true));
+  if (!r.from_node().empty()) return Bad("response.from_node", "is output only (the answering node)");
+  if (r.has_time()) return Bad("response.time", "is output only");
+  if (r.status() != v1::RECORD_STATUS_UNSPECIFIED) return Bad("response.status", "is output only");
   ILP_RETURN_IF_ERROR(ValidateLength(r.diagnosis(), "response.diagnosis", 1000, true));
   ILP_RETURN_IF_ERROR(ValidateLength(r.treatment(), "response.treatment", 2000, false));
   ILP_RETURN_IF_ERROR(ValidateLength(r.instructions(), "response.instructions", 2000, false));
