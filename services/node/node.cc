@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "services/node/config.h"
 #include "storage/util/status_macros.h"
 
 namespace ilp {
@@ -16,6 +17,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
                                                   Random* random) {
   std::unique_ptr<Node> n(new Node());
   n->cfg_ = cfg;
+  ILP_RETURN_IF_ERROR(ValidateNodeConfig(&n->cfg_));  // fills defaults too
   std::error_code ec;
   std::filesystem::create_directories(cfg.data_dir(), ec);
   if (ec) {
@@ -24,7 +26,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
   }
   ILP_ASSIGN_OR_RETURN(n->store_, Store::Open(cfg.data_dir(), clock));
   n->hlc_ = std::make_unique<HybridClock>(clock, cfg.node_id(), cfg.parent_address().empty(),
-                                          int64_t{cfg.max_clock_skew_s()} * 1000);
+                                          int64_t{n->cfg_.max_clock_skew_s()} * 1000);
   if (absl::StatusOr<std::string> hw = n->store_->GetMeta("hlc"); hw.ok()) {
     v1::Stamp s;
     if (s.ParseFromString(*hw)) n->hlc_->Restore(s);
@@ -52,6 +54,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
 void Node::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  if (records_grpc_) records_grpc_->BeginShutdown();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
 }
 

@@ -31,7 +31,7 @@ grpc::Status RecordsGrpc::WatchChanges(grpc::ServerContext* ctx,
                                        const v1::WatchChangesRequest* req,
                                        grpc::ServerWriter<v1::ChangeEvent>* writer) {
   uint64_t cursor = req->after_seq();
-  while (!ctx->IsCancelled()) {
+  while (!ctx->IsCancelled() && !shutting_down_.load()) {
     absl::StatusOr<std::vector<v1::Change>> changes = store_->ReadChanges(cursor, 256, 1 << 20);
     if (!changes.ok()) return ToGrpcStatus(changes.status());
     for (v1::Change& c : *changes) {
@@ -46,7 +46,7 @@ grpc::Status RecordsGrpc::WatchChanges(grpc::ServerContext* ctx,
     }
     if (!changes->empty()) continue;
     if (!req->follow()) return grpc::Status::OK;
-    store_->WaitForChange(cursor, absl::Milliseconds(500));
+    store_->WaitForChange(cursor, absl::Milliseconds(100));
   }
   return grpc::Status::OK;
 }

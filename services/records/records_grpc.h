@@ -2,6 +2,8 @@
 #ifndef ILP_SERVICES_RECORDS_RECORDS_GRPC_H_
 #define ILP_SERVICES_RECORDS_RECORDS_GRPC_H_
 
+#include <atomic>
+
 #include "ilp/v1/records_service.grpc.pb.h"
 #include "services/records/records_core.h"
 
@@ -11,6 +13,10 @@ class RecordsGrpc final : public v1::Records::Service {
  public:
   // `core` and `store` must outlive the service.
   RecordsGrpc(RecordsCore* core, Store* store) : core_(core), store_(store) {}
+
+  // Ends every following WatchChanges stream within one poll (100 ms), so a
+  // node shuts down without waiting out its grace period.
+  void BeginShutdown() { shutting_down_.store(true); }
 
   grpc::Status CreatePatient(grpc::ServerContext*, const v1::CreatePatientRequest* req,
                              v1::Patient* resp) override;
@@ -48,6 +54,7 @@ class RecordsGrpc final : public v1::Records::Service {
  private:
   RecordsCore* const core_;
   Store* const store_;
+  std::atomic<bool> shutting_down_{false};
 };
 
 }  // namespace ilp

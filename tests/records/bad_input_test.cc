@@ -339,22 +339,22 @@ std::vector<BadCase> BadCases() {
       "patient.identifiers[0].value", {kFreshId});
   add("create: NIK with birth month 13",
       [](RecordsCore& c) { return Create(c, PatientWithNik("5371034513900001")); }, kInvalid,
-      "birth month", {kFreshId});
+      "patient.identifiers[0].value: a NIK's birth month", {kFreshId});
   add("create: NIK with birth day 32 (72 for a woman)",
       [](RecordsCore& c) { return Create(c, PatientWithNik("5371037207900001")); }, kInvalid,
-      "birth day", {kFreshId});
+      "patient.identifiers[0].value: a NIK's birth day", {kFreshId});
   add("create: NIK with birth day 00",
       [](RecordsCore& c) { return Create(c, PatientWithNik("5371030007900001")); }, kInvalid,
-      "birth day", {kFreshId});
+      "patient.identifiers[0].value: a NIK's birth day", {kFreshId});
   add("create: NIK with April 31",
       [](RecordsCore& c) { return Create(c, PatientWithNik("5371033104900001")); }, kInvalid,
-      "birth day", {kFreshId});
+      "patient.identifiers[0].value: a NIK's birth day", {kFreshId});
   add("create: NIK with serial 0000",
       [](RecordsCore& c) { return Create(c, PatientWithNik("5371034507900000")); }, kInvalid,
-      "serial", {kFreshId});
+      "patient.identifiers[0].value: a NIK's serial", {kFreshId});
   add("create: NIK with province code 10",
       [](RecordsCore& c) { return Create(c, PatientWithNik("1071034507900001")); }, kInvalid,
-      "province", {kFreshId});
+      "patient.identifiers[0].value: a NIK must start with a province code", {kFreshId});
   add("create: mother's NIK malformed in second identifier",
       [](RecordsCore& c) {
         v1::Patient p = PatientWithNik(kNik);
