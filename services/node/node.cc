@@ -14,7 +14,7 @@
 namespace ilp {
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clock* clock,
-                                                  Random* random) {
+                                                  Random* random, NodeOptions options) {
   std::unique_ptr<Node> n(new Node());
   n->cfg_ = cfg;
   ILP_RETURN_IF_ERROR(ValidateNodeConfig(&n->cfg_));  // fills defaults too
@@ -33,6 +33,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
   }
   n->records_ = std::make_unique<RecordsCore>(n->store_.get(), n->hlc_.get(), random);
   n->records_grpc_ = std::make_unique<RecordsGrpc>(n->records_.get(), n->store_.get());
+  n->sync_ = std::make_unique<SyncEngine>(n->cfg_, n->store_.get(), n->hlc_.get());
+  n->sync_grpc_ = std::make_unique<SyncGrpc>(n->sync_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -40,6 +42,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
   int port = 0;
   builder.AddListeningPort(cfg.listen_address(), grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(n->records_grpc_.get());
+  builder.RegisterService(n->sync_grpc_.get());
   builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
   n->server_ = builder.BuildAndStart();
   if (!n->server_ || port == 0) {
@@ -48,12 +51,23 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
   }
   const std::string& la = cfg.listen_address();
   n->address_ = absl::StrCat(la.substr(0, la.rfind(':')), ":", port);
+  if (!n->cfg_.parent_address().empty()) {
+    SyncDialer* dialer = options.dialer;
+    if (dialer == nullptr) {
+      n->dialer_ = std::make_unique<GrpcDialer>(n->cfg_.parent_address(), 600);
+      dialer = n->dialer_.get();
+    }
+    n->replicator_ = std::make_unique<Replicator>(n->sync_.get(), dialer, random,
+                                                  absl::Seconds(n->cfg_.sync_interval_s()));
+    if (options.run_replicator) n->replicator_->Start();
+  }
   return n;
 }
 
 void Node::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  if (replicator_) replicator_->Stop();
   if (records_grpc_) records_grpc_->BeginShutdown();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
 }

@@ -16,17 +16,28 @@
 #include "ilp/v1/config.pb.h"
 #include "services/records/records_core.h"
 #include "services/records/records_grpc.h"
+#include "services/replication/grpc_transport.h"
+#include "services/replication/replicator.h"
+#include "services/replication/sync_engine.h"
 #include "storage/clock/hlc.h"
 #include "storage/store/store.h"
 
 namespace ilp {
+
+struct NodeOptions {
+  // Replaces the gRPC dialer to the parent (tests inject faulty networks).
+  // Must outlive the node.
+  SyncDialer* dialer = nullptr;
+  // Run the background replication loop; tests drive SyncOnce() instead.
+  bool run_replicator = true;
+};
 
 class Node {
  public:
   // Opens the store, restores the clock and starts serving. `clock` and
   // `random` must outlive the node.
   static absl::StatusOr<std::unique_ptr<Node>> Start(const v1::NodeConfig& cfg, Clock* clock,
-                                                     Random* random);
+                                                     Random* random, NodeOptions options = {});
   ~Node();
 
   // Stops accepting calls, lets running calls finish (up to 5 s), closes the store.
@@ -40,6 +51,9 @@ class Node {
   Store* store() { return store_.get(); }
   RecordsCore* records() { return records_.get(); }
   HybridClock* hlc() { return hlc_.get(); }
+  SyncEngine* sync() { return sync_.get(); }
+  // The replicator towards the parent; nullptr at the root.
+  Replicator* replicator() { return replicator_.get(); }
 
  private:
   Node() = default;
@@ -50,6 +64,10 @@ class Node {
   std::unique_ptr<HybridClock> hlc_;
   std::unique_ptr<RecordsCore> records_;
   std::unique_ptr<RecordsGrpc> records_grpc_;
+  std::unique_ptr<SyncEngine> sync_;
+  std::unique_ptr<SyncGrpc> sync_grpc_;
+  std::unique_ptr<SyncDialer> dialer_;
+  std::unique_ptr<Replicator> replicator_;
   std::unique_ptr<grpc::Server> server_;
   bool shut_down_ = false;
 };

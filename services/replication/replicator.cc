@@ -1,0 +1,63 @@
+#include "services/replication/replicator.h"
+
+#include <algorithm>
+
+#include "spdlog/spdlog.h"
+
+namespace ilp {
+
+absl::Duration BackoffDelay(int failures, absl::Duration cap, Random* random) {
+  absl::Duration d = absl::Seconds(1);
+  for (int i = 1; i < failures && d < cap; ++i) d *= 2;
+  d = std::min(d, cap);
+  const double jitter = 0.5 + static_cast<double>(random->Next64() % 1000) / 1000.0;
+  return d * jitter;
+}
+
+Replicator::Replicator(SyncEngine* engine, SyncDialer* dialer, Random* random,
+                       absl::Duration interval)
+    : engine_(engine), dialer_(dialer), random_(random), interval_(interval) {}
+
+Replicator::~Replicator() { Stop(); }
+
+void Replicator::Start() { thread_ = std::thread([this] { Loop(); }); }
+
+void Replicator::Stop() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::StatusOr<SessionStats> Replicator::SyncOnce() {
+  std::lock_guard<std::mutex> l(session_mu_);
+  std::unique_ptr<ClientSyncStream> stream = dialer_->Open();
+  absl::StatusOr<SessionStats> st = engine_->RunChildSession(stream.get());
+  if (!st.ok()) engine_->RecordParentError(st.status());
+  return st;
+}
+
+void Replicator::Loop() {
+  int failures = 0;
+  for (;;) {
+    absl::StatusOr<SessionStats> st = SyncOnce();
+    absl::Duration wait = interval_;
+    if (st.ok()) {
+      if (st->sent_changes + st->received_changes > 0) {
+        spdlog::info("sync: sent {} and received {} changes ({} / {} bytes)", st->sent_changes,
+                     st->received_changes, st->sent_bytes, st->received_bytes);
+      }
+      failures = 0;
+    } else {
+      ++failures;
+      wait = BackoffDelay(failures, std::min(interval_, absl::Minutes(5)), random_);
+      spdlog::warn("sync failed ({}), retry in {}", st.status().ToString(), absl::FormatDuration(wait));
+    }
+    std::unique_lock<std::mutex> l(mu_);
+    if (cv_.wait_for(l, absl::ToChronoMilliseconds(wait), [&] { return stop_; })) return;
+  }
+}
+
+}  // namespace ilp

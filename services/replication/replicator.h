@@ -1,0 +1,53 @@
+// The child's replication loop: a session with the parent every interval,
+// exponential backoff with jitter after a failure. Local writes never wait
+// for it: a node offline for weeks keeps serving.
+#ifndef ILP_SERVICES_REPLICATION_REPLICATOR_H_
+#define ILP_SERVICES_REPLICATION_REPLICATOR_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "absl/time/time.h"
+#include "services/replication/stream.h"
+#include "services/replication/sync_engine.h"
+#include "storage/util/random.h"
+
+namespace ilp {
+
+// Delay before retry number `failures` (>= 1): 1 s doubling up to `cap`,
+// times a jitter factor in [0.5, 1.5).
+absl::Duration BackoffDelay(int failures, absl::Duration cap, Random* random);
+
+class Replicator {
+ public:
+  // Pointers must outlive the replicator.
+  Replicator(SyncEngine* engine, SyncDialer* dialer, Random* random, absl::Duration interval);
+  ~Replicator();
+
+  // Starts the background loop (first session at once).
+  void Start();
+  // Stops the loop and waits for a running session to end.
+  void Stop();
+
+  // Runs one session now, serialized with the loop's sessions.
+  absl::StatusOr<SessionStats> SyncOnce();
+
+ private:
+  void Loop();
+
+  SyncEngine* const engine_;
+  SyncDialer* const dialer_;
+  Random* const random_;
+  const absl::Duration interval_;
+  std::mutex session_mu_;  // one session at a time
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace ilp
+
+#endif  // ILP_SERVICES_REPLICATION_REPLICATOR_H_

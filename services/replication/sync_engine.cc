@@ -1,0 +1,342 @@
+#include "services/replication/sync_engine.h"
+
+#include <zstd.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "services/replication/scope.h"
+#include "storage/store/keys.h"
+#include "storage/util/status_macros.h"
+
+namespace ilp {
+namespace {
+
+constexpr char kDownCursor[] = "cursor/down";
+constexpr uint64_t kMaxPayload = 256ull << 20;
+
+std::string UpCursorKey(const std::string& child) { return absl::StrCat("cursor/up/", child); }
+std::string PeerKey(const std::string& node) { return absl::StrCat("peer/", node); }
+
+std::string Compress(const std::string& raw) {
+  std::string out(ZSTD_compressBound(raw.size()), '\0');
+  size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), 3);
+  out.resize(ZSTD_isError(n) ? 0 : n);
+  return out;
+}
+
+absl::StatusOr<std::string> Decompress(const std::string& z) {
+  unsigned long long size = ZSTD_getFrameContentSize(z.data(), z.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxPayload) {
+    return absl::DataLossError("sync batch payload is not a zstd frame of known size");
+  }
+  std::string out(size, '\0');
+  size_t n = ZSTD_decompress(out.data(), out.size(), z.data(), z.size());
+  if (ZSTD_isError(n) || n != size) return absl::DataLossError("sync batch payload does not decompress");
+  return out;
+}
+
+// Every stamp a delta carries, for the HLC receive rule.
+void ObserveAll(HybridClock* hlc, const v1::Record& r, bool from_parent) {
+  auto see = [&](const v1::Stamp& s) {
+    if (s.wall_ms() != 0) hlc->Observe(s, from_parent);
+  };
+  see(r.created());
+  if (r.has_error()) see(r.error().stamp());
+  for (const auto& m : r.moves()) see(m.stamp());
+  if (r.has_patient()) {
+    for (const auto& v : r.patient().versions()) see(v.stamp());
+    for (const auto& e : r.patient().elements()) {
+      see(e.value_stamp());
+      for (const auto& a : e.adds()) see(a);
+    }
+  }
+}
+
+bool TouchesVillage(const v1::Record& delta) {
+  if (!delta.has_patient()) return false;
+  for (const auto& v : delta.patient().versions()) {
+    if (v.field() == "address.village_code") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+SyncEngine::SyncEngine(const v1::NodeConfig& cfg, Store* store, HybridClock* hlc)
+    : cfg_(cfg), store_(store), hlc_(hlc) {}
+
+uint64_t SyncEngine::MetaU64(const std::string& key) const {
+  uint64_t v = 0;
+  absl::StatusOr<std::string> s = store_->GetMeta(key);
+  if (s.ok()) (void)absl::SimpleAtoi(*s, &v);
+  return v;
+}
+
+absl::StatusOr<v1::PeerState> SyncEngine::Peer(const std::string& node_id) const {
+  ILP_ASSIGN_OR_RETURN(std::string raw, store_->GetMeta(PeerKey(node_id)));
+  v1::PeerState p;
+  if (!p.ParseFromString(raw)) return absl::DataLossError("peer state does not parse");
+  return p;
+}
+
+void SyncEngine::SavePeer(const v1::PeerState& p) {
+  (void)store_->PutMeta(PeerKey(p.node_id()), p.SerializeAsString());
+}
+
+std::set<std::string> SyncEngine::Subtree() const {
+  std::set<std::string> out;
+  for (const auto& c : cfg_.children()) {
+    out.insert(c.node_id());
+    absl::StatusOr<v1::PeerState> p = Peer(c.node_id());
+    if (p.ok()) out.insert(p->subtree().begin(), p->subtree().end());
+  }
+  return out;
+}
+
+void SyncEngine::RecordParentError(const absl::Status& error) {
+  std::lock_guard<std::mutex> l(mu_);
+  v1::PeerState p = Peer(cfg_.parent_id()).value_or(v1::PeerState());
+  p.set_node_id(cfg_.parent_id());
+  p.set_role("parent");
+  p.set_last_error(std::string(error.message()));
+  p.set_last_error_ms(hlc_->physical()->NowMs());
+  SavePeer(p);
+}
+
+absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
+                                                           const std::string& peer,
+                                                           ChildScope* scope) {
+  Outgoing out;
+  v1::ChangeList list;
+  std::set<std::string> full;  // records already sent whole in this batch
+  size_t bytes = 0;
+  const size_t max = cfg_.max_batch_bytes();
+  uint64_t pos = cursor;
+  bool full_batch = false;
+  while (!full_batch) {
+    ILP_ASSIGN_OR_RETURN(std::vector<v1::Change> changes, store_->ReadChanges(pos, 1024, max));
+    if (changes.empty()) break;
+    for (v1::Change& c : changes) {
+      if (bytes >= max) {
+        full_batch = true;
+        break;
+      }
+      pos = c.seq();
+      if (c.via() == peer) continue;  // never echo a peer's own changes
+      if (scope != nullptr) {
+        absl::StatusOr<v1::Record> state = store_->Get(c.delta().id());
+        if (!state.ok() || !scope->Contains(*state)) continue;
+        if (TouchesVillage(c.delta())) {
+          // The patient may have moved into the child's area: send the whole
+          // patient and everything recorded about it.
+          std::vector<std::string> ids = {state->id()};
+          for (auto& id : store_->ScanIndex(IndexKey('p', {state->id(), ""}), SIZE_MAX)) ids.push_back(id);
+          for (const std::string& id : ids) {
+            if (!full.insert(id).second) continue;
+            absl::StatusOr<v1::Record> r = store_->Get(id);
+            if (!r.ok()) continue;
+            list.add_records(r->SerializeAsString());
+            bytes += list.records(list.records_size() - 1).size();
+            ++out.changes;
+          }
+          continue;
+        }
+      }
+      list.add_records(c.delta().SerializeAsString());
+      bytes += list.records(list.records_size() - 1).size();
+      ++out.changes;
+    }
+  }
+  v1::Batch* b = out.msg.mutable_batch();
+  b->set_cursor(pos);
+  b->set_count(static_cast<uint32_t>(out.changes));
+  b->set_payload(Compress(list.SerializeAsString()));
+  b->set_last(pos >= store_->LastSeq());
+  return out;
+}
+
+absl::StatusOr<uint64_t> SyncEngine::ApplyBatch(const v1::Batch& batch, const std::string& peer,
+                                                const std::string& cursor_key, bool from_parent) {
+  ILP_ASSIGN_OR_RETURN(std::string raw, Decompress(batch.payload()));
+  v1::ChangeList list;
+  if (!list.ParseFromString(raw)) return absl::DataLossError("sync batch does not parse");
+  ApplyRequest req;
+  req.via = peer;
+  for (const std::string& bytes : list.records()) {
+    v1::Record r;
+    if (!r.ParseFromString(bytes)) return absl::DataLossError("sync batch record does not parse");
+    ObserveAll(hlc_, r, from_parent);
+    req.deltas.push_back(std::move(r));
+  }
+  req.meta.emplace_back(cursor_key, absl::StrCat(batch.cursor()));
+  req.hlc_high_water = hlc_->HighWater();
+  req.sync = true;
+  ILP_ASSIGN_OR_RETURN(ApplyResult res, store_->Apply(std::move(req)));
+  return res.changed;
+}
+
+void SyncEngine::FinishPeer(const std::string& peer, const std::string& role,
+                            uint64_t sent_cursor, const SessionStats& s,
+                            const std::set<std::string>* subtree) {
+  std::lock_guard<std::mutex> l(mu_);
+  v1::PeerState p = Peer(peer).value_or(v1::PeerState());
+  p.set_node_id(peer);
+  p.set_role(role);
+  p.set_last_success_ms(hlc_->physical()->NowMs());
+  p.clear_last_error();
+  p.set_sent_cursor(sent_cursor);
+  p.set_received_cursor(role == "parent" ? MetaU64(kDownCursor) : MetaU64(UpCursorKey(peer)));
+  p.set_sessions(p.sessions() + 1);
+  p.set_changes_sent(p.changes_sent() + s.sent_changes);
+  p.set_changes_received(p.changes_received() + s.received_changes);
+  p.set_bytes_sent(p.bytes_sent() + s.sent_bytes);
+  p.set_bytes_received(p.bytes_received() + s.received_bytes);
+  if (subtree) {
+    p.clear_subtree();
+    for (const auto& n : *subtree) p.add_subtree(n);
+  }
+  // Pending: our changes after what the peer acknowledged, not from the peer
+  // (before scope filtering, so an upper bound for a child).
+  uint64_t pending = 0, pending_bytes = 0;
+  int64_t oldest = 0;
+  absl::StatusOr<std::vector<v1::Change>> rest = store_->ReadChanges(sent_cursor, SIZE_MAX, SIZE_MAX);
+  if (rest.ok()) {
+    for (const auto& c : *rest) {
+      if (c.via() == peer) continue;
+      ++pending;
+      pending_bytes += c.delta().ByteSizeLong();
+      if (oldest == 0) oldest = c.applied_ms();
+    }
+  }
+  p.set_pending_changes(pending);
+  p.set_pending_bytes(pending_bytes);
+  p.set_oldest_unsent_ms(oldest);
+  SavePeer(p);
+}
+
+absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* stream) {
+  SessionStats st;
+  const std::string& parent = cfg_.parent_id();
+  auto send = [&](const v1::SyncMessage& m) {
+    st.sent_bytes += m.ByteSizeLong();
+    return stream->Write(m);
+  };
+  v1::SyncMessage in;
+  auto recv = [&]() {
+    if (!stream->Read(&in)) return false;
+    st.received_bytes += in.ByteSizeLong();
+    return true;
+  };
+  auto cut = [&](const char* where) {
+    absl::Status s = stream->Finish();
+    if (s.ok()) s = absl::UnavailableError("stream ended");
+    return absl::Status(s.code(), absl::StrCat("sync with parent ", parent, " failed while ",
+                                               where, ": ", s.message()));
+  };
+  v1::SyncMessage hello;
+  v1::Hello* h = hello.mutable_hello();
+  h->set_node_id(cfg_.node_id());
+  h->set_tier(cfg_.tier());
+  h->set_down_cursor(MetaU64(kDownCursor));
+  for (const auto& n : Subtree()) h->add_subtree(n);
+  *h->mutable_now() = hlc_->Now();
+  if (!send(hello)) return cut("sending hello");
+  if (!recv() || !in.has_welcome()) return cut("waiting for welcome");
+  if (in.welcome().node_id() != parent) {
+    stream->WritesDone();
+    (void)stream->Finish();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "parent_address answers as node ", in.welcome().node_id(), ", but parent_id is ", parent));
+  }
+  hlc_->Observe(in.welcome().now(), /*from_parent=*/true);
+  uint64_t cursor = in.welcome().up_cursor();
+  for (;;) {  // up
+    ILP_ASSIGN_OR_RETURN(Outgoing o, NextBatch(cursor, parent, nullptr));
+    if (!send(o.msg)) return cut("sending a batch");
+    if (!recv() || !in.has_ack()) return cut("waiting for an ack");
+    cursor = in.ack().cursor();
+    st.sent_changes += o.changes;
+    ++st.sent_batches;
+    if (o.msg.batch().last()) break;
+  }
+  for (;;) {  // down
+    if (!recv() || !in.has_batch()) return cut("waiting for a batch");
+    ILP_RETURN_IF_ERROR(ApplyBatch(in.batch(), parent, kDownCursor, true).status());
+    st.received_changes += in.batch().count();
+    ++st.received_batches;
+    v1::SyncMessage ack;
+    ack.mutable_ack()->set_cursor(in.batch().cursor());
+    if (!send(ack)) return cut("sending an ack");
+    if (in.batch().last()) break;
+  }
+  stream->WritesDone();
+  absl::Status fin = stream->Finish();
+  if (!fin.ok()) return absl::Status(fin.code(), absl::StrCat("sync with parent ", parent, ": ", fin.message()));
+  FinishPeer(parent, "parent", cursor, st, nullptr);
+  return st;
+}
+
+absl::Status SyncEngine::ServeChildSession(SyncStream* stream) {
+  SessionStats st;
+  v1::SyncMessage in;
+  auto recv = [&]() {
+    if (!stream->Read(&in)) return false;
+    st.received_bytes += in.ByteSizeLong();
+    return true;
+  };
+  auto send = [&](const v1::SyncMessage& m) {
+    st.sent_bytes += m.ByteSizeLong();
+    return stream->Write(m);
+  };
+  if (!recv() || !in.has_hello()) return absl::InvalidArgumentError("sync session must open with Hello");
+  const v1::Hello hello = in.hello();
+  const v1::ChildConfig* child = nullptr;
+  for (const auto& c : cfg_.children()) {
+    if (c.node_id() == hello.node_id()) child = &c;
+  }
+  if (child == nullptr) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "node ", hello.node_id(), " is not a configured child of ", cfg_.node_id()));
+  }
+  const std::string& id = child->node_id();
+  auto cut = [&](const char* where) {
+    return absl::UnavailableError(absl::StrCat("session with child ", id, " cut while ", where));
+  };
+  hlc_->Observe(hello.now(), /*from_parent=*/false);
+  v1::SyncMessage welcome;
+  welcome.mutable_welcome()->set_node_id(cfg_.node_id());
+  welcome.mutable_welcome()->set_up_cursor(MetaU64(UpCursorKey(id)));
+  *welcome.mutable_welcome()->mutable_now() = hlc_->Now();
+  welcome.mutable_welcome()->set_head(store_->LastSeq());
+  if (!send(welcome)) return cut("sending welcome");
+  for (;;) {  // up
+    if (!recv() || !in.has_batch()) return cut("waiting for a batch");
+    ILP_RETURN_IF_ERROR(ApplyBatch(in.batch(), id, UpCursorKey(id), false).status());
+    st.received_changes += in.batch().count();
+    ++st.received_batches;
+    v1::SyncMessage ack;
+    ack.mutable_ack()->set_cursor(in.batch().cursor());
+    if (!send(ack)) return cut("sending an ack");
+    if (in.batch().last()) break;
+  }
+  std::set<std::string> subtree(hello.subtree().begin(), hello.subtree().end());
+  std::set<std::string> addressed = subtree;
+  addressed.insert(id);
+  std::vector<std::string> area(child->working_area().begin(), child->working_area().end());
+  uint64_t cursor = hello.down_cursor();
+  for (;;) {  // down
+    ChildScope scope(store_, area, addressed);
+    ILP_ASSIGN_OR_RETURN(Outgoing o, NextBatch(cursor, id, &scope));
+    if (!send(o.msg)) return cut("sending a batch");
+    if (!recv() || !in.has_ack()) return cut("waiting for an ack");
+    cursor = in.ack().cursor();
+    st.sent_changes += o.changes;
+    ++st.sent_batches;
+    if (o.msg.batch().last()) break;
+  }
+  if (recv()) return absl::InvalidArgumentError("unexpected message after the last ack");
+  FinishPeer(id, "child", cursor, st, &subtree);
+  return absl::OkStatus();
+}
+
+}  // namespace ilp
