@@ -13,7 +13,11 @@ class GrpcClientStream : public ClientSyncStream {
     ctx_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(timeout_s));
     rw_ = stub->Session(&ctx_);
   }
-  bool Read(v1::SyncMessage* m) override { return rw_->Read(m); }
+  bool Read(v1::SyncMessage* m) override {
+    const bool ok = rw_->Read(m);
+    read_ended_ |= !ok;
+    return ok;
+  }
   bool Write(const v1::SyncMessage& m) override { return rw_->Write(m); }
   void WritesDone() override {
     if (!writes_done_) rw_->WritesDone();
@@ -21,7 +25,9 @@ class GrpcClientStream : public ClientSyncStream {
   }
   absl::Status Finish() override {
     if (!finished_) {
-      if (!writes_done_) ctx_.TryCancel();
+      // Abandoning a session the parent is still running: cancel it. If the
+      // parent already ended it, keep its status (e.g. PERMISSION_DENIED).
+      if (!writes_done_ && !read_ended_) ctx_.TryCancel();
       status_ = FromGrpcStatus(rw_->Finish());
       finished_ = true;
     }
@@ -31,7 +37,7 @@ class GrpcClientStream : public ClientSyncStream {
  private:
   grpc::ClientContext ctx_;
   std::unique_ptr<grpc::ClientReaderWriter<v1::SyncMessage, v1::SyncMessage>> rw_;
-  bool writes_done_ = false, finished_ = false;
+  bool writes_done_ = false, finished_ = false, read_ended_ = false;
   absl::Status status_;
 };
 

@@ -295,6 +295,14 @@ absl::Status Store::TEST_DeleteIndexEntry(absl::string_view key) {
                    "deleting index entry");
 }
 
+void Store::ForEachRecord(const std::function<void(const v1::Record&)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), records_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    v1::Record r;
+    if (r.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) fn(r);
+  }
+}
+
 StoreStats Store::Stats() const {
   StoreStats s;
   s.last_seq = LastSeq();

@@ -16,6 +16,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -102,6 +103,9 @@ class Store {
   absl::Status Verify() const;
 
   StoreStats Stats() const;
+
+  // Calls `fn` for every stored record, in id order.
+  void ForEachRecord(const std::function<void(const v1::Record&)>& fn) const;
 
   // Test hook: deletes one raw index entry, to prove Verify finds damage.
   absl::Status TEST_DeleteIndexEntry(absl::string_view key);

@@ -1,0 +1,113 @@
+#include "tests/replication/harness.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace ilp::testing {
+namespace {
+
+class CuttingStream : public ClientSyncStream {
+ public:
+  CuttingStream(std::unique_ptr<ClientSyncStream> inner, int budget)
+      : inner_(std::move(inner)), budget_(budget) {}
+  bool Read(v1::SyncMessage* m) override { return Spend() && inner_->Read(m); }
+  bool Write(const v1::SyncMessage& m) override { return Spend() && inner_->Write(m); }
+  void WritesDone() override {
+    if (!cut_) inner_->WritesDone();
+  }
+  absl::Status Finish() override {
+    absl::Status s = inner_->Finish();
+    return cut_ ? absl::UnavailableError("link cut by test") : s;
+  }
+
+ private:
+  bool Spend() {
+    if (budget_ < 0) return true;
+    if (budget_ == 0) cut_ = true;
+    return budget_-- > 0;
+  }
+  std::unique_ptr<ClientSyncStream> inner_;
+  int budget_;
+  bool cut_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ClientSyncStream> CuttingDialer::Open() {
+  const int n = cut_after_;
+  cut_after_ = -1;  // one cut per arming
+  return std::make_unique<CuttingStream>(inner_->Open(), n);
+}
+
+Hierarchy::Hierarchy(std::vector<NodeSpec> specs, int64_t start_ms, uint64_t seed,
+                     uint32_t max_batch_bytes)
+    : specs_(std::move(specs)) {
+  std::map<std::string, std::string> address;
+  for (const NodeSpec& s : specs_) {
+    v1::NodeConfig cfg;
+    cfg.set_node_id(s.id);
+    cfg.set_tier(s.tier);
+    for (const auto& a : s.area) cfg.add_working_area(a);
+    cfg.set_listen_address("127.0.0.1:0");
+    cfg.set_data_dir(dir_.Sub(s.id));
+    if (max_batch_bytes) cfg.set_max_batch_bytes(max_batch_bytes);
+    for (const NodeSpec& c : specs_) {
+      if (c.parent != s.id) continue;
+      v1::ChildConfig* child = cfg.add_children();
+      child->set_node_id(c.id);
+      for (const auto& a : c.area) child->add_working_area(a);
+    }
+    NodeOptions opts;
+    opts.run_replicator = false;
+    if (!s.parent.empty()) {
+      cfg.set_parent_id(s.parent);
+      cfg.set_parent_address(address.at(s.parent));
+      dialers_[s.id] = std::make_unique<CuttingDialer>(
+          std::make_unique<GrpcDialer>(address.at(s.parent), 60));
+      opts.dialer = dialers_[s.id].get();
+    }
+    clocks_[s.id] = std::make_unique<FakeClock>(start_ms);
+    randoms_[s.id] = std::make_unique<SeededRandom>(seed ^ std::hash<std::string>()(s.id));
+    auto node = Node::Start(cfg, clocks_[s.id].get(), randoms_[s.id].get(), opts);
+    if (!node.ok()) {
+      ADD_FAILURE() << "starting " << s.id << ": " << node.status();
+      continue;
+    }
+    address[s.id] = (*node)->address();
+    nodes_[s.id] = std::move(*node);
+  }
+}
+
+Hierarchy::~Hierarchy() {
+  // Children first, so no session is in flight when a parent stops.
+  for (auto it = specs_.rbegin(); it != specs_.rend(); ++it) nodes_.erase(it->id);
+}
+
+absl::StatusOr<SessionStats> Hierarchy::Sync(const std::string& child) {
+  return node(child)->replicator()->SyncOnce();
+}
+
+void Hierarchy::SyncAll(int rounds) {
+  for (int r = 0; r < rounds; ++r) {
+    for (auto it = specs_.rbegin(); it != specs_.rend(); ++it) {  // bottom-up
+      if (!it->parent.empty()) EXPECT_TRUE(Sync(it->id).ok()) << it->id;
+    }
+    for (const NodeSpec& s : specs_) {  // top-down
+      if (!s.parent.empty()) EXPECT_TRUE(Sync(s.id).ok()) << s.id;
+    }
+  }
+}
+
+void Hierarchy::Advance(int64_t ms) {
+  for (auto& [id, c] : clocks_) c->Advance(ms);
+}
+
+std::map<std::string, std::string> Hierarchy::Contents(const std::string& id) {
+  std::map<std::string, std::string> out;
+  node(id)->store()->ForEachRecord(
+      [&](const v1::Record& r) { out[r.id()] = r.SerializeAsString(); });
+  return out;
+}
+
+}  // namespace ilp::testing
