@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Builds ilp-sync and runs the demo on loopback: one ilp-node (a Puskesmas),
-# a posyandu day and a referral round trip recorded over gRPC, then read back
-# with ilpctl. Installs missing Debian packages first; safe to run twice.
+# Builds ilp-sync and runs a local district on loopback: posyandu -> pustu ->
+# puskesmas -> district, four ilp-node processes syncing every 2 s. Records a
+# posyandu day, shows it arriving at the district (which the posyandu never
+# contacts), runs the referral round trip, prints where each record is, and
+# stops every process it started. Installs missing Debian packages first;
+# safe to run twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -9,51 +12,78 @@ bash deploy/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j2 --target ilp-node ilpctl ilp-demo
 BIN="$ROOT/build/bin"
-
 WORK=$(mktemp -d /tmp/ilp-demo.XXXXXX)
-NODE_PID=""
+PIDS=()
 cleanup() {
-  if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
-    kill -TERM "$NODE_PID"
-    wait "$NODE_PID" || true
-  fi
+  for pid in "${PIDS[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid"; wait "$pid" || true; fi
+  done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+VILLAGE=5371031001   # Kelurahan Oetete, Kecamatan Oebobo, Kota Kupang
 
-cat > "$WORK/pkm.textproto" <<CFG
-node_id: "pkm-oebobo"
-tier: PUSKESMAS
-working_area: "537103"
-listen_address: "127.0.0.1:0"
-data_dir: "$WORK/pkm-data"
-ready_file: "$WORK/pkm.ready"
-CFG
+# start NAME TIER AREA PARENT_ID CHILD_ID CHILD_AREA: writes a config and starts a node.
+start() {
+  local name=$1 tier=$2 area=$3 parent=$4 child=$5 child_area=$6
+  {
+    echo "node_id: \"$name\""; echo "tier: $tier"; echo "working_area: \"$area\""
+    echo "listen_address: \"127.0.0.1:0\""; echo "data_dir: \"$WORK/$name\""
+    echo "ready_file: \"$WORK/$name.ready\""; echo "sync_interval_s: 2"
+    if [ -n "$parent" ]; then
+      echo "parent_id: \"$parent\""; echo "parent_address: \"$(cat "$WORK/$parent.ready")\""
+    fi
+    if [ -n "$child" ]; then echo "children { node_id: \"$child\" working_area: \"$child_area\" }"; fi
+  } > "$WORK/$name.textproto"
+  "$BIN/ilp-node" --config "$WORK/$name.textproto" 2>"$WORK/$name.log" &
+  PIDS+=($!)
+  for _ in $(seq 1 300); do [ -s "$WORK/$name.ready" ] && break; sleep 0.1; done
+  [ -s "$WORK/$name.ready" ] || { echo "$name did not start:"; cat "$WORK/$name.log"; exit 1; }
+  printf '   %-15s %-10s area %-10s on %s\n' "$name" "$tier" "$area" "$(cat "$WORK/$name.ready")"
+}
+addr() { cat "$WORK/$1.ready"; }
+# wait_for DESCRIPTION COMMAND...: retries for up to 60 s until the command succeeds.
+wait_for() {
+  local what=$1; shift
+  for _ in $(seq 1 120); do "$@" >/dev/null 2>&1 && { echo "   ok: $what"; return 0; }; sleep 0.5; done
+  echo "   timed out: $what"; exit 1
+}
+has_patients() { "$BIN/ilpctl" --node "$(addr "$1")" patient find --village $VILLAGE | grep -q .; }
+has_task() { "$BIN/ilpctl" --node "$(addr "$1")" tasks --for pos-mawar --all | grep -q "$2"; }
 
-echo "== Starting ilp-node pkm-oebobo (Puskesmas Oebobo, Kota Kupang)"
-"$BIN/ilp-node" --config "$WORK/pkm.textproto" 2>"$WORK/pkm.log" &
-NODE_PID=$!
-for _ in $(seq 1 300); do
-  [ -s "$WORK/pkm.ready" ] && break
-  kill -0 "$NODE_PID" 2>/dev/null || { cat "$WORK/pkm.log"; exit 1; }
-  sleep 0.1
+echo "== Starting the district on loopback (parents first; children dial their parent)"
+start dinkes-kupang DISTRICT 5371 "" pkm-oebobo 537103
+start pkm-oebobo PUSKESMAS 537103 dinkes-kupang pustu-oetete $VILLAGE
+start pustu-oetete PUSTU $VILLAGE pkm-oebobo pos-mawar $VILLAGE
+start pos-mawar POSYANDU $VILLAGE pustu-oetete "" ""
+
+echo
+"$BIN/ilp-demo" --node "$(addr pos-mawar)" --step posyandu --refer-to pkm-oebobo | tee "$WORK/day.txt"
+REF=$(awk '/^referral-id/ {print $2}' "$WORK/day.txt")
+echo
+echo "== Waiting for the posyandu's records to reach the district (via pustu and puskesmas)"
+wait_for "patients of village $VILLAGE at dinkes-kupang" has_patients dinkes-kupang
+"$BIN/ilpctl" --node "$(addr dinkes-kupang)" patient find --village $VILLAGE
+
+echo
+wait_for "referral $REF at pkm-oebobo" "$BIN/ilpctl" --node "$(addr pkm-oebobo)" patient find --village $VILLAGE
+"$BIN/ilp-demo" --node "$(addr pkm-oebobo)" --step answer --referral "$REF"
+wait_for "follow-up task down at pos-mawar" has_task pos-mawar OPEN
+"$BIN/ilp-demo" --node "$(addr pos-mawar)" --step followup
+wait_for "task outcome up at dinkes-kupang" has_task dinkes-kupang TASK_COMPLETED
+"$BIN/ilpctl" --node "$(addr dinkes-kupang)" tasks --for pos-mawar --all
+
+echo
+echo "== Where each record is (change-log entries and patients per node)"
+printf '   %-15s %8s %9s\n' node changes patients
+for n in pos-mawar pustu-oetete pkm-oebobo dinkes-kupang; do
+  changes=$("$BIN/ilpctl" --node "$(addr "$n")" changes | wc -l)
+  patients=$("$BIN/ilpctl" --node "$(addr "$n")" patient find --village $VILLAGE | wc -l)
+  printf '   %-15s %8s %9s\n' "$n" "$changes" "$patients"
 done
-[ -s "$WORK/pkm.ready" ] || { echo "node did not start"; cat "$WORK/pkm.log"; exit 1; }
-ADDR=$(cat "$WORK/pkm.ready")
-echo "   serving on $ADDR (pid $NODE_PID)"
 
-# The posyandu's kader records; the referral goes to this Puskesmas.
-"$BIN/ilp-demo" --node "$ADDR" --refer-to pkm-kupang-rujukan
-
-echo "== ilpctl patient find --village 5371031001"
-"$BIN/ilpctl" --node "$ADDR" patient find --village 5371031001
-echo "== ilpctl tasks --all (follow-up tasks addressed to this node)"
-"$BIN/ilpctl" --node "$ADDR" tasks --all
-echo "== ilpctl changes (the change feed other apps follow)"
-"$BIN/ilpctl" --node "$ADDR" changes | tail -n 8
-
-echo "== Stopping the node (SIGTERM)"
-kill -TERM "$NODE_PID"
-wait "$NODE_PID"
-NODE_PID=""
-echo "   stopped cleanly"
+echo
+echo "== Stopping every node (SIGTERM)"
+for pid in "${PIDS[@]}"; do kill -TERM "$pid"; wait "$pid" || true; done
+PIDS=()
+echo "   all stopped"

@@ -52,17 +52,62 @@ v1::Patient NewPatient(const char* name, int sex, const char* nik, int y, int m,
   return Call(&v1::Records::Stub::CreatePatient, req, "CreatePatient");
 }
 
+// The Puskesmas side: accept, answer with a back-referral and a task.
+int Answer(const std::string& referral_id) {
+  std::printf("== Puskesmas: referral %s received, accepted, answered\n", referral_id.c_str());
+  for (auto state : {v1::RECEIVED, v1::ACCEPTED}) {
+    v1::TransitionReferralRequest t;
+    t.set_id(referral_id);
+    t.set_to_state(state);
+    Call(&v1::Records::Stub::TransitionReferral, t, "TransitionReferral");
+  }
+  v1::RespondToReferralRequest resp;
+  resp.mutable_response()->set_referral_id(referral_id);
+  resp.mutable_response()->set_diagnosis("moderate underweight (E44.1)");
+  resp.mutable_response()->set_treatment("PMT supplementary feeding, deworming");
+  resp.mutable_response()->set_instructions("re-weigh in 2 weeks; check PMT is eaten");
+  resp.set_task_description("Re-weigh Budi and check PMT adherence");
+  auto answered = Call(&v1::Records::Stub::RespondToReferral, resp, "RespondToReferral");
+  std::printf("  back-referral %s; task %s for %s\n", answered.response().id().c_str(),
+              answered.task().id().c_str(), answered.task().assignee_node().c_str());
+  v1::TransitionReferralRequest complete;
+  complete.set_id(referral_id);
+  complete.set_to_state(v1::COMPLETED);
+  Call(&v1::Records::Stub::TransitionReferral, complete, "TransitionReferral");
+  return 0;
+}
+
+// The posyandu side: do every open task and record the outcome.
+int FollowUp() {
+  auto tasks = Call(&v1::Records::Stub::ListTasks, v1::ListTasksRequest(), "ListTasks");
+  for (const auto& t : tasks.tasks()) {
+    v1::UpdateTaskRequest done;
+    done.set_id(t.id());
+    done.set_to_state(v1::TASK_COMPLETED);
+    done.set_note("home visit: weight 8.6 kg, PMT eaten daily");
+    Call(&v1::Records::Stub::UpdateTask, done, "UpdateTask");
+    std::printf("== Posyandu: task \"%s\" done: %s\n", t.description().c_str(), done.note().c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"ilp-demo: record a posyandu day and a referral round trip"};
   std::string node = "127.0.0.1:7070", refer_to = "pkm-oebobo", village = "5371031001";
+  std::string step = "all", referral_id;
   app.add_option("--node", node, "node address");
+  app.add_option("--step", step, "all | posyandu (register, weigh, refer) | answer (back-referral) | followup (complete tasks)")
+      ->check(CLI::IsMember({"all", "posyandu", "answer", "followup"}));
+  app.add_option("--referral", referral_id, "referral to answer (--step answer)");
   app.add_option("--refer-to", refer_to, "node id the referral goes to");
   app.add_option("--village", village, "village code of the demo patients");
   CLI11_PARSE(app, argc, argv);
   stub = v1::Records::NewStub(grpc::CreateChannel(node, grpc::InsecureChannelCredentials()));
 
+  if (step == "answer") return Answer(referral_id);
+  if (step == "followup") return FollowUp();
   std::printf("== Registration at the posyandu\n");
   v1::Patient mother = NewPatient("Siti Aminah", 2, "5371034507900001", 1990, 7, 5, village.c_str(), "3");
   v1::Patient child = NewPatient("Budi Santoso", 1, nullptr, 2024, 9, 12, village.c_str(), "3");
@@ -116,12 +161,17 @@ int main(int argc, char** argv) {
   rreq.mutable_referral()->set_priority(v1::URGENT);
   v1::Referral ref = Call(&v1::Records::Stub::CreateReferral, rreq, "CreateReferral");
   for (auto state : {v1::RECEIVED, v1::ACCEPTED}) {
+    if (step == "posyandu") break;
     v1::TransitionReferralRequest t;
     t.set_id(ref.id());
     t.set_to_state(state);
     ref = Call(&v1::Records::Stub::TransitionReferral, t, "TransitionReferral");
   }
   std::printf("  referral %s is %s\n", ref.id().c_str(), v1::ReferralState_Name(ref.state()).c_str());
+  if (step == "posyandu") {
+    std::printf("referral-id %s\n", ref.id().c_str());
+    return 0;
+  }
 
   std::printf("== Back-referral and follow-up task\n");
   v1::RespondToReferralRequest resp;
