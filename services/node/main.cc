@@ -12,6 +12,7 @@
 #include "CLI/CLI.hpp"
 #include "services/node/config.h"
 #include "services/node/node.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 #include "storage/clock/clock.h"
 #include "storage/util/random.h"
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   std::string config_path;
   app.add_option("--config", config_path, "node config file (textproto, or .json)")->required();
   CLI11_PARSE(app, argc, argv);
+  spdlog::set_default_logger(spdlog::stderr_color_mt("ilp-node"));  // stdout stays clean
 
   absl::StatusOr<ilp::v1::NodeConfig> cfg = ilp::LoadNodeConfig(config_path);
   if (!cfg.ok()) {

@@ -259,6 +259,26 @@ TEST(ReplicationTest, AnIdleSessionCostsAFewHundredBytes) {
   EXPECT_LT(idle->sent_bytes + idle->received_bytes, 512u);
 }
 
+TEST(ReplicationTest, ATenThousandRecordSessionIsCompressedOnTheWire) {
+  Hierarchy h(District(), kT0, Seed());
+  uint64_t raw = 0;
+  for (int i = 0; i < 100; ++i) {
+    v1::Patient p = NewPatient(h.api("pos-mawar"), absl::StrCat("Anak ", i), kMawar);
+    Weigh(h.api("pos-mawar"), p.id(), 9 + i % 5, kT0, /*observations=*/98);
+  }
+  absl::StatusOr<std::vector<v1::Change>> log = h.node("pos-mawar")->store()->ReadChanges(0, SIZE_MAX, SIZE_MAX);
+  ASSERT_TRUE(log.ok());
+  for (const auto& c : *log) raw += c.delta().ByteSizeLong();
+  absl::StatusOr<SessionStats> s = h.Sync("pos-mawar");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->sent_changes, 10000u);
+  std::printf("10,000-record session: %llu bytes sent, %llu received, %llu batches; raw deltas %llu bytes\n",
+              (unsigned long long)s->sent_bytes, (unsigned long long)s->received_bytes,
+              (unsigned long long)s->sent_batches, (unsigned long long)raw);
+  EXPECT_LT(s->sent_bytes, raw);  // zstd batches beat the raw protobuf
+  EXPECT_EQ(h.Contents("pustu-oetete"), h.Contents("pos-mawar"));
+}
+
 TEST(ReplicationTest, AnUnknownChildIsRefused) {
   std::vector<NodeSpec> specs = {{"pkm-oebobo", v1::PUSKESMAS, {"537103"}, ""},
                                  {"pustu-oetete", v1::PUSTU, {kMawar}, "pkm-oebobo"}};

@@ -116,7 +116,9 @@ TEST(CrashTest, EveryAcknowledgedWriteSurvivesSigkillAndIndexesAgree) {
     }
     // Batches are whole: every stored encounter has its three observations.
     std::map<std::string, int> obs_per_encounter;
-    for (const v1::Change& c : *(*store)->ReadChanges(0, SIZE_MAX, SIZE_MAX)) {
+    absl::StatusOr<std::vector<v1::Change>> log = (*store)->ReadChanges(0, SIZE_MAX, SIZE_MAX);
+    ASSERT_TRUE(log.ok()) << log.status();
+    for (const v1::Change& c : *log) {
       if (c.delta().has_observation()) ++obs_per_encounter[c.delta().observation().encounter_id()];
       if (c.delta().has_encounter()) obs_per_encounter[c.delta().id()] += 0;
     }
