@@ -62,6 +62,22 @@ bool TouchesVillage(const v1::Record& delta) {
 
 }  // namespace
 
+// A session's stream with byte accounting.
+struct SyncEngine::SessionIo {
+  SyncStream* stream;
+  SessionStats stats;
+  v1::SyncMessage in;
+  bool Send(const v1::SyncMessage& m) {
+    stats.sent_bytes += m.ByteSizeLong();
+    return stream->Write(m);
+  }
+  bool Recv() {
+    if (!stream->Read(&in)) return false;
+    stats.received_bytes += in.ByteSizeLong();
+    return true;
+  }
+};
+
 SyncEngine::SyncEngine(const v1::NodeConfig& cfg, Store* store, HybridClock* hlc)
     : cfg_(cfg), store_(store), hlc_(hlc) {}
 
@@ -214,20 +230,40 @@ void SyncEngine::FinishPeer(const std::string& peer, const std::string& role,
   SavePeer(p);
 }
 
+absl::Status SyncEngine::SendBatches(SessionIo* io, uint64_t* cursor, const std::string& peer,
+                                     const ChildScopeSpec* scope, const CutFn& cut) {
+  for (;;) {
+    std::unique_ptr<ChildScope> sc;
+    if (scope) sc = std::make_unique<ChildScope>(store_, scope->area, scope->addressed);
+    ILP_ASSIGN_OR_RETURN(Outgoing o, NextBatch(*cursor, peer, sc.get()));
+    if (!io->Send(o.msg)) return cut("sending a batch");
+    if (!io->Recv() || !io->in.has_ack()) return cut("waiting for an ack");
+    *cursor = io->in.ack().cursor();
+    io->stats.sent_changes += o.changes;
+    ++io->stats.sent_batches;
+    if (o.msg.batch().last()) return absl::OkStatus();
+  }
+}
+
+absl::Status SyncEngine::ReceiveBatches(SessionIo* io, const std::string& peer,
+                                        const std::string& cursor_key, bool from_parent,
+                                        const CutFn& cut) {
+  for (;;) {
+    if (!io->Recv() || !io->in.has_batch()) return cut("waiting for a batch");
+    ILP_RETURN_IF_ERROR(ApplyBatch(io->in.batch(), peer, cursor_key, from_parent).status());
+    io->stats.received_changes += io->in.batch().count();
+    ++io->stats.received_batches;
+    v1::SyncMessage ack;
+    ack.mutable_ack()->set_cursor(io->in.batch().cursor());
+    if (!io->Send(ack)) return cut("sending an ack");
+    if (io->in.batch().last()) return absl::OkStatus();
+  }
+}
+
 absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* stream) {
-  SessionStats st;
+  SessionIo io{stream, {}, {}};
   const std::string& parent = cfg_.parent_id();
-  auto send = [&](const v1::SyncMessage& m) {
-    st.sent_bytes += m.ByteSizeLong();
-    return stream->Write(m);
-  };
-  v1::SyncMessage in;
-  auto recv = [&]() {
-    if (!stream->Read(&in)) return false;
-    st.received_bytes += in.ByteSizeLong();
-    return true;
-  };
-  auto cut = [&](const char* where) {
+  const CutFn cut = [&](const char* where) {
     absl::Status s = stream->Finish();
     if (s.ok()) s = absl::UnavailableError("stream ended");
     return absl::Status(s.code(), absl::StrCat("sync with parent ", parent, " failed while ",
@@ -240,56 +276,34 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
   h->set_down_cursor(MetaU64(kDownCursor));
   for (const auto& n : Subtree()) h->add_subtree(n);
   *h->mutable_now() = hlc_->Now();
-  if (!send(hello)) return cut("sending hello");
-  if (!recv() || !in.has_welcome()) return cut("waiting for welcome");
-  if (in.welcome().node_id() != parent) {
+  if (!io.Send(hello)) return cut("sending hello");
+  if (!io.Recv() || !io.in.has_welcome()) return cut("waiting for welcome");
+  if (io.in.welcome().node_id() != parent) {
     stream->WritesDone();
     (void)stream->Finish();
-    return absl::FailedPreconditionError(absl::StrCat(
-        "parent_address answers as node ", in.welcome().node_id(), ", but parent_id is ", parent));
+    return absl::FailedPreconditionError(absl::StrCat("parent_address answers as node ",
+                                                      io.in.welcome().node_id(),
+                                                      ", but parent_id is ", parent));
   }
-  hlc_->Observe(in.welcome().now(), /*from_parent=*/true);
-  uint64_t cursor = in.welcome().up_cursor();
-  for (;;) {  // up
-    ILP_ASSIGN_OR_RETURN(Outgoing o, NextBatch(cursor, parent, nullptr));
-    if (!send(o.msg)) return cut("sending a batch");
-    if (!recv() || !in.has_ack()) return cut("waiting for an ack");
-    cursor = in.ack().cursor();
-    st.sent_changes += o.changes;
-    ++st.sent_batches;
-    if (o.msg.batch().last()) break;
-  }
-  for (;;) {  // down
-    if (!recv() || !in.has_batch()) return cut("waiting for a batch");
-    ILP_RETURN_IF_ERROR(ApplyBatch(in.batch(), parent, kDownCursor, true).status());
-    st.received_changes += in.batch().count();
-    ++st.received_batches;
-    v1::SyncMessage ack;
-    ack.mutable_ack()->set_cursor(in.batch().cursor());
-    if (!send(ack)) return cut("sending an ack");
-    if (in.batch().last()) break;
-  }
+  hlc_->Observe(io.in.welcome().now(), /*from_parent=*/true);
+  uint64_t cursor = io.in.welcome().up_cursor();
+  ILP_RETURN_IF_ERROR(SendBatches(&io, &cursor, parent, nullptr, cut));             // up
+  ILP_RETURN_IF_ERROR(ReceiveBatches(&io, parent, kDownCursor, /*from_parent=*/true, cut));  // down
   stream->WritesDone();
   absl::Status fin = stream->Finish();
-  if (!fin.ok()) return absl::Status(fin.code(), absl::StrCat("sync with parent ", parent, ": ", fin.message()));
-  FinishPeer(parent, "parent", cursor, st, nullptr);
-  return st;
+  if (!fin.ok()) {
+    return absl::Status(fin.code(), absl::StrCat("sync with parent ", parent, ": ", fin.message()));
+  }
+  FinishPeer(parent, "parent", cursor, io.stats, nullptr);
+  return io.stats;
 }
 
 absl::Status SyncEngine::ServeChildSession(SyncStream* stream) {
-  SessionStats st;
-  v1::SyncMessage in;
-  auto recv = [&]() {
-    if (!stream->Read(&in)) return false;
-    st.received_bytes += in.ByteSizeLong();
-    return true;
-  };
-  auto send = [&](const v1::SyncMessage& m) {
-    st.sent_bytes += m.ByteSizeLong();
-    return stream->Write(m);
-  };
-  if (!recv() || !in.has_hello()) return absl::InvalidArgumentError("sync session must open with Hello");
-  const v1::Hello hello = in.hello();
+  SessionIo io{stream, {}, {}};
+  if (!io.Recv() || !io.in.has_hello()) {
+    return absl::InvalidArgumentError("sync session must open with Hello");
+  }
+  const v1::Hello hello = io.in.hello();
   const v1::ChildConfig* child = nullptr;
   for (const auto& c : cfg_.children()) {
     if (c.node_id() == hello.node_id()) child = &c;
@@ -299,7 +313,7 @@ absl::Status SyncEngine::ServeChildSession(SyncStream* stream) {
         "node ", hello.node_id(), " is not a configured child of ", cfg_.node_id()));
   }
   const std::string& id = child->node_id();
-  auto cut = [&](const char* where) {
+  const CutFn cut = [&](const char* where) {
     return absl::UnavailableError(absl::StrCat("session with child ", id, " cut while ", where));
   };
   hlc_->Observe(hello.now(), /*from_parent=*/false);
@@ -308,34 +322,15 @@ absl::Status SyncEngine::ServeChildSession(SyncStream* stream) {
   welcome.mutable_welcome()->set_up_cursor(MetaU64(UpCursorKey(id)));
   *welcome.mutable_welcome()->mutable_now() = hlc_->Now();
   welcome.mutable_welcome()->set_head(store_->LastSeq());
-  if (!send(welcome)) return cut("sending welcome");
-  for (;;) {  // up
-    if (!recv() || !in.has_batch()) return cut("waiting for a batch");
-    ILP_RETURN_IF_ERROR(ApplyBatch(in.batch(), id, UpCursorKey(id), false).status());
-    st.received_changes += in.batch().count();
-    ++st.received_batches;
-    v1::SyncMessage ack;
-    ack.mutable_ack()->set_cursor(in.batch().cursor());
-    if (!send(ack)) return cut("sending an ack");
-    if (in.batch().last()) break;
-  }
-  std::set<std::string> subtree(hello.subtree().begin(), hello.subtree().end());
-  std::set<std::string> addressed = subtree;
-  addressed.insert(id);
-  std::vector<std::string> area(child->working_area().begin(), child->working_area().end());
+  if (!io.Send(welcome)) return cut("sending welcome");
+  ILP_RETURN_IF_ERROR(ReceiveBatches(&io, id, UpCursorKey(id), /*from_parent=*/false, cut));  // up
+  const std::set<std::string> subtree(hello.subtree().begin(), hello.subtree().end());
+  ChildScopeSpec scope{{child->working_area().begin(), child->working_area().end()}, subtree};
+  scope.addressed.insert(id);
   uint64_t cursor = hello.down_cursor();
-  for (;;) {  // down
-    ChildScope scope(store_, area, addressed);
-    ILP_ASSIGN_OR_RETURN(Outgoing o, NextBatch(cursor, id, &scope));
-    if (!send(o.msg)) return cut("sending a batch");
-    if (!recv() || !in.has_ack()) return cut("waiting for an ack");
-    cursor = in.ack().cursor();
-    st.sent_changes += o.changes;
-    ++st.sent_batches;
-    if (o.msg.batch().last()) break;
-  }
-  if (recv()) return absl::InvalidArgumentError("unexpected message after the last ack");
-  FinishPeer(id, "child", cursor, st, &subtree);
+  ILP_RETURN_IF_ERROR(SendBatches(&io, &cursor, id, &scope, cut));  // down
+  if (io.Recv()) return absl::InvalidArgumentError("unexpected message after the last ack");
+  FinishPeer(id, "child", cursor, io.stats, &subtree);
   return absl::OkStatus();
 }
 

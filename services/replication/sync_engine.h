@@ -11,8 +11,10 @@
 #ifndef ILP_SERVICES_REPLICATION_SYNC_ENGINE_H_
 #define ILP_SERVICES_REPLICATION_SYNC_ENGINE_H_
 
+#include <functional>
 #include <map>
 #include <mutex>
+#include <vector>
 #include <set>
 #include <string>
 
@@ -49,6 +51,22 @@ class SyncEngine {
   void RecordParentError(const absl::Status& error);
 
  private:
+  struct SessionIo;
+  // What the parent may send a child: its area codes and addressable nodes.
+  struct ChildScopeSpec {
+    std::vector<std::string> area;
+    std::set<std::string> addressed;
+  };
+  // Turns a broken stream into the session's error, naming where it broke.
+  using CutFn = std::function<absl::Status(const char* where)>;
+
+  // Sends our batches from *cursor until the last one is acknowledged.
+  absl::Status SendBatches(SessionIo* io, uint64_t* cursor, const std::string& peer,
+                           const ChildScopeSpec* scope, const CutFn& cut);
+  // Receives and applies the peer's batches until its last one, acking each.
+  absl::Status ReceiveBatches(SessionIo* io, const std::string& peer,
+                              const std::string& cursor_key, bool from_parent, const CutFn& cut);
+
   struct Outgoing {
     v1::SyncMessage msg;
     uint64_t changes = 0;
