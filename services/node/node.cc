@@ -69,7 +69,7 @@ void Node::Shutdown() {
   shut_down_ = true;
   if (replicator_) replicator_->Stop();
   if (records_grpc_) records_grpc_->BeginShutdown();
-  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
 }
 
 void Node::Wait() {

@@ -40,7 +40,9 @@ class Node {
                                                      Random* random, NodeOptions options = {});
   ~Node();
 
-  // Stops accepting calls, lets running calls finish (up to 5 s), closes the store.
+  // Stops accepting calls and lets running calls finish for up to 1 s (a cut
+  // sync session resumes next time; every acknowledged write is already
+  // durable), then closes the store.
   void Shutdown();
   // Blocks until the server has shut down.
   void Wait();

@@ -17,6 +17,7 @@
 #include "storage/store/store.h"
 #include "tests/common/node_process.h"
 #include "tests/common/temp_dir.h"
+#include "tests/replication/process_chain.h"
 
 namespace ilp {
 namespace {
@@ -25,52 +26,10 @@ constexpr char kMawar[] = "5371031001";
 constexpr char kMelati[] = "5371031002";
 constexpr int kCalls = 500, kObsPerCall = 98;  // 500 * (patient + encounter + 98) = 50,000
 
-std::string Config(const std::string& id, const char* tier, const std::string& area,
-                   const std::string& data, const std::string& listen,
-                   const std::string& parent_id, const std::string& parent_addr,
-                   const std::vector<std::pair<std::string, std::string>>& children) {
-  std::string c = absl::StrCat("node_id: \"", id, "\"\ntier: ", tier, "\nlisten_address: \"",
-                               listen, "\"\ndata_dir: \"", data, "\"\nsync_interval_s: 1\n");
-  for (absl::string_view a : absl::StrSplit(area, ',')) absl::StrAppend(&c, "working_area: \"", a, "\"\n");
-  if (!parent_id.empty()) {
-    absl::StrAppend(&c, "parent_id: \"", parent_id, "\"\nparent_address: \"", parent_addr, "\"\n");
-  }
-  for (const auto& [cid, carea] : children) {
-    absl::StrAppend(&c, "children { node_id: \"", cid, "\"");
-    for (absl::string_view a : absl::StrSplit(carea, ',')) absl::StrAppend(&c, " working_area: \"", a, "\"");
-    absl::StrAppend(&c, " }\n");
-  }
-  return c;
-}
-
-std::unique_ptr<v1::Records::Stub> Stub(const std::string& addr) {
-  return v1::Records::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
-}
-
-// Head of a node's change log, read through WatchChanges.
-uint64_t Head(v1::Records::Stub* stub, uint64_t after) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  v1::WatchChangesRequest req;
-  req.set_after_seq(after);
-  auto reader = stub->WatchChanges(&ctx, req);
-  v1::ChangeEvent ev;
-  uint64_t head = after;
-  while (reader->Read(&ev)) head = ev.seq();
-  reader->Finish();
-  return head;
-}
-
-std::map<std::string, std::string> Contents(const std::string& data_dir) {
-  SystemClock clock;
-  std::map<std::string, std::string> out;
-  auto store = Store::Open(data_dir, &clock);
-  EXPECT_TRUE(store.ok()) << store.status();
-  if (!store.ok()) return out;
-  EXPECT_TRUE((*store)->Verify().ok()) << data_dir;
-  (*store)->ForEachRecord([&](const v1::Record& r) { out[r.id()] = r.SerializeAsString(); });
-  return out;
-}
+using testing::ChangeLogHead;
+using testing::NodeConfigText;
+using testing::RecordsStub;
+using testing::StoreContents;
 
 TEST(ProcessReplicationTest, ParentKilledMidSessionResumesWithNothingLostOrDoubled) {
   testing::TempDir dir;
@@ -78,26 +37,26 @@ TEST(ProcessReplicationTest, ParentKilledMidSessionResumesWithNothingLostOrDoubl
     std::filesystem::create_directories(dir.Sub(n));
     return dir.Sub(n);
   };
-  testing::NodeProcess district(sub("dinkes"), Config("dinkes-kupang", "DISTRICT", "5371", dir.Sub("dinkes/data"), "127.0.0.1:0", "", "", {{"pkm-oebobo", "537103"}}));
+  testing::NodeProcess district(sub("dinkes"), NodeConfigText("dinkes-kupang", "DISTRICT", "5371", dir.Sub("dinkes/data"), "127.0.0.1:0", "", "", {{"pkm-oebobo", "537103"}}));
   ASSERT_TRUE(district.Start());
-  testing::NodeProcess pkm(sub("pkm"), Config("pkm-oebobo", "PUSKESMAS", "537103", dir.Sub("pkm/data"), "127.0.0.1:0", "dinkes-kupang", district.address(), {{"pustu-oetete", "5371031001,5371031002"}}));
+  testing::NodeProcess pkm(sub("pkm"), NodeConfigText("pkm-oebobo", "PUSKESMAS", "537103", dir.Sub("pkm/data"), "127.0.0.1:0", "dinkes-kupang", district.address(), {{"pustu-oetete", "5371031001,5371031002"}}));
   ASSERT_TRUE(pkm.Start());
   auto pustu_config = [&](const std::string& listen) {
-    return Config("pustu-oetete", "PUSTU", "5371031001,5371031002", dir.Sub("pustu/data"), listen, "pkm-oebobo",
+    return NodeConfigText("pustu-oetete", "PUSTU", "5371031001,5371031002", dir.Sub("pustu/data"), listen, "pkm-oebobo",
                   pkm.address(), {{"pos-mawar", kMawar}, {"pos-melati", kMelati}});
   };
   auto pustu = std::make_unique<testing::NodeProcess>(sub("pustu"), pustu_config("127.0.0.1:0"));
   ASSERT_TRUE(pustu->Start());
   const std::string pustu_addr = pustu->address();
-  testing::NodeProcess melati(sub("melati"), Config("pos-melati", "POSYANDU", kMelati, dir.Sub("melati/data"), "127.0.0.1:0", "pustu-oetete", pustu_addr, {}));
+  testing::NodeProcess melati(sub("melati"), NodeConfigText("pos-melati", "POSYANDU", kMelati, dir.Sub("melati/data"), "127.0.0.1:0", "pustu-oetete", pustu_addr, {}));
   ASSERT_TRUE(melati.Start());
 
   // The posyandu records 50,000 records while its parent link is... its own:
   // start it only once the data is there, so the first session carries all.
-  testing::NodeProcess mawar(sub("mawar"), Config("pos-mawar", "POSYANDU", kMawar, dir.Sub("mawar/data"), "127.0.0.1:0", "pustu-oetete", "127.0.0.1:1", {}));
+  testing::NodeProcess mawar(sub("mawar"), NodeConfigText("pos-mawar", "POSYANDU", kMawar, dir.Sub("mawar/data"), "127.0.0.1:0", "pustu-oetete", "127.0.0.1:1", {}));
   ASSERT_TRUE(mawar.Start());  // parent unreachable: records offline
   {
-    auto stub = Stub(mawar.address());
+    auto stub = RecordsStub(mawar.address());
     SystemClock clock;
     for (int i = 0; i < kCalls; ++i) {
       v1::CreatePatientRequest cp;
@@ -121,17 +80,17 @@ TEST(ProcessReplicationTest, ParentKilledMidSessionResumesWithNothingLostOrDoubl
       ASSERT_TRUE(stub->RecordEncounter(&c2, enc, &r).ok());
     }
   }
-  const uint64_t total = Head(Stub(mawar.address()).get(), 0);
+  const uint64_t total = ChangeLogHead(RecordsStub(mawar.address()).get(), 0);
   ASSERT_EQ(total, 50000u);
   mawar.Stop();
   // Now point the posyandu at the pustu and let it sync.
-  testing::NodeProcess mawar2(dir.Sub("mawar"), Config("pos-mawar", "POSYANDU", kMawar, dir.Sub("mawar/data"), "127.0.0.1:0", "pustu-oetete", pustu_addr, {}));
+  testing::NodeProcess mawar2(dir.Sub("mawar"), NodeConfigText("pos-mawar", "POSYANDU", kMawar, dir.Sub("mawar/data"), "127.0.0.1:0", "pustu-oetete", pustu_addr, {}));
   ASSERT_TRUE(mawar2.Start());
   // Kill the pustu once part of the session has landed.
-  auto pustu_stub = Stub(pustu_addr);
+  auto pustu_stub = RecordsStub(pustu_addr);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   uint64_t seen = 0;
-  while ((seen = Head(pustu_stub.get(), 0)) < 5000 && std::chrono::steady_clock::now() < deadline) {
+  while ((seen = ChangeLogHead(pustu_stub.get(), 0)) < 5000 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling an observable, not hiding a race
   }
   ASSERT_GE(seen, 5000u);
@@ -142,22 +101,22 @@ TEST(ProcessReplicationTest, ParentKilledMidSessionResumesWithNothingLostOrDoubl
   ASSERT_TRUE(pustu->Start());
 
   // Converged when the district's log holds every change (the chain adds none).
-  auto district_stub = Stub(district.address());
+  auto district_stub = RecordsStub(district.address());
   const auto deadline2 = std::chrono::steady_clock::now() + std::chrono::seconds(180);
-  while (Head(district_stub.get(), 0) < total && std::chrono::steady_clock::now() < deadline2) {
+  while (ChangeLogHead(district_stub.get(), 0) < total && std::chrono::steady_clock::now() < deadline2) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  ASSERT_EQ(Head(district_stub.get(), 0), total);
-  ASSERT_EQ(Head(pustu_stub.get(), 0), total) << "pustu's log has doubled or missing entries";
+  ASSERT_EQ(ChangeLogHead(district_stub.get(), 0), total);
+  ASSERT_EQ(ChangeLogHead(pustu_stub.get(), 0), total) << "pustu's log has doubled or missing entries";
   for (auto* n : {&mawar2, &melati, &pkm, &district}) EXPECT_EQ(n->Stop(), 0);
   EXPECT_EQ(pustu->Stop(), 0);
 
-  const auto at_mawar = Contents(dir.Sub("mawar/data"));
+  const auto at_mawar = StoreContents(dir.Sub("mawar/data"));
   ASSERT_EQ(at_mawar.size(), 50000u);
-  EXPECT_EQ(Contents(dir.Sub("pustu/data")), at_mawar);
-  EXPECT_EQ(Contents(dir.Sub("pkm/data")), at_mawar);
-  EXPECT_EQ(Contents(dir.Sub("dinkes/data")), at_mawar);
-  EXPECT_TRUE(Contents(dir.Sub("melati/data")).empty()) << "the sibling received records outside its area";
+  EXPECT_EQ(StoreContents(dir.Sub("pustu/data")), at_mawar);
+  EXPECT_EQ(StoreContents(dir.Sub("pkm/data")), at_mawar);
+  EXPECT_EQ(StoreContents(dir.Sub("dinkes/data")), at_mawar);
+  EXPECT_TRUE(StoreContents(dir.Sub("melati/data")).empty()) << "the sibling received records outside its area";
 }
 
 }  // namespace

@@ -1,5 +1,10 @@
 add_library(ilp_repl_harness STATIC replication/harness.cc)
 target_link_libraries(ilp_repl_harness PUBLIC ilp_node ilp_testutil GTest::gtest)
 ilp_test(replication_test replication/replication_test.cc LIBS ilp_repl_harness)
-ilp_test(process_replication_test replication/process_test.cc LIBS ilp_store ilp_proto gRPC::grpc++)
+
+add_library(ilp_process_chain STATIC replication/process_chain.cc)
+target_link_libraries(ilp_process_chain PUBLIC ilp_store ilp_proto ilp_testutil gRPC::grpc++ GTest::gtest)
+ilp_test(process_replication_test replication/process_test.cc LIBS ilp_process_chain)
 add_dependencies(process_replication_test ilp-node)
+ilp_test(process_scenarios_test replication/process_scenarios_test.cc LIBS ilp_process_chain)
+add_dependencies(process_scenarios_test ilp-node)

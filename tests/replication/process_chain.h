@@ -1,0 +1,67 @@
+// Real ilp-node processes for replication tests: config text, clients, and a
+// district chain whose links can be taken down (a child restarted with an
+// unreachable parent address) and brought back.
+#ifndef ILP_TESTS_REPLICATION_PROCESS_CHAIN_H_
+#define ILP_TESTS_REPLICATION_PROCESS_CHAIN_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ilp/v1/records_service.grpc.pb.h"
+#include "tests/common/node_process.h"
+#include "tests/common/temp_dir.h"
+
+namespace ilp::testing {
+
+// A NodeConfig textproto. `area` and child areas may list several codes, comma-separated.
+std::string NodeConfigText(const std::string& id, const char* tier, const std::string& area,
+                           const std::string& data, const std::string& listen,
+                           const std::string& parent_id, const std::string& parent_addr,
+                           const std::vector<std::pair<std::string, std::string>>& children);
+
+std::unique_ptr<v1::Records::Stub> RecordsStub(const std::string& addr);
+
+// Head of a node's change log, read through WatchChanges from `after`.
+uint64_t ChangeLogHead(v1::Records::Stub* stub, uint64_t after = 0);
+
+// id -> state bytes of every record in a stopped node's store (Verify checked).
+std::map<std::string, std::string> StoreContents(const std::string& data_dir);
+
+// Polls `done` every 50 ms for up to `seconds`; true once it holds.
+bool WaitUntil(const std::function<bool()>& done, int seconds = 60);
+
+// dinkes-kupang > pkm-oebobo > pustu-oetete > {pos-mawar, pos-melati},
+// syncing every second.
+class DistrictChain {
+ public:
+  DistrictChain();
+  bool Start();
+  // Restarts `node` on the same address with its parent link down or up.
+  bool SetLink(const std::string& node, bool up);
+  v1::Records::Stub* api(const std::string& node);
+  std::string DataDir(const std::string& node) const { return dir_.Sub(node + "/data"); }
+  void StopAll();
+
+ private:
+  struct Spec {
+    std::string id;
+    const char* tier;
+    std::string area, parent;
+    std::vector<std::pair<std::string, std::string>> children;
+  };
+  bool Launch(const Spec& s, const std::string& listen, bool link_up);
+
+  TempDir dir_;
+  std::vector<Spec> specs_;
+  std::map<std::string, std::unique_ptr<NodeProcess>> procs_;
+  std::map<std::string, std::string> addr_;
+  std::map<std::string, std::unique_ptr<v1::Records::Stub>> stubs_;
+};
+
+}  // namespace ilp::testing
+
+#endif  // ILP_TESTS_REPLICATION_PROCESS_CHAIN_H_
