@@ -169,6 +169,22 @@ absl::StatusOr<ApplyResult> RecordsCore::Commit(std::vector<Record> deltas) {
   return store_->Apply(std::move(req));
 }
 
+absl::StatusOr<Record> RecordsCore::CommitMove(const Record& cur, int to_state,
+                                               const std::string& note) {
+  const v1::Move* win = WinningMove(cur.moves());
+  Record d;
+  d.set_id(cur.id());
+  // An empty body of the same kind (body_case values are the oneof field
+  // numbers), so the delta merges into this record and nothing else.
+  d.GetReflection()->MutableMessage(&d, d.GetDescriptor()->FindFieldByNumber(cur.body_case()));
+  v1::Move* m = d.add_moves();
+  m->set_to_state(to_state);
+  m->set_note(note);
+  *m->mutable_stamp() = hlc_->NowAfter(win ? win->stamp() : v1::Stamp());
+  ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit({d}));
+  return std::move(res.states[0]);
+}
+
 absl::StatusOr<Record> RecordsCore::Load(const std::string& id, Record::BodyCase kind,
                                          const char* what) const {
   absl::StatusOr<Record> r = store_->Get(id);
@@ -530,15 +546,8 @@ absl::StatusOr<v1::Referral> RecordsCore::TransitionReferral(
         "referral ", req.id(), " is ", v1::ReferralState_Name(from), "; it cannot move to ",
         v1::ReferralState_Name(req.to_state())));
   }
-  Record d;
-  d.set_id(req.id());
-  d.mutable_referral();
-  v1::Move* m = d.add_moves();
-  m->set_to_state(req.to_state());
-  m->set_note(req.note());
-  *m->mutable_stamp() = hlc_->NowAfter(win ? win->stamp() : v1::Stamp());
-  ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit({d}));
-  return ReferralView(res.states[0]);
+  ILP_ASSIGN_OR_RETURN(Record after, CommitMove(cur, req.to_state(), req.note()));
+  return ReferralView(after);
 }
 
 absl::StatusOr<v1::RespondToReferralResponse> RecordsCore::RespondToReferral(
@@ -627,15 +636,8 @@ absl::StatusOr<v1::Task> RecordsCore::UpdateTask(const v1::UpdateTaskRequest& re
                                                       v1::TaskState_Name(from), "; it cannot move to ",
                                                       v1::TaskState_Name(req.to_state())));
   }
-  Record d;
-  d.set_id(req.id());
-  d.mutable_task();
-  v1::Move* m = d.add_moves();
-  m->set_to_state(req.to_state());
-  m->set_note(req.note());
-  *m->mutable_stamp() = hlc_->NowAfter(win ? win->stamp() : v1::Stamp());
-  ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit({d}));
-  return TaskView(res.states[0]);
+  ILP_ASSIGN_OR_RETURN(Record after, CommitMove(cur, req.to_state(), req.note()));
+  return TaskView(after);
 }
 
 absl::StatusOr<v1::ListPatientHistoryResponse> RecordsCore::ListPatientHistory(

@@ -46,6 +46,11 @@ class RecordsCore {
  private:
   // Commits deltas durably with the HLC high water. REQUIRES: mu_ held.
   absl::StatusOr<ApplyResult> Commit(std::vector<v1::Record> deltas);
+  // Commits a lifecycle move of `cur` (a referral or task) to `to_state`,
+  // stamped after its winning move; returns the merged state. REQUIRES: mu_
+  // held and the transition already checked.
+  absl::StatusOr<v1::Record> CommitMove(const v1::Record& cur, int to_state,
+                                        const std::string& note);
   // Loads a record of the given body kind, or NOT_FOUND naming `what`.
   absl::StatusOr<v1::Record> Load(const std::string& id, v1::Record::BodyCase kind,
                                   const char* what) const;
