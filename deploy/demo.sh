@@ -31,7 +31,7 @@ start() {
     echo "listen_address: \"127.0.0.1:0\""; echo "data_dir: \"$WORK/$name\""
     echo "ready_file: \"$WORK/$name.ready\""; echo "sync_interval_s: 2"
     if [ -n "$parent" ]; then
-      echo "parent_id: \"$parent\""; echo "parent_address: \"$(cat "$WORK/$parent.ready")\""
+      echo "parent_id: \"$parent\""; echo "parent_address: \"$(head -n1 "$WORK/$parent.ready")\""
     fi
     if [ -n "$child" ]; then echo "children { node_id: \"$child\" working_area: \"$child_area\" }"; fi
   } > "$WORK/$name.textproto"
@@ -39,9 +39,9 @@ start() {
   PIDS+=($!)
   for _ in $(seq 1 300); do [ -s "$WORK/$name.ready" ] && break; sleep 0.1; done
   [ -s "$WORK/$name.ready" ] || { echo "$name did not start:"; cat "$WORK/$name.log"; exit 1; }
-  printf '   %-15s %-10s area %-10s on %s\n' "$name" "$tier" "$area" "$(cat "$WORK/$name.ready")"
+  printf '   %-15s %-10s area %-10s on %s\n' "$name" "$tier" "$area" "$(head -n1 "$WORK/$name.ready")"
 }
-addr() { cat "$WORK/$1.ready"; }
+addr() { head -n1 "$WORK/$1.ready"; }
 # wait_for DESCRIPTION COMMAND...: retries for up to 60 s until the command succeeds.
 wait_for() {
   local what=$1; shift

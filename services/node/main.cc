@@ -45,9 +45,20 @@ int main(int argc, char** argv) {
   }
   spdlog::info("node {} ({}) serving on {}, data in {}", cfg->node_id(),
                ilp::v1::Tier_Name(cfg->tier()), (*node)->address(), cfg->data_dir());
+  std::string metrics;
+  if ((*node)->metrics_port() != 0) {
+    const std::string& ml = cfg->metrics_listen();
+    metrics = ml.substr(0, ml.rfind(':')) + ":" + std::to_string((*node)->metrics_port());
+    spdlog::info("metrics on http://{}/metrics", metrics);
+  }
   if (!cfg->ready_file().empty()) {
+    // Line 1: the gRPC address; line 2 (if enabled): the metrics address.
     const std::string tmp = cfg->ready_file() + ".tmp";
-    { std::ofstream(tmp) << (*node)->address() << "\n"; }
+    {
+      std::ofstream f(tmp);
+      f << (*node)->address() << "\n";
+      if (!metrics.empty()) f << metrics << "\n";
+    }
     std::rename(tmp.c_str(), cfg->ready_file().c_str());
   }
   int sig = 0;

@@ -35,22 +35,6 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
   n->records_grpc_ = std::make_unique<RecordsGrpc>(n->records_.get(), n->store_.get());
   n->sync_ = std::make_unique<SyncEngine>(n->cfg_, n->store_.get(), n->hlc_.get());
   n->sync_grpc_ = std::make_unique<SyncGrpc>(n->sync_.get());
-
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort(cfg.listen_address(), grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(n->records_grpc_.get());
-  builder.RegisterService(n->sync_grpc_.get());
-  builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
-  n->server_ = builder.BuildAndStart();
-  if (!n->server_ || port == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("listen_address ", cfg.listen_address(), ": cannot listen (in use?)"));
-  }
-  const std::string& la = cfg.listen_address();
-  n->address_ = absl::StrCat(la.substr(0, la.rfind(':')), ":", port);
   if (!n->cfg_.parent_address().empty()) {
     SyncDialer* dialer = options.dialer;
     if (dialer == nullptr) {
@@ -59,14 +43,38 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
     }
     n->replicator_ = std::make_unique<Replicator>(n->sync_.get(), dialer, random,
                                                   absl::Seconds(n->cfg_.sync_interval_s()));
-    if (options.run_replicator) n->replicator_->Start();
   }
+  n->admin_ = std::make_unique<AdminCore>(n->cfg_, n->store_.get(), n->sync_.get(),
+                                          n->replicator_.get(), clock);
+  n->admin_grpc_ = std::make_unique<AdminGrpc>(n->admin_.get());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(cfg.listen_address(), grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(n->records_grpc_.get());
+  builder.RegisterService(n->sync_grpc_.get());
+  builder.RegisterService(n->admin_grpc_.get());
+  builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  n->server_ = builder.BuildAndStart();
+  if (!n->server_ || port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("listen_address ", cfg.listen_address(), ": cannot listen (in use?)"));
+  }
+  const std::string& la = cfg.listen_address();
+  n->address_ = absl::StrCat(la.substr(0, la.rfind(':')), ":", port);
+  if (!n->cfg_.metrics_listen().empty()) {
+    ILP_ASSIGN_OR_RETURN(n->metrics_, MetricsServer::Start(n->cfg_.metrics_listen(), n->admin_.get()));
+  }
+  if (n->replicator_ && options.run_replicator) n->replicator_->Start();
   return n;
 }
 
 void Node::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  metrics_.reset();
   if (replicator_) replicator_->Stop();
   if (records_grpc_) records_grpc_->BeginShutdown();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));

@@ -14,6 +14,9 @@
 
 #include "absl/status/statusor.h"
 #include "ilp/v1/config.pb.h"
+#include "services/admin/admin_core.h"
+#include "services/admin/admin_grpc.h"
+#include "services/metrics/metrics_http.h"
 #include "services/records/records_core.h"
 #include "services/records/records_grpc.h"
 #include "services/replication/grpc_transport.h"
@@ -56,6 +59,9 @@ class Node {
   SyncEngine* sync() { return sync_.get(); }
   // The replicator towards the parent; nullptr at the root.
   Replicator* replicator() { return replicator_.get(); }
+  AdminCore* admin() { return admin_.get(); }
+  // The bound metrics port; 0 when metrics_listen is empty.
+  int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
  private:
   Node() = default;
@@ -70,7 +76,10 @@ class Node {
   std::unique_ptr<SyncGrpc> sync_grpc_;
   std::unique_ptr<SyncDialer> dialer_;
   std::unique_ptr<Replicator> replicator_;
+  std::unique_ptr<AdminCore> admin_;
+  std::unique_ptr<AdminGrpc> admin_grpc_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<MetricsServer> metrics_;  // declared last: stops first
   bool shut_down_ = false;
 };
 

@@ -20,7 +20,23 @@ Replicator::Replicator(SyncEngine* engine, SyncDialer* dialer, Random* random,
 
 Replicator::~Replicator() { Stop(); }
 
-void Replicator::Start() { thread_ = std::thread([this] { Loop(); }); }
+void Replicator::Start() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    running_ = true;
+  }
+  thread_ = std::thread([this] { Loop(); });
+}
+
+bool Replicator::TriggerNow() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!running_ || stop_) return false;
+    wake_ = true;
+  }
+  cv_.notify_all();
+  return true;
+}
 
 void Replicator::Stop() {
   {
@@ -56,7 +72,9 @@ void Replicator::Loop() {
       spdlog::warn("sync failed ({}), retry in {}", st.status().ToString(), absl::FormatDuration(wait));
     }
     std::unique_lock<std::mutex> l(mu_);
-    if (cv_.wait_for(l, absl::ToChronoMilliseconds(wait), [&] { return stop_; })) return;
+    cv_.wait_for(l, absl::ToChronoMilliseconds(wait), [&] { return stop_ || wake_; });
+    if (stop_) return;
+    wake_ = false;
   }
 }
 

@@ -34,6 +34,10 @@ class Replicator {
   // Runs one session now, serialized with the loop's sessions.
   absl::StatusOr<SessionStats> SyncOnce();
 
+  // Wakes the loop to start a session now instead of at the next interval.
+  // Returns false if the loop is not running (then call SyncOnce).
+  bool TriggerNow();
+
  private:
   void Loop();
 
@@ -44,7 +48,9 @@ class Replicator {
   std::mutex session_mu_;  // one session at a time
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
+  bool stop_ = false;     // guarded by mu_
+  bool wake_ = false;     // guarded by mu_
+  bool running_ = false;  // guarded by mu_
   std::thread thread_;
 };
 

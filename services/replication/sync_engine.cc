@@ -2,6 +2,8 @@
 
 #include <zstd.h>
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/replication/scope.h"
@@ -12,6 +14,9 @@ namespace ilp {
 namespace {
 
 constexpr char kDownCursor[] = "cursor/down";
+constexpr char kReportPrefix[] = "report/";
+constexpr char kReportRxSeq[] = "reports-rx-seq";      // last receipt counter used
+constexpr char kReportSentSeq[] = "reports-sent-seq";  // relayed up to this receipt
 constexpr uint64_t kMaxPayload = 256ull << 20;
 
 std::string UpCursorKey(const std::string& child) { return absl::StrCat("cursor/up/", child); }
@@ -110,13 +115,91 @@ std::set<std::string> SyncEngine::Subtree() const {
 }
 
 void SyncEngine::RecordParentError(const absl::Status& error) {
+  RecordPeerError(cfg_.parent_id(), "parent", error);
+}
+
+void SyncEngine::RecordPeerError(const std::string& peer, const std::string& role,
+                                 const absl::Status& error) {
   std::lock_guard<std::mutex> l(mu_);
-  v1::PeerState p = Peer(cfg_.parent_id()).value_or(v1::PeerState());
-  p.set_node_id(cfg_.parent_id());
-  p.set_role("parent");
+  v1::PeerState p = Peer(peer).value_or(v1::PeerState());
+  p.set_node_id(peer);
+  p.set_role(role);
   p.set_last_error(std::string(error.message()));
   p.set_last_error_ms(hlc_->physical()->NowMs());
+  p.set_errors(p.errors() + 1);
   SavePeer(p);
+}
+
+v1::NodeReport SyncEngine::SelfReport() const {
+  const int64_t now = hlc_->physical()->NowMs();
+  v1::NodeReport r;
+  r.set_node_id(cfg_.node_id());
+  r.set_tier(cfg_.tier());
+  r.set_parent_id(cfg_.parent_id());
+  const StoreStats stats = store_->Stats();
+  r.set_head(stats.last_seq);
+  for (const auto& [kind, n] : stats.records_by_kind) r.set_records(r.records() + n);
+  for (const auto& c : cfg_.children()) r.add_children(c.node_id());
+  r.set_last_success_age_ms(-1);
+  if (cfg_.parent_id().empty()) return r;
+  v1::PeerState parent = Peer(cfg_.parent_id()).value_or(v1::PeerState());
+  if (parent.last_success_ms() > 0) {
+    r.set_last_success_age_ms(std::max<int64_t>(0, now - parent.last_success_ms()));
+  }
+  if (!parent.last_error().empty() && parent.last_error_ms() >= parent.last_success_ms()) {
+    r.set_last_error(parent.last_error());
+    r.set_last_error_age_ms(std::max<int64_t>(0, now - parent.last_error_ms()));
+  }
+  absl::StatusOr<Backlog> b = store_->BacklogAfter(parent.sent_cursor(), cfg_.parent_id());
+  if (b.ok()) {
+    r.set_pending_changes(b->changes);
+    r.set_pending_bytes(b->bytes);
+    if (b->changes > 0) r.set_oldest_unsent_age_ms(std::max<int64_t>(0, now - b->oldest_ms));
+  }
+  return r;
+}
+
+std::map<std::string, v1::StoredReport> SyncEngine::Reports() const {
+  std::map<std::string, v1::StoredReport> out;
+  for (const auto& [key, raw] : store_->ScanMeta(kReportPrefix)) {
+    v1::StoredReport r;
+    if (r.ParseFromString(raw)) out[r.report().node_id()] = std::move(r);
+  }
+  return out;
+}
+
+std::vector<v1::NodeReport> SyncEngine::ReportsToRelay(uint64_t* max_rx_seq) const {
+  const int64_t now = hlc_->physical()->NowMs();
+  const uint64_t sent = MetaU64(kReportSentSeq);
+  *max_rx_seq = sent;
+  std::vector<v1::NodeReport> out;
+  for (auto& [id, stored] : Reports()) {
+    if (stored.rx_seq() <= sent) continue;
+    *max_rx_seq = std::max(*max_rx_seq, stored.rx_seq());
+    v1::NodeReport r = stored.report();
+    r.set_age_ms(r.age_ms() + std::max<int64_t>(0, now - stored.received_ms()));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+absl::Status SyncEngine::StoreReports(const v1::Hello& hello) {
+  std::lock_guard<std::mutex> l(mu_);
+  const int64_t now = hlc_->physical()->NowMs();
+  uint64_t rx = MetaU64(kReportRxSeq);
+  ApplyRequest req;
+  for (const v1::NodeReport& r : hello.reports()) {
+    // A report about this node or its ancestors would be a loop; drop it.
+    if (r.node_id().empty() || r.node_id() == cfg_.node_id()) continue;
+    v1::StoredReport stored;
+    *stored.mutable_report() = r;
+    stored.set_received_ms(now);
+    stored.set_rx_seq(++rx);
+    req.meta.emplace_back(absl::StrCat(kReportPrefix, r.node_id()), stored.SerializeAsString());
+  }
+  if (req.meta.empty()) return absl::OkStatus();
+  req.meta.emplace_back(kReportRxSeq, absl::StrCat(rx));
+  return store_->Apply(std::move(req)).status();
 }
 
 absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
@@ -213,21 +296,34 @@ void SyncEngine::FinishPeer(const std::string& peer, const std::string& role,
   }
   // Pending: our changes after what the peer acknowledged, not from the peer
   // (before scope filtering, so an upper bound for a child).
-  uint64_t pending = 0, pending_bytes = 0;
-  int64_t oldest = 0;
-  absl::StatusOr<std::vector<v1::Change>> rest = store_->ReadChanges(sent_cursor, SIZE_MAX, SIZE_MAX);
-  if (rest.ok()) {
-    for (const auto& c : *rest) {
-      if (c.via() == peer) continue;
-      ++pending;
-      pending_bytes += c.delta().ByteSizeLong();
-      if (oldest == 0) oldest = c.applied_ms();
+  Backlog backlog = store_->BacklogAfter(sent_cursor, peer).value_or(Backlog());
+  p.set_pending_changes(backlog.changes);
+  p.set_pending_bytes(backlog.bytes);
+  p.set_oldest_unsent_ms(backlog.oldest_ms);
+  SavePeer(p);
+  if (role == "child") {
+    // The child's report was made at its Hello, before this session drained
+    // its backlog: bring it up to the session's end (and relay it again).
+    absl::StatusOr<std::string> raw = store_->GetMeta(absl::StrCat(kReportPrefix, peer));
+    v1::StoredReport stored;
+    if (raw.ok() && stored.ParseFromString(*raw)) {
+      v1::NodeReport* r = stored.mutable_report();
+      r->set_age_ms(0);
+      r->set_pending_changes(0);
+      r->set_pending_bytes(0);
+      r->set_oldest_unsent_age_ms(0);
+      r->clear_last_error();
+      r->set_last_error_age_ms(0);
+      r->set_last_success_age_ms(0);
+      stored.set_received_ms(hlc_->physical()->NowMs());
+      const uint64_t rx = MetaU64(kReportRxSeq) + 1;
+      stored.set_rx_seq(rx);
+      ApplyRequest req;
+      req.meta.emplace_back(absl::StrCat(kReportPrefix, peer), stored.SerializeAsString());
+      req.meta.emplace_back(kReportRxSeq, absl::StrCat(rx));
+      (void)store_->Apply(std::move(req));
     }
   }
-  p.set_pending_changes(pending);
-  p.set_pending_bytes(pending_bytes);
-  p.set_oldest_unsent_ms(oldest);
-  SavePeer(p);
 }
 
 absl::Status SyncEngine::SendBatches(SessionIo* io, uint64_t* cursor, const std::string& peer,
@@ -275,9 +371,16 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
   h->set_tier(cfg_.tier());
   h->set_down_cursor(MetaU64(kDownCursor));
   for (const auto& n : Subtree()) h->add_subtree(n);
+  *h->add_reports() = SelfReport();
+  uint64_t relayed_rx = 0;
+  for (auto& r : ReportsToRelay(&relayed_rx)) *h->add_reports() = std::move(r);
   *h->mutable_now() = hlc_->Now();
   if (!io.Send(hello)) return cut("sending hello");
   if (!io.Recv() || !io.in.has_welcome()) return cut("waiting for welcome");
+  // The parent stores the reports before it welcomes us: relay them once.
+  if (relayed_rx > MetaU64(kReportSentSeq)) {
+    ILP_RETURN_IF_ERROR(store_->PutMeta(kReportSentSeq, absl::StrCat(relayed_rx)));
+  }
   if (io.in.welcome().node_id() != parent) {
     stream->WritesDone();
     (void)stream->Finish();
@@ -312,11 +415,20 @@ absl::Status SyncEngine::ServeChildSession(SyncStream* stream) {
     return absl::PermissionDeniedError(absl::StrCat(
         "node ", hello.node_id(), " is not a configured child of ", cfg_.node_id()));
   }
-  const std::string& id = child->node_id();
+  absl::Status st = ServeKnownChild(stream, &io, hello, *child);
+  if (!st.ok()) RecordPeerError(child->node_id(), "child", st);
+  return st;
+}
+
+absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
+                                         const v1::Hello& hello, const v1::ChildConfig& child) {
+  SessionIo& io = *io_ptr;
+  const std::string& id = child.node_id();
   const CutFn cut = [&](const char* where) {
     return absl::UnavailableError(absl::StrCat("session with child ", id, " cut while ", where));
   };
   hlc_->Observe(hello.now(), /*from_parent=*/false);
+  ILP_RETURN_IF_ERROR(StoreReports(hello));
   v1::SyncMessage welcome;
   welcome.mutable_welcome()->set_node_id(cfg_.node_id());
   welcome.mutable_welcome()->set_up_cursor(MetaU64(UpCursorKey(id)));
@@ -325,7 +437,7 @@ absl::Status SyncEngine::ServeChildSession(SyncStream* stream) {
   if (!io.Send(welcome)) return cut("sending welcome");
   ILP_RETURN_IF_ERROR(ReceiveBatches(&io, id, UpCursorKey(id), /*from_parent=*/false, cut));  // up
   const std::set<std::string> subtree(hello.subtree().begin(), hello.subtree().end());
-  ChildScopeSpec scope{{child->working_area().begin(), child->working_area().end()}, subtree};
+  ChildScopeSpec scope{{child.working_area().begin(), child.working_area().end()}, subtree};
   scope.addressed.insert(id);
   uint64_t cursor = hello.down_cursor();
   ILP_RETURN_IF_ERROR(SendBatches(&io, &cursor, id, &scope, cut));  // down

@@ -50,6 +50,11 @@ class SyncEngine {
   // Records a failed attempt to reach the parent (for status).
   void RecordParentError(const absl::Status& error);
 
+  // This node's status as it reports it to its parent (age 0).
+  v1::NodeReport SelfReport() const;
+  // The status reports received from the subtree, by node id.
+  std::map<std::string, v1::StoredReport> Reports() const;
+
  private:
   struct SessionIo;
   // What the parent may send a child: its area codes and addressable nodes.
@@ -81,13 +86,21 @@ class SyncEngine {
   uint64_t MetaU64(const std::string& key) const;
   std::set<std::string> Subtree() const;
   void SavePeer(const v1::PeerState& p);
+  void RecordPeerError(const std::string& peer, const std::string& role, const absl::Status& error);
+  // Reports to relay in the next Hello (received since the last Hello that
+  // reached the parent), with their ages brought up to now; sets *max_rx_seq.
+  std::vector<v1::NodeReport> ReportsToRelay(uint64_t* max_rx_seq) const;
+  // Stores the reports of a child's Hello.
+  absl::Status StoreReports(const v1::Hello& hello);
+  absl::Status ServeKnownChild(SyncStream* stream, SessionIo* io, const v1::Hello& hello,
+                               const v1::ChildConfig& child);
   void FinishPeer(const std::string& peer, const std::string& role, uint64_t sent_cursor,
                   const SessionStats& s, const std::set<std::string>* skip_via);
 
   const v1::NodeConfig cfg_;
   Store* const store_;
   HybridClock* const hlc_;
-  mutable std::mutex mu_;  // guards peer-state read-modify-write
+  mutable std::mutex mu_;  // guards peer-state and report-counter read-modify-write
 };
 
 }  // namespace ilp

@@ -19,6 +19,7 @@ namespace ilp {
 namespace {
 
 constexpr char kHlcKey[] = "hlc";
+constexpr char kCountsKey[] = "counts";
 
 absl::string_view View(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
 
@@ -60,6 +61,17 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   it->SeekToLast();
   if (it->Valid()) s->last_seq_ = SeqFromKey(View(it->key()));
   ILP_RETURN_IF_ERROR(FromRocks(it->status(), "reading change-log head"));
+  // Record counts are kept with every Apply; a store written before they
+  // existed gets them by one scan, once.
+  absl::StatusOr<std::string> counts = s->GetMeta(kCountsKey);
+  if (counts.ok()) {
+    if (!s->counts_.ParseFromString(*counts)) return absl::DataLossError("meta counts does not parse");
+  } else {
+    s->ForEachRecord([&](const v1::Record& r) { ++(*s->counts_.mutable_counts())[KindName(r)]; });
+    ILP_RETURN_IF_ERROR(s->PutMeta(kCountsKey, s->counts_.SerializeAsString()));
+  }
+  std::unique_ptr<rocksdb::Iterator> lit(s->db_->NewIterator(rocksdb::ReadOptions(), s->lost_));
+  for (lit->SeekToFirst(); lit->Valid(); lit->Next()) ++s->lost_count_;
   return s;
 }
 
@@ -80,8 +92,10 @@ v1::Change Store::MakeChange(uint64_t seq, const v1::Record& delta, const std::s
 }
 
 absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
+  const absl::Time start = absl::Now();
   std::unique_lock<std::mutex> lock(mu_);
   ApplyResult res;
+  v1::KindCounts counts = counts_;
   rocksdb::WriteBatch batch;
   std::map<std::string, v1::Record> pending;  // states written earlier in this batch
   uint64_t seq = last_seq_;
@@ -121,6 +135,7 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
       if (!old_idx.count(k)) batch.Put(index_, k, "");
     }
     batch.Put(records_, delta.id(), after);
+    if (!exists) ++(*counts.mutable_counts())[KindName(merged.record)];
     ++seq;
     batch.Put(log_, SeqKey(seq), MakeChange(seq, delta, req.via).SerializeAsString());
     for (v1::LostWrite& w : merged.lost) {
@@ -135,15 +150,21 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   }
   if (req.hlc_high_water) batch.Put(meta_, kHlcKey, req.hlc_high_water->SerializeAsString());
   for (const auto& [k, v] : req.meta) batch.Put(meta_, k, v);
+  if (res.changed > 0) batch.Put(meta_, kCountsKey, counts.SerializeAsString());
   if (batch.Count() > 0) {
     rocksdb::WriteOptions wo;
     wo.sync = req.sync;
     ILP_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &batch), "writing batch"));
   }
+  counts_ = std::move(counts);
+  lost_count_ += res.lost.size();
   last_seq_ = seq;
   res.last_seq = seq;
   lock.unlock();
-  if (res.changed > 0) changed_.notify_all();
+  if (res.changed > 0) {
+    changed_.notify_all();
+    apply_latency_.Record(absl::Now() - start);
+  }
   return res;
 }
 
@@ -227,15 +248,30 @@ absl::Status Store::PutMeta(absl::string_view key, absl::string_view value) {
                    absl::StrCat("writing meta ", key));
 }
 
+std::vector<std::pair<std::string, std::string>> Store::ScanMeta(absl::string_view prefix) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  rocksdb::Slice p(prefix.data(), prefix.size());
+  for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
+    out.emplace_back(std::string(View(it->key())), std::string(View(it->value())));
+  }
+  return out;
+}
+
 absl::Status Store::Verify() const {
   std::vector<std::string> problems;
   auto problem = [&](std::string p) {
     if (problems.size() < 1000) problems.push_back(std::move(p));
   };
+  // One snapshot for every read, so a node taking writes verifies cleanly.
+  std::shared_ptr<const rocksdb::Snapshot> snap(
+      db_->GetSnapshot(), [this](const rocksdb::Snapshot* s) { db_->ReleaseSnapshot(s); });
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap.get();
   // 1. Replay the change log from scratch; it must rebuild every record.
   std::map<std::string, v1::Record> replay;
   uint64_t expect_seq = 0;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), log_));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     uint64_t seq = SeqFromKey(View(it->key()));
     if (seq != ++expect_seq) problem(absl::StrCat("change log gap before seq ", seq));
@@ -254,8 +290,9 @@ absl::Status Store::Verify() const {
   }
   // 2. Every record equals its replay and implies exactly the stored indexes.
   std::set<std::string> want_index;
+  std::map<std::string, uint64_t> kinds;
   size_t records = 0;
-  std::unique_ptr<rocksdb::Iterator> rit(db_->NewIterator(rocksdb::ReadOptions(), records_));
+  std::unique_ptr<rocksdb::Iterator> rit(db_->NewIterator(ro, records_));
   for (rit->SeekToFirst(); rit->Valid(); rit->Next()) {
     ++records;
     std::string id(View(rit->key()));
@@ -270,12 +307,25 @@ absl::Status Store::Verify() const {
     } else if (rp->second.SerializeAsString() != View(rit->value())) {
       problem(absl::StrCat("record ", id, " differs from its change-log replay"));
     }
+    ++kinds[KindName(r)];
     for (auto& k : IndexEntries(r)) want_index.insert(std::move(k));
+  }
+  // 3. The kept record counts match.
+  std::string raw_counts;
+  v1::KindCounts counts;
+  if (!db_->Get(ro, meta_, kCountsKey, &raw_counts).ok() || !counts.ParseFromString(raw_counts)) {
+    problem("record counts (meta counts) missing or unreadable");
+  } else {
+    std::map<std::string, uint64_t> kept;
+    for (const auto& [k, n] : counts.counts()) {
+      if (n != 0) kept[k] = n;
+    }
+    if (kept != kinds) problem("kept record counts differ from the records stored");
   }
   if (records != replay.size()) {
     problem(absl::StrCat("change log names ", replay.size(), " records, store holds ", records));
   }
-  std::unique_ptr<rocksdb::Iterator> iit(db_->NewIterator(rocksdb::ReadOptions(), index_));
+  std::unique_ptr<rocksdb::Iterator> iit(db_->NewIterator(ro, index_));
   for (iit->SeekToFirst(); iit->Valid(); iit->Next()) {
     std::string k(View(iit->key()));
     if (want_index.erase(k) == 0) {
@@ -305,7 +355,6 @@ void Store::ForEachRecord(const std::function<void(const v1::Record&)>& fn) cons
 
 StoreStats Store::Stats() const {
   StoreStats s;
-  s.last_seq = LastSeq();
   uint64_t size = 0;
   for (auto* h : handles_) {
     uint64_t v = 0;
@@ -313,16 +362,34 @@ StoreStats Store::Stats() const {
     if (db_->GetIntProperty(h, "rocksdb.size-all-mem-tables", &v)) size += v;
   }
   s.approximate_bytes = size;
-  std::map<std::string, uint64_t> kinds;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), records_));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    v1::Record r;
-    if (r.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      ++kinds[KindName(r)];
-    }
-  }
+  std::lock_guard<std::mutex> l(mu_);
+  s.last_seq = last_seq_;
+  std::map<std::string, uint64_t> kinds(counts_.counts().begin(), counts_.counts().end());
   s.records_by_kind.assign(kinds.begin(), kinds.end());
   return s;
+}
+
+uint64_t Store::LostWriteCount() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return lost_count_;
+}
+
+absl::StatusOr<Backlog> Store::BacklogAfter(uint64_t after_seq, absl::string_view skip_via) const {
+  Backlog b;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), log_));
+  v1::Change c;
+  for (it->Seek(SeqKey(after_seq + 1)); it->Valid(); it->Next()) {
+    if (!c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(
+          absl::StrCat("change ", SeqFromKey(View(it->key())), " does not parse"));
+    }
+    if (!skip_via.empty() && c.via() == skip_via) continue;
+    ++b.changes;
+    b.bytes += c.delta().ByteSizeLong();
+    if (b.oldest_ms == 0) b.oldest_ms = c.applied_ms();
+  }
+  ILP_RETURN_IF_ERROR(FromRocks(it->status(), "reading change log"));
+  return b;
 }
 
 }  // namespace ilp

@@ -29,6 +29,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "ilp/v1/state.pb.h"
+#include "storage/util/histogram.h"
 
 namespace rocksdb {
 class DB;
@@ -58,6 +59,13 @@ struct StoreStats {
   uint64_t last_seq = 0;
   uint64_t approximate_bytes = 0;
   std::vector<std::pair<std::string, uint64_t>> records_by_kind;
+};
+
+// Changes in the log after a cursor that are still to be sent to a peer.
+struct Backlog {
+  uint64_t changes = 0;
+  uint64_t bytes = 0;        // serialized deltas
+  int64_t oldest_ms = 0;     // local apply time of the first; 0 if none
 };
 
 class Store {
@@ -97,12 +105,26 @@ class Store {
   // Meta values in the default column family; NOT_FOUND if absent.
   absl::StatusOr<std::string> GetMeta(absl::string_view key) const;
   absl::Status PutMeta(absl::string_view key, absl::string_view value);
+  // Meta keys starting with `prefix` and their values, in key order.
+  std::vector<std::pair<std::string, std::string>> ScanMeta(absl::string_view prefix) const;
 
   // Recomputes the indexes from the records and replays the change log, and
   // reports every disagreement as DATA_LOSS (the first few in the message).
   absl::Status Verify() const;
 
+  // Head, approximate size and record counts by kind (kept with every Apply,
+  // no scan).
   StoreStats Stats() const;
+
+  // The changes after `after_seq` not received from `skip_via` (one pass over
+  // that part of the log, without holding it in memory).
+  absl::StatusOr<Backlog> BacklogAfter(uint64_t after_seq, absl::string_view skip_via) const;
+
+  // Lost writes recorded, all time.
+  uint64_t LostWriteCount() const;
+
+  // Latency of Apply calls that wrote something (merge, index, fsync).
+  const LatencyHistogram& apply_latency() const { return apply_latency_; }
 
   // Calls `fn` for every stored record, in id order.
   void ForEachRecord(const std::function<void(const v1::Record&)>& fn) const;
@@ -126,6 +148,9 @@ class Store {
   mutable std::mutex mu_;  // serializes writers; guards last_seq_
   mutable std::condition_variable changed_;
   uint64_t last_seq_ = 0;
+  v1::KindCounts counts_;   // guarded by mu_; persisted as meta "counts"
+  uint64_t lost_count_ = 0;  // guarded by mu_
+  LatencyHistogram apply_latency_;
 };
 
 }  // namespace ilp

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "tests/common/temp_dir.h"
 
@@ -43,7 +44,9 @@ bool NodeProcess::Start() {
   while (std::chrono::steady_clock::now() < deadline) {
     std::string addr = ReadFile(ready);
     if (!addr.empty()) {
-      address_ = std::string(absl::StripAsciiWhitespace(addr));
+      std::vector<std::string> lines = absl::StrSplit(addr, '\n', absl::SkipWhitespace());
+      address_ = std::string(absl::StripAsciiWhitespace(lines[0]));
+      metrics_address_ = lines.size() > 1 ? std::string(absl::StripAsciiWhitespace(lines[1])) : "";
       return true;
     }
     int status;

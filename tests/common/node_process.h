@@ -24,10 +24,12 @@ class NodeProcess {
   int Stop();
 
   const std::string& address() const { return address_; }
+  // HOST:PORT of /metrics when the config sets metrics_listen, else "".
+  const std::string& metrics_address() const { return metrics_address_; }
   pid_t pid() const { return pid_; }
 
  private:
-  std::string dir_, config_text_, address_;
+  std::string dir_, config_text_, address_, metrics_address_;
   pid_t pid_ = -1;
 };
 

@@ -1,0 +1,229 @@
+#include "services/admin/admin_core.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "storage/util/status_macros.h"
+
+namespace ilp {
+namespace {
+
+int64_t AgeOf(int64_t now, int64_t then_ms) { return then_ms > 0 ? std::max<int64_t>(0, now - then_ms) : -1; }
+
+}  // namespace
+
+AdminCore::AdminCore(const v1::NodeConfig& cfg, Store* store, SyncEngine* sync,
+                     Replicator* replicator, Clock* clock)
+    : cfg_(cfg),
+      store_(store),
+      sync_(sync),
+      replicator_(replicator),
+      clock_(clock),
+      started_ms_(clock->NowMs()) {}
+
+v1::PeerStatus AdminCore::PeerNow(const std::string& id, const std::string& role,
+                                  int64_t now) const {
+  v1::PeerStatus ps;
+  v1::PeerState* st = ps.mutable_state();
+  *st = sync_->Peer(id).value_or(v1::PeerState());
+  st->set_node_id(id);
+  st->set_role(role);
+  ps.set_last_success_age_ms(AgeOf(now, st->last_success_ms()));
+  const bool failing = !st->last_error().empty() && st->last_error_ms() >= st->last_success_ms();
+  ps.set_last_error_age_ms(failing ? AgeOf(now, st->last_error_ms()) : -1);
+  // Counted now: what this node has written or received since the peer's
+  // last acknowledgement (a child's share is at most this, after scope).
+  Backlog b = store_->BacklogAfter(st->sent_cursor(), id).value_or(Backlog());
+  ps.set_pending_changes(b.changes);
+  ps.set_pending_bytes(b.bytes);
+  ps.set_oldest_unsent_age_ms(b.changes > 0 ? std::max<int64_t>(0, now - b.oldest_ms) : 0);
+  return ps;
+}
+
+absl::StatusOr<v1::NodeStatus> AdminCore::GetStatus() const {
+  const int64_t now = clock_->NowMs();
+  v1::NodeStatus s;
+  s.set_node_id(cfg_.node_id());
+  s.set_tier(cfg_.tier());
+  s.set_parent_id(cfg_.parent_id());
+  s.set_listen_address(cfg_.listen_address());
+  s.set_now_ms(now);
+  s.set_uptime_s(std::max<int64_t>(0, now - started_ms_) / 1000);
+  const StoreStats stats = store_->Stats();
+  s.set_store_bytes(stats.approximate_bytes);
+  s.set_head(stats.last_seq);
+  for (const auto& [kind, n] : stats.records_by_kind) {
+    v1::KindCount* k = s.add_records();
+    k->set_kind(kind);
+    k->set_count(n);
+  }
+  s.set_lost_writes(store_->LostWriteCount());
+  if (!cfg_.parent_id().empty()) {
+    v1::PeerStatus* p = s.add_peers();
+    *p = PeerNow(cfg_.parent_id(), "parent", now);
+    p->set_address(cfg_.parent_address());
+  }
+  for (const auto& c : cfg_.children()) {
+    v1::PeerStatus* p = s.add_peers();
+    *p = PeerNow(c.node_id(), "child", now);
+    *p->mutable_state()->mutable_working_area() = c.working_area();
+  }
+  return s;
+}
+
+absl::StatusOr<v1::GetTreeResponse> AdminCore::GetTree() const {
+  const int64_t now = clock_->NowMs();
+  // Every report held here, aged to now.
+  std::map<std::string, v1::NodeReport> reports;
+  for (auto& [id, stored] : sync_->Reports()) {
+    v1::NodeReport r = stored.report();
+    r.set_age_ms(r.age_ms() + std::max<int64_t>(0, now - stored.received_ms()));
+    reports[id] = std::move(r);
+  }
+  // Children of each node: configured (here) or reported (below), plus any
+  // node whose report names it as parent.
+  std::map<std::string, std::vector<std::string>> children;
+  auto add_child = [&](const std::string& parent, const std::string& child) {
+    auto& v = children[parent];
+    if (std::find(v.begin(), v.end(), child) == v.end()) v.push_back(child);
+  };
+  for (const auto& c : cfg_.children()) add_child(cfg_.node_id(), c.node_id());
+  for (const auto& [id, r] : reports) {
+    for (const auto& c : r.children()) add_child(id, c);
+  }
+  for (const auto& [id, r] : reports) {
+    if (!r.parent_id().empty()) add_child(r.parent_id(), id);
+  }
+
+  v1::GetTreeResponse out;
+  v1::TreeNode* self = out.add_nodes();
+  self->set_node_id(cfg_.node_id());
+  self->set_tier(cfg_.tier());
+  self->set_parent_id(cfg_.parent_id());
+  self->set_reported(true);
+  self->set_report_age_ms(0);
+  self->set_records(0);
+  for (const auto& [kind, n] : store_->Stats().records_by_kind) self->set_records(self->records() + n);
+  self->set_last_contact_age_ms(-1);
+  if (!cfg_.parent_id().empty()) {
+    v1::PeerStatus p = PeerNow(cfg_.parent_id(), "parent", now);
+    self->set_last_contact_age_ms(p.last_success_age_ms());
+    self->set_pending_changes(p.pending_changes());
+    if (p.last_error_age_ms() >= 0) {
+      self->set_last_error(p.state().last_error());
+      self->set_last_error_age_ms(p.last_error_age_ms());
+    }
+  }
+
+  // Depth-first below this node. `path_lag` is the oldest change known to be
+  // waiting anywhere on the way up from the node to here.
+  std::set<std::string> seen = {cfg_.node_id()};
+  std::function<void(const std::string&, int, int64_t)> visit = [&](const std::string& id,
+                                                                    int depth, int64_t path_lag) {
+    for (const std::string& child : children[id]) {
+      if (!seen.insert(child).second) continue;  // a node reported under two parents: first wins
+      v1::TreeNode* t = out.add_nodes();
+      t->set_node_id(child);
+      t->set_parent_id(id);
+      t->set_depth(depth);
+      auto r = reports.find(child);
+      int64_t lag = path_lag;
+      if (r == reports.end()) {
+        t->set_reported(false);
+        t->set_last_contact_age_ms(-1);
+        t->set_report_age_ms(-1);
+      } else {
+        const v1::NodeReport& rep = r->second;
+        t->set_reported(true);
+        t->set_tier(rep.tier());
+        t->set_report_age_ms(rep.age_ms());
+        // The report was made when the node contacted its parent.
+        t->set_last_contact_age_ms(rep.age_ms());
+        t->set_pending_changes(rep.pending_changes());
+        t->set_records(rep.records());
+        if (!rep.last_error().empty()) {
+          t->set_last_error(rep.last_error());
+          t->set_last_error_age_ms(rep.last_error_age_ms() + rep.age_ms());
+        }
+        if (rep.pending_changes() > 0) lag = std::max(lag, rep.oldest_unsent_age_ms() + rep.age_ms());
+      }
+      t->set_lag_ms(lag);
+      visit(child, depth + 1, lag);
+    }
+  };
+  // Lag of a direct child's changes on the way here: what it still had to
+  // send at its last contact (its report), nothing above it.
+  visit(cfg_.node_id(), 1, 0);
+  return out;
+}
+
+absl::StatusOr<v1::SyncNowResponse> AdminCore::SyncNow(const v1::SyncNowRequest& req) {
+  if (replicator_ == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "node ", cfg_.node_id(), " has no parent_address: it is the root and syncs only when its children call"));
+  }
+  v1::SyncNowResponse resp;
+  resp.set_parent_id(cfg_.parent_id());
+  if (!req.wait() && replicator_->TriggerNow()) {
+    resp.set_ok(true);
+    return resp;
+  }
+  const absl::Time start = absl::Now();
+  absl::StatusOr<SessionStats> st = replicator_->SyncOnce();
+  resp.set_duration_ms(absl::ToInt64Milliseconds(absl::Now() - start));
+  if (!st.ok()) {
+    resp.set_ok(false);
+    resp.set_error(st.status().ToString());
+    return resp;
+  }
+  resp.set_ok(true);
+  resp.set_sent_changes(st->sent_changes);
+  resp.set_received_changes(st->received_changes);
+  resp.set_sent_bytes(st->sent_bytes);
+  resp.set_received_bytes(st->received_bytes);
+  resp.set_batches(st->sent_batches + st->received_batches);
+  return resp;
+}
+
+absl::StatusOr<v1::ListConflictsResponse> AdminCore::ListConflicts(
+    const v1::ListConflictsRequest& req) const {
+  if (req.since_ms() < 0) return absl::InvalidArgumentError("since_ms: must not be negative");
+  if (req.within_ms() < 0) return absl::InvalidArgumentError("within_ms: must not be negative");
+  const int64_t now = clock_->NowMs();
+  int64_t since = req.since_ms();
+  if (req.within_ms() > 0) since = std::max(since, now - req.within_ms());
+  const size_t limit = req.limit() == 0 ? 1000 : req.limit();
+  std::vector<v1::LostWrite> lost = store_->LostWrites(since);
+  v1::ListConflictsResponse resp;
+  resp.set_now_ms(now);
+  size_t first = 0;
+  if (lost.size() > limit) {
+    first = lost.size() - limit;
+    resp.set_truncated(true);
+  }
+  for (size_t i = first; i < lost.size(); ++i) *resp.add_conflicts() = std::move(lost[i]);
+  return resp;
+}
+
+absl::StatusOr<v1::VerifyResponse> AdminCore::Verify() const {
+  v1::VerifyResponse resp;
+  const absl::Time start = absl::Now();
+  resp.set_head(store_->LastSeq());
+  absl::Status st = store_->Verify();
+  resp.set_duration_ms(absl::ToInt64Milliseconds(absl::Now() - start));
+  if (st.ok()) {
+    resp.set_ok(true);
+  } else if (st.code() == absl::StatusCode::kDataLoss) {
+    resp.set_ok(false);
+    resp.set_problems(std::string(st.message()));
+  } else {
+    return st;
+  }
+  return resp;
+}
+
+}  // namespace ilp

@@ -1,0 +1,47 @@
+// The Admin service's logic (ilp.v1.Admin), independent of gRPC: status of
+// the node and its peers, the hierarchy below it from relayed status
+// reports, sync on demand, lost writes and verification.
+#ifndef ILP_SERVICES_ADMIN_ADMIN_CORE_H_
+#define ILP_SERVICES_ADMIN_ADMIN_CORE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "ilp/v1/admin.pb.h"
+#include "ilp/v1/config.pb.h"
+#include "services/replication/replicator.h"
+#include "services/replication/sync_engine.h"
+#include "storage/clock/clock.h"
+#include "storage/store/store.h"
+
+namespace ilp {
+
+class AdminCore {
+ public:
+  // Pointers must outlive the core; `replicator` is null at the root.
+  // `clock` is the node's clock (ages and uptime are measured on it).
+  AdminCore(const v1::NodeConfig& cfg, Store* store, SyncEngine* sync, Replicator* replicator,
+            Clock* clock);
+
+  absl::StatusOr<v1::NodeStatus> GetStatus() const;
+  absl::StatusOr<v1::GetTreeResponse> GetTree() const;
+  absl::StatusOr<v1::SyncNowResponse> SyncNow(const v1::SyncNowRequest& req);
+  absl::StatusOr<v1::ListConflictsResponse> ListConflicts(const v1::ListConflictsRequest& req) const;
+  absl::StatusOr<v1::VerifyResponse> Verify() const;
+
+  Store* store() const { return store_; }
+
+ private:
+  v1::PeerStatus PeerNow(const std::string& id, const std::string& role, int64_t now) const;
+
+  const v1::NodeConfig cfg_;
+  Store* const store_;
+  SyncEngine* const sync_;
+  Replicator* const replicator_;
+  Clock* const clock_;
+  const int64_t started_ms_;
+};
+
+}  // namespace ilp
+
+#endif  // ILP_SERVICES_ADMIN_ADMIN_CORE_H_

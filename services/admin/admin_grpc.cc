@@ -1,0 +1,32 @@
+#include "services/admin/admin_grpc.h"
+
+#include "services/common/grpc_status.h"
+
+namespace ilp {
+
+grpc::Status AdminGrpc::GetStatus(grpc::ServerContext*, const v1::GetStatusRequest*,
+                                  v1::NodeStatus* resp) {
+  return Reply(core_->GetStatus(), resp);
+}
+
+grpc::Status AdminGrpc::GetTree(grpc::ServerContext*, const v1::GetTreeRequest*,
+                                v1::GetTreeResponse* resp) {
+  return Reply(core_->GetTree(), resp);
+}
+
+grpc::Status AdminGrpc::SyncNow(grpc::ServerContext*, const v1::SyncNowRequest* req,
+                                v1::SyncNowResponse* resp) {
+  return Reply(core_->SyncNow(*req), resp);
+}
+
+grpc::Status AdminGrpc::ListConflicts(grpc::ServerContext*, const v1::ListConflictsRequest* req,
+                                      v1::ListConflictsResponse* resp) {
+  return Reply(core_->ListConflicts(*req), resp);
+}
+
+grpc::Status AdminGrpc::Verify(grpc::ServerContext*, const v1::VerifyRequest*,
+                               v1::VerifyResponse* resp) {
+  return Reply(core_->Verify(), resp);
+}
+
+}  // namespace ilp

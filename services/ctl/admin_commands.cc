@@ -1,0 +1,224 @@
+// status, tree, sync now, conflicts, verify: operations over ilp.v1.Admin.
+#include <cstdio>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "ilp/v1/admin.grpc.pb.h"
+#include "services/ctl/commands.h"
+
+namespace ilp::ctl {
+namespace {
+
+struct Args {
+  std::string stale;  // tree --stale AGE
+  bool wait = false;  // sync now --wait
+  std::string since;  // conflicts --since AGE|TIME
+  uint32_t limit = 1000;
+};
+
+std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
+
+std::string Ago(int64_t age_ms) { return age_ms < 0 ? "never" : Age(age_ms) + " ago"; }
+
+int Status(const Ctl& c, const Args&) {
+  v1::NodeStatus st;
+  grpc::Status s = v1::Admin::NewStub(c.channel)->GetStatus(c.Ctx().get(), v1::GetStatusRequest(), &st);
+  if (!s.ok()) return Fail(s);
+  bool failing = false;
+  for (const auto& p : st.peers()) failing |= p.last_error_age_ms() >= 0;
+  if (c.json) {
+    std::cout << Json(st) << "\n";
+    return failing ? kUnhealthy : kOk;
+  }
+  std::vector<std::string> kinds;
+  uint64_t total = 0;
+  for (const auto& k : st.records()) {
+    kinds.push_back(absl::StrCat(k.kind(), " ", k.count()));
+    total += k.count();
+  }
+  std::printf("node     %s (%s), parent %s, up %s\n", st.node_id().c_str(),
+              v1::Tier_Name(st.tier()).c_str(), OrDash(st.parent_id()).c_str(),
+              Age(st.uptime_s() * 1000).c_str());
+  std::printf("store    %s, change-log head %llu, %llu lost writes\n", Bytes(st.store_bytes()).c_str(),
+              static_cast<unsigned long long>(st.head()),
+              static_cast<unsigned long long>(st.lost_writes()));
+  std::printf("records  %llu%s%s%s\n", static_cast<unsigned long long>(total),
+              kinds.empty() ? "" : " (", absl::StrJoin(kinds, ", ").c_str(), kinds.empty() ? "" : ")");
+  if (st.peers().empty()) return kOk;
+  std::printf("\n%-18s %-6s %-30s %-20s %-11s %-7s %s\n", "PEER", "ROLE", "LAST SYNC", "PENDING",
+              "OLDEST", "CURSORS", "LAST ERROR");
+  for (const auto& p : st.peers()) {
+    const v1::PeerState& ps = p.state();
+    const std::string last =
+        p.last_success_age_ms() < 0 ? "never"
+                                    : absl::StrCat(Time(ps.last_success_ms()), " (", Age(p.last_success_age_ms()), ")");
+    const std::string pending = absl::StrCat(p.pending_changes(), " (", Bytes(p.pending_bytes()), ")");
+    const std::string oldest = p.pending_changes() ? Age(p.oldest_unsent_age_ms()) : "-";
+    const std::string cursors = absl::StrCat(ps.sent_cursor(), "/", ps.received_cursor());
+    const std::string err = p.last_error_age_ms() >= 0
+                                ? absl::StrCat(Age(p.last_error_age_ms()), " ago: ", ps.last_error())
+                                : "-";
+    std::printf("%-18s %-6s %-30s %-20s %-11s %-7s %s\n", ps.node_id().c_str(), ps.role().c_str(),
+                last.c_str(), pending.c_str(), oldest.c_str(), cursors.c_str(), err.c_str());
+  }
+  std::printf("\n(cursors: our change-log seq the peer acknowledged / the peer's seq we applied)\n");
+  return failing ? kUnhealthy : kOk;
+}
+
+int Tree(const Ctl& c, const Args& a) {
+  std::optional<int64_t> stale;
+  if (!a.stale.empty()) {
+    stale = ParseAge(a.stale);
+    if (!stale) {
+      std::fprintf(stderr, "ilpctl: --stale %s: want an age such as 7d, 36h or 90m\n", a.stale.c_str());
+      return kUsage;
+    }
+  }
+  v1::GetTreeResponse tree;
+  grpc::Status s = v1::Admin::NewStub(c.channel)->GetTree(c.Ctx().get(), v1::GetTreeRequest(), &tree);
+  if (!s.ok()) return Fail(s);
+  if (stale) {  // nodes below that have not contacted their parent within the age
+    v1::GetTreeResponse kept;
+    for (const auto& n : tree.nodes()) {
+      if (n.depth() > 0 && (n.last_contact_age_ms() < 0 || n.last_contact_age_ms() > *stale)) {
+        *kept.add_nodes() = n;
+      }
+    }
+    tree = std::move(kept);
+  }
+  const int rc = stale && tree.nodes_size() > 0 ? kUnhealthy : kOk;
+  if (c.json) {
+    std::cout << Json(tree) << "\n";
+    return rc;
+  }
+  if (stale && tree.nodes().empty()) {
+    std::printf("no node below has gone more than %s without contacting its parent\n", Age(*stale).c_str());
+    return rc;
+  }
+  std::printf("%-28s %-10s %-13s %-8s %-8s %-8s %s\n", "NODE", "TIER", "LAST CONTACT", "LAG",
+              "PENDING", "RECORDS", "LAST ERROR");
+  for (const auto& n : tree.nodes()) {
+    const std::string name = std::string(stale ? 0 : 2 * n.depth(), ' ') + n.node_id();
+    std::string tier = n.reported() ? v1::Tier_Name(n.tier()) : "?";
+    const std::string contact = n.depth() == 0 && n.parent_id().empty() ? "-" : Ago(n.last_contact_age_ms());
+    const std::string lag = n.reported() ? (n.lag_ms() > 0 ? Age(n.lag_ms()) : "0") : "?";
+    const std::string err =
+        n.last_error().empty() ? "-" : absl::StrCat(Age(n.last_error_age_ms()), " ago: ", n.last_error());
+    std::printf("%-28s %-10s %-13s %-8s %-8llu %-8llu %s\n", name.c_str(), tier.c_str(), contact.c_str(),
+                lag.c_str(), static_cast<unsigned long long>(n.pending_changes()),
+                static_cast<unsigned long long>(n.records()), err.c_str());
+  }
+  return rc;
+}
+
+int SyncNow(const Ctl& c, const Args& a) {
+  v1::SyncNowRequest req;
+  req.set_wait(a.wait);
+  v1::SyncNowResponse resp;
+  // A session over a slow link can take minutes; --timeout still bounds it.
+  grpc::Status s = v1::Admin::NewStub(c.channel)->SyncNow(
+      c.Ctx(a.wait ? std::max(c.timeout_s, 600) : c.timeout_s).get(), req, &resp);
+  if (!s.ok()) return Fail(s);
+  if (c.json) {
+    std::cout << Json(resp) << "\n";
+  } else if (!resp.ok()) {
+    std::printf("sync with %s failed after %lld ms: %s\n", resp.parent_id().c_str(),
+                static_cast<long long>(resp.duration_ms()), resp.error().c_str());
+  } else if (!a.wait) {
+    std::printf("sync with %s started\n", resp.parent_id().c_str());
+  } else {
+    std::printf("sync with %s done in %lld ms: sent %llu changes (%s), received %llu changes (%s), %llu batches\n",
+                resp.parent_id().c_str(), static_cast<long long>(resp.duration_ms()),
+                static_cast<unsigned long long>(resp.sent_changes()), Bytes(resp.sent_bytes()).c_str(),
+                static_cast<unsigned long long>(resp.received_changes()), Bytes(resp.received_bytes()).c_str(),
+                static_cast<unsigned long long>(resp.batches()));
+  }
+  return resp.ok() ? kOk : kUnhealthy;
+}
+
+std::string Stamp(const v1::Stamp& s) {
+  return absl::StrCat("by ", OrDash(s.node()), " at ", Time(s.wall_ms()), ".", absl::StrFormat("%03d", s.wall_ms() % 1000));
+}
+
+int Conflicts(const Ctl& c, const Args& a) {
+  v1::ListConflictsRequest req;
+  req.set_limit(a.limit);
+  if (!a.since.empty()) {
+    absl::Time t;
+    std::string err;
+    if (std::optional<int64_t> age = ParseAge(a.since)) {
+      req.set_within_ms(*age);
+    } else if (absl::ParseTime(absl::RFC3339_full, a.since, &t, &err) ||
+               absl::ParseTime("%Y-%m-%d", a.since, absl::UTCTimeZone(), &t, &err)) {
+      req.set_since_ms(absl::ToUnixMillis(t));
+    } else {
+      std::fprintf(stderr, "ilpctl: --since %s: want an age (7d, 24h) or a time (2026-11-01 or RFC 3339)\n",
+                   a.since.c_str());
+      return kUsage;
+    }
+  }
+  v1::ListConflictsResponse resp;
+  grpc::Status s = v1::Admin::NewStub(c.channel)->ListConflicts(c.Ctx().get(), req, &resp);
+  if (!s.ok()) return Fail(s);
+  if (c.json) {
+    std::cout << Json(resp) << "\n";
+    return kOk;
+  }
+  if (resp.conflicts().empty()) std::printf("no lost writes\n");
+  for (const auto& w : resp.conflicts()) {
+    std::printf("%s ago  record %s  field %s\n", Age(resp.now_ms() - w.detected_ms()).c_str(),
+                w.record_id().c_str(), w.field().c_str());
+    std::printf("    kept  %-30s %s\n", w.winning_value().c_str(), Stamp(w.winning_stamp()).c_str());
+    std::printf("    lost  %-30s %s\n", w.losing_value().c_str(), Stamp(w.losing_stamp()).c_str());
+  }
+  if (resp.truncated()) std::printf("(only the newest %u shown; use --limit)\n", a.limit);
+  return kOk;
+}
+
+int Verify(const Ctl& c, const Args&) {
+  v1::VerifyResponse resp;
+  // Verification reads the whole store; give it time on a district node.
+  grpc::Status s = v1::Admin::NewStub(c.channel)->Verify(c.Ctx(std::max(c.timeout_s, 600)).get(),
+                                                        v1::VerifyRequest(), &resp);
+  if (!s.ok()) return Fail(s);
+  if (c.json) {
+    std::cout << Json(resp) << "\n";
+  } else if (resp.ok()) {
+    std::printf("ok: records, change log (head %llu) and indexes agree (checked in %lld ms)\n",
+                static_cast<unsigned long long>(resp.head()), static_cast<long long>(resp.duration_ms()));
+  } else {
+    std::printf("DAMAGED: %s\n", resp.problems().c_str());
+  }
+  return resp.ok() ? kOk : kUnhealthy;
+}
+
+}  // namespace
+
+void AddAdminCommands(CLI::App* app, Runner* run) {
+  auto a = std::make_shared<Args>();
+  auto bind = [a, run](int (*fn)(const Ctl&, const Args&)) {
+    return [a, run, fn] { *run = [a, fn](const Ctl& c) { return fn(c, *a); }; };
+  };
+  app->add_subcommand("status", "the node, its store and each peer; exit 4 if a peer's last sync failed")
+      ->callback(bind(Status));
+  auto* tree = app->add_subcommand("tree", "the hierarchy below the node, from relayed status reports");
+  tree->add_option("--stale", a->stale,
+                   "only nodes whose last contact with their parent is older than AGE (7d, 36h); exit 4 if any");
+  tree->callback(bind(Tree));
+  auto* sync = app->add_subcommand("sync", "replication on demand");
+  sync->require_subcommand(1);
+  auto* now = sync->add_subcommand("now", "start a session with the parent; exit 4 if it fails");
+  now->add_flag("--wait", a->wait, "wait for the session to end and print what moved");
+  now->callback(bind(SyncNow));
+  auto* conflicts = app->add_subcommand("conflicts", "concurrent writes that lost the merge");
+  conflicts->add_option("--since", a->since, "only those detected within AGE (24h, 7d) or since TIME");
+  conflicts->add_option("--limit", a->limit, "at most this many, newest")->capture_default_str();
+  conflicts->callback(bind(Conflicts));
+  app->add_subcommand("verify", "check records, change log and indexes agree; exit 4 on damage")
+      ->callback(bind(Verify));
+}
+
+}  // namespace ilp::ctl

@@ -1,0 +1,22 @@
+// ilpctl's commands. Each Add* registers its subcommands on `app`; the one
+// the user picks sets *run, which main calls once the node is known.
+#ifndef ILP_SERVICES_CTL_COMMANDS_H_
+#define ILP_SERVICES_CTL_COMMANDS_H_
+
+#include <functional>
+
+#include "CLI/CLI.hpp"
+#include "services/ctl/format.h"
+
+namespace ilp::ctl {
+
+using Runner = std::function<int(const Ctl&)>;
+
+// patient get|find|history, tasks, changes [--follow] (ilp.v1.Records).
+void AddRecordsCommands(CLI::App* app, Runner* run);
+// status, tree, sync now, conflicts, verify (ilp.v1.Admin).
+void AddAdminCommands(CLI::App* app, Runner* run);
+
+}  // namespace ilp::ctl
+
+#endif  // ILP_SERVICES_CTL_COMMANDS_H_

@@ -1,0 +1,41 @@
+// The /metrics HTTP endpoint (civetweb), serving RenderMetrics of the
+// node's current status. Any other path is 404.
+//
+//   ILP_ASSIGN_OR_RETURN(auto m, MetricsServer::Start("127.0.0.1:9464", &admin));
+//   m->port();  // the bound port (useful with port 0)
+#ifndef ILP_SERVICES_METRICS_METRICS_HTTP_H_
+#define ILP_SERVICES_METRICS_METRICS_HTTP_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "services/admin/admin_core.h"
+
+struct mg_context;
+struct mg_connection;
+
+namespace ilp {
+
+class MetricsServer {
+ public:
+  // Listens on `listen` (HOST:PORT; port 0 picks a free one). `admin` must
+  // outlive the server.
+  static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(const std::string& listen,
+                                                              AdminCore* admin);
+  ~MetricsServer();  // stops listening and waits for running requests
+
+  int port() const { return port_; }
+
+ private:
+  MetricsServer() = default;
+  static int Handle(mg_connection* conn, void* self);
+
+  AdminCore* admin_ = nullptr;
+  mg_context* ctx_ = nullptr;
+  int port_ = 0;
+};
+
+}  // namespace ilp
+
+#endif  // ILP_SERVICES_METRICS_METRICS_HTTP_H_
