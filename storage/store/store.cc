@@ -100,6 +100,18 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   std::map<std::string, v1::Record> pending;  // states written earlier in this batch
   uint64_t seq = last_seq_;
   const int64_t now_ms = clock_->NowMs();
+  // A loss is keyed by its losing write, so it is recorded once however
+  // often the losing delta arrives.
+  std::set<std::string> lost_keys;
+  auto record_loss = [&](v1::LostWrite& w, uint64_t at_seq) {
+    std::string key = LostKey(w), ignored;
+    if (lost_keys.count(key) || db_->Get(rocksdb::ReadOptions(), lost_, key, &ignored).ok()) return;
+    w.set_seq(at_seq);
+    w.set_detected_ms(now_ms);
+    batch.Put(lost_, key, w.SerializeAsString());
+    lost_keys.insert(std::move(key));
+    res.lost.push_back(w);
+  };
   for (v1::Record& delta : req.deltas) {
     if (delta.id().empty()) return absl::InvalidArgumentError("apply: record id is empty");
     v1::Record current;
@@ -122,7 +134,16 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
     ILP_ASSIGN_OR_RETURN(MergeResult merged, Merge(current, delta));
     std::string before = exists ? current.SerializeAsString() : std::string();
     std::string after = merged.record.SerializeAsString();
-    if (exists && before == after) {  // a duplicate: nothing to write, nothing to log
+    if (exists && before == after) {
+      // A duplicate, or a concurrent write that lost outright: the record
+      // stays as it is. A loss not seen before is recorded, and the delta is
+      // logged all the same so that the nodes above learn of the loss too.
+      const size_t known = res.lost.size();
+      for (v1::LostWrite& w : merged.lost) record_loss(w, seq + 1);
+      if (res.lost.size() > known) {
+        ++seq;
+        batch.Put(log_, SeqKey(seq), MakeChange(seq, delta, req.via).SerializeAsString());
+      }
       res.states.push_back(std::move(merged.record));
       continue;
     }
@@ -138,12 +159,7 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
     if (!exists) ++(*counts.mutable_counts())[KindName(merged.record)];
     ++seq;
     batch.Put(log_, SeqKey(seq), MakeChange(seq, delta, req.via).SerializeAsString());
-    for (v1::LostWrite& w : merged.lost) {
-      w.set_seq(seq);
-      w.set_detected_ms(now_ms);
-      batch.Put(lost_, LostKey(w), w.SerializeAsString());
-      res.lost.push_back(w);
-    }
+    for (v1::LostWrite& w : merged.lost) record_loss(w, seq);
     ++res.changed;
     pending[delta.id()] = merged.record;
     res.states.push_back(std::move(merged.record));
@@ -158,10 +174,11 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   }
   counts_ = std::move(counts);
   lost_count_ += res.lost.size();
+  const bool logged = seq > last_seq_;
   last_seq_ = seq;
   res.last_seq = seq;
   lock.unlock();
-  if (res.changed > 0) {
+  if (logged) {
     changed_.notify_all();
     apply_latency_.Record(absl::Now() - start);
   }

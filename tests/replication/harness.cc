@@ -41,7 +41,7 @@ std::unique_ptr<ClientSyncStream> CuttingDialer::Open() {
 }
 
 Hierarchy::Hierarchy(std::vector<NodeSpec> specs, int64_t start_ms, uint64_t seed,
-                     uint32_t max_batch_bytes)
+                     uint32_t max_batch_bytes, bool metrics)
     : specs_(std::move(specs)) {
   std::map<std::string, std::string> address;
   for (const NodeSpec& s : specs_) {
@@ -52,6 +52,7 @@ Hierarchy::Hierarchy(std::vector<NodeSpec> specs, int64_t start_ms, uint64_t see
     cfg.set_listen_address("127.0.0.1:0");
     cfg.set_data_dir(dir_.Sub(s.id));
     if (max_batch_bytes) cfg.set_max_batch_bytes(max_batch_bytes);
+    if (metrics) cfg.set_metrics_listen("127.0.0.1:0");
     for (const NodeSpec& c : specs_) {
       if (c.parent != s.id) continue;
       v1::ChildConfig* child = cfg.add_children();

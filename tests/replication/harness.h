@@ -41,8 +41,9 @@ struct NodeSpec {
 class Hierarchy {
  public:
   // Starts the nodes, parents before children. `max_batch_bytes` 0 = default.
+  // With `metrics`, each node serves /metrics on 127.0.0.1:0.
   Hierarchy(std::vector<NodeSpec> specs, int64_t start_ms, uint64_t seed,
-            uint32_t max_batch_bytes = 0);
+            uint32_t max_batch_bytes = 0, bool metrics = false);
   ~Hierarchy();
 
   Node* node(const std::string& id) { return nodes_.at(id).get(); }
