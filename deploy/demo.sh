@@ -30,6 +30,7 @@ start() {
     echo "node_id: \"$name\""; echo "tier: $tier"; echo "working_area: \"$area\""
     echo "listen_address: \"127.0.0.1:0\""; echo "data_dir: \"$WORK/$name\""
     echo "ready_file: \"$WORK/$name.ready\""; echo "sync_interval_s: 2"
+    echo "metrics_listen: \"127.0.0.1:0\""
     if [ -n "$parent" ]; then
       echo "parent_id: \"$parent\""; echo "parent_address: \"$(head -n1 "$WORK/$parent.ready")\""
     fi
@@ -81,6 +82,23 @@ for n in pos-mawar pustu-oetete pkm-oebobo dinkes-kupang; do
   patients=$("$BIN/ilpctl" --node "$(addr "$n")" patient find --village $VILLAGE | wc -l)
   printf '   %-15s %8s %9s\n' "$n" "$changes" "$patients"
 done
+
+echo
+echo "== What an operator sees (ilpctl; docs/operations.md)"
+echo "-- ilpctl tree, asked at the district: every node below, from status relayed up in sync"
+"$BIN/ilpctl" --node "$(addr dinkes-kupang)" tree
+echo "-- ilpctl status at the puskesmas (exit 4 would mean a peer's last sync failed)"
+"$BIN/ilpctl" --node "$(addr pkm-oebobo)" status || true
+echo "-- ilpctl sync now --wait at the posyandu"
+"$BIN/ilpctl" --node "$(addr pos-mawar)" sync now --wait
+echo "-- ilpctl verify at the district"
+"$BIN/ilpctl" --node "$(addr dinkes-kupang)" verify
+echo "-- Prometheus metrics of the district (sync sessions per peer)"
+metrics=$(sed -n 2p "$WORK/dinkes-kupang.ready")
+exec 3<>"/dev/tcp/${metrics%:*}/${metrics##*:}"
+printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3
+grep '^ilp_sync_sessions_total\|^ilp_records' <&3 || true
+exec 3>&-
 
 echo
 echo "== Stopping every node (SIGTERM)"

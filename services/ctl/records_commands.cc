@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "absl/strings/str_format.h"
 #include "ilp/v1/records_service.grpc.pb.h"
 #include "services/ctl/commands.h"
 
@@ -80,9 +81,11 @@ int Tasks(const Ctl& c, const Args& a) {
     return kOk;
   }
   for (const auto& t : resp.tasks()) {
-    std::printf("%-36s  %-14s  %-12s  due %04d-%02d-%02d  %s%s%s\n", t.id().c_str(),
-                v1::TaskState_Name(t.state()).c_str(), t.assignee_node().c_str(),
-                t.due_date().year(), t.due_date().month(), t.due_date().day(),
+    const v1::Date& d = t.due_date();
+    const std::string due = d.year() == 0 ? "no due date"
+                                          : absl::StrFormat("due %04d-%02d-%02d", d.year(), d.month(), d.day());
+    std::printf("%-36s  %-14s  %-12s  %-14s  %s%s%s\n", t.id().c_str(),
+                v1::TaskState_Name(t.state()).c_str(), t.assignee_node().c_str(), due.c_str(),
                 t.description().c_str(), t.outcome().empty() ? "" : " -> ", t.outcome().c_str());
   }
   return kOk;

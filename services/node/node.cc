@@ -74,7 +74,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
 void Node::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
-  metrics_.reset();
+  if (metrics_) metrics_stopper_ = std::thread([m = std::move(metrics_)]() mutable { m.reset(); });
   if (replicator_) replicator_->Stop();
   if (records_grpc_) records_grpc_->BeginShutdown();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
@@ -82,6 +82,7 @@ void Node::Shutdown() {
 
 void Node::Wait() {
   if (server_) server_->Wait();
+  if (metrics_stopper_.joinable()) metrics_stopper_.join();
 }
 
 Node::~Node() {

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "ilp/v1/config.pb.h"
@@ -80,6 +81,8 @@ class Node {
   std::unique_ptr<AdminGrpc> admin_grpc_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<MetricsServer> metrics_;  // declared last: stops first
+  // civetweb takes ~2 s to stop; it stops alongside the gRPC server.
+  std::thread metrics_stopper_;
   bool shut_down_ = false;
 };
 
