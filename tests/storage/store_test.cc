@@ -93,6 +93,53 @@ TEST_F(StoreTest, VerifyReportsAMissingIndexEntry) {
   EXPECT_NE(st.message().find("missing index entry"), absl::string_view::npos) << st;
 }
 
+TEST_F(StoreTest, AWriteThatLosesOutrightIsRecordedOnceAndLoggedForTheNodesAbove) {
+  v1::Record winner = PatientIn("5371031002", kT0 + 10);
+  winner.mutable_patient()->mutable_versions(0)->mutable_stamp()->set_node("pkm-b");
+  *winner.mutable_patient()->mutable_versions(0)->mutable_base() =
+      PatientIn("5371031001", kT0).patient().versions(0).stamp();  // it saw the first value
+  ASSERT_TRUE(Apply({PatientIn("5371031001", kT0)}).ok());
+  ASSERT_TRUE(Apply({winner}, "pkm-b").ok());
+  const std::string state = store_->Get(kId)->SerializeAsString();
+  // The concurrent write (kT0 + 5, based on nothing newer) arrives second.
+  v1::Record loser = PatientIn("5371031003", kT0 + 5);
+  auto res = Apply({loser}, "pus-c");
+  ASSERT_TRUE(res.ok());
+  EXPECT_EQ(res->changed, 0);
+  ASSERT_EQ(res->lost.size(), 1u);
+  EXPECT_EQ(res->lost[0].field(), "address.village_code");
+  EXPECT_EQ(store_->Get(kId)->SerializeAsString(), state);  // the record is unchanged
+  EXPECT_EQ(store_->LastSeq(), 3u);                         // but the delta is logged
+  EXPECT_EQ(store_->LostWriteCount(), 1u);
+  // Arriving again, it is a plain duplicate.
+  ASSERT_TRUE(Apply({loser}, "pus-c").ok());
+  EXPECT_EQ(store_->LastSeq(), 3u);
+  EXPECT_EQ(store_->LostWrites(0).size(), 1u);
+  EXPECT_TRUE(store_->Verify().ok()) << store_->Verify();
+  store_.reset();
+  auto reopened = Store::Open(dir_.path(), &clock_);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ((*reopened)->LostWriteCount(), 1u);
+}
+
+TEST_F(StoreTest, RecordCountsAreKeptAcrossReopenAndVerified) {
+  ASSERT_TRUE(Apply({PatientIn("5371031001", kT0)}).ok());
+  ASSERT_TRUE(Apply({PatientIn("5371031002", kT0 + 1)}).ok());  // same record: still one
+  using Kinds = std::vector<std::pair<std::string, uint64_t>>;
+  EXPECT_EQ(store_->Stats().records_by_kind, (Kinds{{"patient", 1}}));
+  store_.reset();
+  auto s = Store::Open(dir_.path(), &clock_);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ((*s)->Stats().records_by_kind, (Kinds{{"patient", 1}}));
+  EXPECT_TRUE((*s)->Verify().ok());
+  v1::KindCounts wrong;
+  (*wrong.mutable_counts())["patient"] = 2;
+  ASSERT_TRUE((*s)->PutMeta("counts", wrong.SerializeAsString()).ok());
+  absl::Status st = (*s)->Verify();
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(st.message().find("kept record counts differ"), absl::string_view::npos) << st;
+}
+
 TEST_F(StoreTest, ASecondOpenOfTheSameDirectoryFailsClearly) {
   auto second = Store::Open(dir_.path(), &clock_);
   EXPECT_FALSE(second.ok());
