@@ -1,0 +1,282 @@
+// ilp-bench: how fast, how lean and how much on the wire (docs/performance.md).
+//
+//   ilp-bench --n 100000            # the 4-tier chain, then the baselines
+//   ilp-bench --slow-link 60        # a posyandu session of 60 visitors over 2G
+//
+// Starts posyandu -> pustu -> puskesmas -> district as real ilp-node
+// processes on loopback, each link through a counting proxy, writes N visits
+// at the posyandu over gRPC, then drives sync sessions on every hop at once
+// until the district holds all N. Prints a table, then one JSON line.
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "tests/bench/baselines.h"
+#include "tests/bench/chain.h"
+#include "tests/bench/visits.h"
+
+namespace ilp::bench {
+namespace {
+
+constexpr int64_t kDayMs = 86'400'000;
+
+struct Options {
+  uint64_t n = 10'000;
+  uint64_t slow_link_visits = 0;
+  int writers = 4;
+  uint64_t seed = 1;
+  std::string work_dir;
+  bool keep = false;
+};
+
+double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
+
+// Creates `patients` patients and `n` visits at the posyandu from `writers`
+// threads. Returns false on the first failed call.
+bool WriteVisits(Chain& chain, const Options& o, uint64_t n, uint64_t patients) {
+  std::vector<std::string> ids(patients);
+  std::atomic<bool> ok{true};
+  auto run = [&](auto fn, uint64_t count) {
+    std::atomic<uint64_t> next{0};
+    std::vector<std::thread> threads;
+    for (int w = 0; w < o.writers; ++w) {
+      threads.emplace_back([&] {
+        for (uint64_t i; ok && (i = next++) < count;) fn(i);
+      });
+    }
+    for (auto& t : threads) t.join();
+  };
+  run([&](uint64_t i) {
+    grpc::ClientContext ctx;
+    v1::Patient p;
+    grpc::Status s = chain.records(kPosyandu)->CreatePatient(&ctx, MakePatient(o.seed, i), &p);
+    if (!s.ok()) {
+      std::fprintf(stderr, "ilp-bench: CreatePatient: %s\n", s.error_message().c_str());
+      ok = false;
+    }
+    ids[i] = p.id();
+  }, patients);
+  const int64_t now = absl::ToUnixMillis(absl::Now());
+  run([&](uint64_t i) {
+    grpc::ClientContext ctx;
+    v1::RecordEncounterResponse r;
+    // Visits of the last 30 days.
+    const int64_t t = now - 30 * kDayMs + static_cast<int64_t>(i * (30 * kDayMs) / std::max<uint64_t>(n, 1));
+    grpc::Status s = chain.records(kPosyandu)->RecordEncounter(&ctx, MakeVisit(o.seed, i, ids[i % patients], t), &r);
+    if (!s.ok()) {
+      std::fprintf(stderr, "ilp-bench: RecordEncounter: %s\n", s.error_message().c_str());
+      ok = false;
+    }
+  }, n);
+  return ok;
+}
+
+uint64_t Count(Chain& chain, int tier, const char* kind) {
+  grpc::ClientContext ctx;
+  v1::NodeStatus st;
+  if (!chain.admin(tier)->GetStatus(&ctx, v1::GetStatusRequest(), &st).ok()) return 0;
+  for (const auto& k : st.records()) {
+    if (k.kind() == kind) return k.count();
+  }
+  return 0;
+}
+
+v1::SyncNowResponse SyncNow(Chain& chain, int tier) {
+  grpc::ClientContext ctx;
+  v1::SyncNowRequest req;
+  req.set_wait(true);
+  v1::SyncNowResponse resp;
+  grpc::Status s = chain.admin(tier)->SyncNow(&ctx, req, &resp);
+  if (!s.ok()) resp.set_error(s.error_message());
+  return resp;
+}
+
+uint64_t LinkBytes(Chain& chain, int tier) { return chain.link(tier)->bytes_up() + chain.link(tier)->bytes_down(); }
+
+int RunChain(const Options& o) {
+  const uint64_t n = o.n, patients = std::max<uint64_t>(10, n / 20);
+  Chain chain(o.work_dir + "/chain", LinkShape{});
+  if (!chain.Start()) return 1;
+  std::printf("chain up in %s; writing %llu visits for %llu patients at the posyandu (%d writers)...\n",
+              o.work_dir.c_str(), static_cast<unsigned long long>(n), static_cast<unsigned long long>(patients), o.writers);
+  const absl::Time w0 = absl::Now();
+  if (!WriteVisits(chain, o, n, patients)) return 1;
+  const double write_s = Seconds(absl::Now() - w0);
+  const uint64_t observations = Count(chain, kPosyandu, "observation");
+  for (int t = 0; t < 3; ++t) chain.link(t)->ResetCounters();
+
+  // End to end: every hop syncs back to back until the district holds all.
+  std::printf("written in %.1f s; syncing...\n", write_s);
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  const absl::Time e0 = absl::Now();
+  std::vector<std::thread> drivers;
+  for (int t = 0; t < 3; ++t) {
+    drivers.emplace_back([&, t] {
+      while (!done) {
+        if (!SyncNow(chain, t).ok()) ++failures;
+      }
+    });
+  }
+  while (Count(chain, kDistrict, "encounter") < n || Count(chain, kDistrict, "observation") < observations) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  const double e2e_s = Seconds(absl::Now() - e0);
+  done = true;
+  for (auto& t : drivers) t.join();
+  uint64_t wire = 0;
+  for (int t = 0; t < 3; ++t) wire += LinkBytes(chain, t);
+
+  // Idle re-sync, hop by hop, with everything stored.
+  std::vector<uint64_t> idle_bytes;
+  std::vector<double> idle_ms;
+  for (int t = 0; t < 3; ++t) {
+    chain.link(t)->ResetCounters();
+    const absl::Time i0 = absl::Now();
+    v1::SyncNowResponse r = SyncNow(chain, t);
+    idle_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - i0));
+    idle_bytes.push_back(LinkBytes(chain, t));
+    if (!r.ok() || r.sent_changes() + r.received_changes() != 0) {
+      std::fprintf(stderr, "ilp-bench: idle session at %s was not idle: %s\n", kTierNames[t], r.DebugString().c_str());
+    }
+  }
+  std::array<double, 4> rss{};
+  for (int t = 0; t < 4; ++t) rss[t] = chain.PeakRssMib(t);
+  for (int t = 0; t < 4; ++t) chain.Stop(t);
+
+  std::printf("baselines: zstd of the visits, raw RocksDB, re-applying the posyandu's log...\n");
+  const VisitSizes sizes = MeasureVisitSizes(o.seed, n, patients);
+  auto raw = RawRocksDbRate(o.work_dir + "/raw", o.seed, n, patients);
+  auto apply = ApplyRateFrom(chain.data_dir(kPosyandu), o.work_dir + "/apply", n);
+  if (!raw.ok() || !apply.ok()) {
+    std::fprintf(stderr, "ilp-bench: baseline failed: %s %s\n", raw.status().ToString().c_str(),
+                 apply.status().ToString().c_str());
+    return 1;
+  }
+  const double idle_bytes_mean = (idle_bytes[0] + idle_bytes[1] + idle_bytes[2]) / 3.0;
+  const double idle_ms_mean = (idle_ms[0] + idle_ms[1] + idle_ms[2]) / 3.0;
+  const double wire_per_visit = static_cast<double>(wire) / n;
+  const double zstd_per_visit = static_cast<double>(sizes.zstd_bytes) / n;
+
+  std::printf("\n%-44s %s\n", "visits (N)", absl::StrCat(n).c_str());
+  std::printf("%-44s %.1f (%.0f visits/s, %llu observations)\n", "posyandu write time, s", write_s, n / write_s,
+              static_cast<unsigned long long>(observations));
+  std::printf("%-44s %.2f\n", "end to end, posyandu -> district, s", e2e_s);
+  std::printf("%-44s %.0f\n", "visits per second, end to end", n / e2e_s);
+  std::printf("%-44s %.1f (%.1f per hop; %d failed sessions)\n", "wire bytes per visit, 3 hops, both ways",
+              wire_per_visit, wire_per_visit / 3, failures.load());
+  std::printf("%-44s %.1f (protobuf %.1f)\n", "zstd bytes per visit", zstd_per_visit,
+              static_cast<double>(sizes.proto_bytes) / n);
+  std::printf("%-44s %.2f\n", "wire per hop / zstd", wire_per_visit / 3 / zstd_per_visit);
+  std::printf("%-44s %llu / %llu / %llu bytes, %.1f / %.1f / %.1f ms\n", "idle re-sync per hop (pos, pustu, pkm)",
+              static_cast<unsigned long long>(idle_bytes[0]), static_cast<unsigned long long>(idle_bytes[1]),
+              static_cast<unsigned long long>(idle_bytes[2]), idle_ms[0], idle_ms[1], idle_ms[2]);
+  std::printf("%-44s %.0f values/s\n", "raw RocksDB (batches of 1,000, fsync)", *raw);
+  std::printf("%-44s %.0f visits/s (%.0f changes/s)\n", "apply at a tier (batches of ~1,000 visits)",
+              apply->visits_per_s, apply->changes_per_s);
+  std::printf("%-44s %.3f\n", "apply / raw", apply->visits_per_s / *raw);
+  std::printf("%-44s %.1f / %.1f / %.1f / %.1f\n", "peak RSS MiB (pos, pustu, pkm, district)", rss[0], rss[1],
+              rss[2], rss[3]);
+
+  std::printf(
+      "{\"n\":%llu,\"e2e_seconds\":%.3f,\"records_per_s\":%.1f,\"write_seconds\":%.3f,"
+      "\"wire_bytes_per_visit\":%.1f,\"wire_bytes_per_visit_per_hop\":%.1f,\"zstd_bytes_per_visit\":%.1f,"
+      "\"proto_bytes_per_visit\":%.1f,\"wire_per_hop_vs_zstd\":%.3f,"
+      "\"idle_resync_bytes_per_hop\":%.1f,\"idle_resync_ms_per_hop\":%.2f,"
+      "\"idle_resync_bytes\":[%llu,%llu,%llu],\"raw_rocksdb_records_per_s\":%.1f,"
+      "\"apply_records_per_s\":%.1f,\"apply_changes_per_s\":%.1f,\"apply_vs_raw_ratio\":%.4f,"
+      "\"peak_rss_mib\":{\"posyandu\":%.1f,\"pustu\":%.1f,\"puskesmas\":%.1f,\"district\":%.1f},"
+      "\"failed_sessions\":%d}\n",
+      static_cast<unsigned long long>(n), e2e_s, n / e2e_s, write_s, wire_per_visit, wire_per_visit / 3,
+      zstd_per_visit, static_cast<double>(sizes.proto_bytes) / n, wire_per_visit / 3 / zstd_per_visit,
+      idle_bytes_mean, idle_ms_mean, static_cast<unsigned long long>(idle_bytes[0]),
+      static_cast<unsigned long long>(idle_bytes[1]), static_cast<unsigned long long>(idle_bytes[2]), *raw,
+      apply->visits_per_s, apply->changes_per_s, apply->visits_per_s / *raw, rss[0], rss[1], rss[2], rss[3],
+      failures.load());
+  return 0;
+}
+
+int RunSlowLink(const Options& o) {
+  // 2G between posyandu and pustu: 64 kbit/s, 600 ms round trip.
+  Chain chain(o.work_dir + "/slow", LinkShape{64'000, absl::Milliseconds(300)});
+  if (!chain.Start()) return 1;
+  // An idle session on the open connection (the node's first session at start opened it).
+  (void)SyncNow(chain, kPosyandu);
+  chain.link(kPosyandu)->ResetCounters();
+  absl::Time t0 = absl::Now();
+  v1::SyncNowResponse idle = SyncNow(chain, kPosyandu);
+  const double idle_s = Seconds(absl::Now() - t0);
+  const uint64_t idle_turns = chain.link(kPosyandu)->turns();
+  const uint64_t idle_bytes = LinkBytes(chain, kPosyandu);
+  // A posyandu day: 60 visitors, each registered and seen once.
+  Options day = o;
+  day.writers = 1;
+  if (!WriteVisits(chain, day, o.slow_link_visits, o.slow_link_visits)) return 1;
+  chain.link(kPosyandu)->ResetCounters();
+  t0 = absl::Now();
+  v1::SyncNowResponse r = SyncNow(chain, kPosyandu);
+  const double session_s = Seconds(absl::Now() - t0);
+  const uint64_t bytes = LinkBytes(chain, kPosyandu);
+  const uint64_t turns = chain.link(kPosyandu)->turns();
+  if (!r.ok()) {
+    std::fprintf(stderr, "ilp-bench: slow-link session failed: %s\n", r.error().c_str());
+    return 1;
+  }
+  // Round trips of the protocol: Hello/Welcome, then one per batch (each waits for its ack).
+  const uint64_t protocol_rtts = 1 + r.batches();
+  std::printf("\nslow link (64 kbit/s, 600 ms RTT) posyandu -> pustu\n");
+  std::printf("%-44s %.2f s, %llu bytes, %.1f round trips on the wire\n", "idle session", idle_s,
+              static_cast<unsigned long long>(idle_bytes), idle_turns / 2.0);
+  std::printf("%-44s %.2f s\n", absl::StrCat("session with ", o.slow_link_visits, " visitors").c_str(), session_s);
+  std::printf("%-44s %llu changes, %llu bytes on the wire\n", "moved", static_cast<unsigned long long>(r.sent_changes()),
+              static_cast<unsigned long long>(bytes));
+  std::printf("%-44s %llu by the protocol, %.1f seen on the wire (turns / 2)\n", "round trips",
+              static_cast<unsigned long long>(protocol_rtts), turns / 2.0);
+  std::printf(
+      "{\"slow_link_visits\":%llu,\"slow_link_session_s\":%.3f,\"slow_link_bytes\":%llu,"
+      "\"slow_link_changes\":%llu,\"slow_link_round_trips\":%llu,\"slow_link_wire_turns\":%llu,"
+      "\"slow_link_idle_session_s\":%.3f,\"slow_link_idle_bytes\":%llu,\"slow_link_idle_ok\":%s}\n",
+      static_cast<unsigned long long>(o.slow_link_visits), session_s, static_cast<unsigned long long>(bytes),
+      static_cast<unsigned long long>(r.sent_changes()), static_cast<unsigned long long>(protocol_rtts),
+      static_cast<unsigned long long>(turns), idle_s, static_cast<unsigned long long>(idle_bytes),
+      idle.ok() ? "true" : "false");
+  return 0;
+}
+
+}  // namespace
+}  // namespace ilp::bench
+
+int main(int argc, char** argv) {
+  ilp::bench::Options o;
+  CLI::App app{"ilp-bench: throughput, wire bytes and memory of a 4-tier chain on loopback"};
+  app.add_option("--n", o.n, "visits to write at the posyandu")->capture_default_str();
+  app.add_option("--slow-link", o.slow_link_visits,
+                 "instead: one posyandu session of this many visitors over a 64 kbit/s, 600 ms RTT link");
+  app.add_option("--writers", o.writers, "concurrent gRPC writers at the posyandu")->capture_default_str();
+  app.add_option("--seed", o.seed, "seed of the generated visits")->capture_default_str();
+  app.add_option("--work-dir", o.work_dir, "where the stores go (default: a new dir under /tmp)");
+  app.add_flag("--keep", o.keep, "keep the work dir");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  bool made = false;
+  if (o.work_dir.empty()) {
+    char tmpl[] = "/tmp/ilp-bench.XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) return 1;
+    o.work_dir = tmpl;
+    made = true;
+  }
+  const int rc = o.slow_link_visits > 0 ? ilp::bench::RunSlowLink(o) : ilp::bench::RunChain(o);
+  if (made && !o.keep) std::filesystem::remove_all(o.work_dir);
+  return rc;
+}

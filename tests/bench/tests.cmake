@@ -1,0 +1,13 @@
+# Benchmarks: built with the project, never run by ctest (docs/performance.md).
+add_library(ilp_bench_lib STATIC bench/link_proxy.cc bench/visits.cc bench/chain.cc bench/baselines.cc)
+target_link_libraries(ilp_bench_lib PUBLIC ilp_store ilp_proto ilp_testutil gRPC::grpc++ PkgConfig::ZSTD
+  absl::time absl::strings)
+add_executable(ilp-bench bench/ilp_bench.cc)
+target_link_libraries(ilp-bench PRIVATE ilp_bench_lib)
+add_dependencies(ilp-bench ilp-node)
+
+find_package(benchmark REQUIRED)
+add_executable(merge_bench bench/merge_bench.cc)
+target_link_libraries(merge_bench PRIVATE ilp_merge ilp_record_gen benchmark::benchmark)
+add_executable(apply_bench bench/apply_bench.cc)
+target_link_libraries(apply_bench PRIVATE ilp_records ilp_bench_lib benchmark::benchmark)
