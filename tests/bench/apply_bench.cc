@@ -31,7 +31,8 @@ std::vector<v1::Record> TemplateVisits(int visits) {
     (void)api.RecordEncounter(bench::MakeVisit(1, i, patients[i % 20], clock.NowMs() - 86'400'000));
   }
   std::vector<v1::Record> out;
-  for (auto& c : *(*store)->ReadChanges(20, SIZE_MAX, SIZE_MAX)) out.push_back(c.delta());
+  absl::StatusOr<std::vector<v1::Change>> changes = (*store)->ReadChanges(20, SIZE_MAX, SIZE_MAX);
+  for (auto& c : changes.value()) out.push_back(c.delta());
   return out;
 }
 

@@ -22,25 +22,35 @@ std::string VisitBytes(uint64_t seed, uint64_t i, uint64_t patients) {
   return MakeVisit(seed, i, pid, 1'795'392'000'000 + static_cast<int64_t>(i) * 1000).SerializeAsString();
 }
 
+// Compresses what is added in 256 KiB chunks, zstd level 3 (as a sync batch is).
+class ChunkedZstd {
+ public:
+  void Add(const std::string& bytes) {
+    raw_ += bytes.size();
+    chunk_ += bytes;
+    if (chunk_.size() >= kChunk) Flush();
+  }
+  void Flush() {
+    if (chunk_.empty()) return;
+    out_.resize(ZSTD_compressBound(chunk_.size()));
+    compressed_ += ZSTD_compress(out_.data(), out_.size(), chunk_.data(), chunk_.size(), 3);
+    chunk_.clear();
+  }
+  uint64_t raw() const { return raw_; }
+  uint64_t compressed() const { return compressed_; }
+
+ private:
+  std::string chunk_, out_;
+  uint64_t raw_ = 0, compressed_ = 0;
+};
+
 }  // namespace
 
 VisitSizes MeasureVisitSizes(uint64_t seed, uint64_t n, uint64_t patients) {
-  VisitSizes s;
-  std::string chunk, out;
-  auto flush = [&] {
-    if (chunk.empty()) return;
-    out.resize(ZSTD_compressBound(chunk.size()));
-    s.zstd_bytes += ZSTD_compress(out.data(), out.size(), chunk.data(), chunk.size(), 3);
-    chunk.clear();
-  };
-  for (uint64_t i = 0; i < n; ++i) {
-    const std::string v = VisitBytes(seed, i, patients);
-    s.proto_bytes += v.size();
-    chunk += v;
-    if (chunk.size() >= kChunk) flush();
-  }
-  flush();
-  return s;
+  ChunkedZstd z;
+  for (uint64_t i = 0; i < n; ++i) z.Add(VisitBytes(seed, i, patients));
+  z.Flush();
+  return {z.raw(), z.compressed()};
 }
 
 absl::StatusOr<double> RawRocksDbRate(const std::string& dir, uint64_t seed, uint64_t n,
@@ -83,6 +93,7 @@ absl::StatusOr<ApplyRate> ApplyRateFrom(const std::string& source_dir, const std
   // About 1,000 visits per batch: the change log's average changes per visit.
   const size_t per_batch = static_cast<size_t>(std::max<uint64_t>(1, head * 1000 / std::max<uint64_t>(visits, 1)));
   ApplyRate rate;
+  ChunkedZstd z;
   absl::Duration spent;
   uint64_t after = 0;
   while (after < head) {
@@ -93,13 +104,19 @@ absl::StatusOr<ApplyRate> ApplyRateFrom(const std::string& source_dir, const std
     ApplyRequest req;
     req.via = "pos-mawar";
     req.sync = true;
-    for (auto& c : *changes) req.deltas.push_back(std::move(*c.mutable_delta()));
+    for (auto& c : *changes) {
+      z.Add(c.delta().SerializeAsString());
+      req.deltas.push_back(std::move(*c.mutable_delta()));
+    }
     rate.changes += req.deltas.size();
     const absl::Time t0 = absl::Now();
     auto res = (*dst)->Apply(std::move(req));
     spent += absl::Now() - t0;
     if (!res.ok()) return res.status();
   }
+  z.Flush();
+  rate.record_bytes = z.raw();
+  rate.record_zstd_bytes = z.compressed();
   const double s = absl::ToDoubleSeconds(spent);
   rate.visits_per_s = static_cast<double>(visits) / s;
   rate.changes_per_s = static_cast<double>(rate.changes) / s;

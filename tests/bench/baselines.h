@@ -26,10 +26,15 @@ struct ApplyRate {
   double visits_per_s = 0;
   double changes_per_s = 0;
   uint64_t changes = 0;
+  // The same changes as stored records (deltas), serialized, and zstd level 3
+  // in 256 KiB chunks: what a hop must carry at least, ids and stamps included.
+  uint64_t record_bytes = 0;
+  uint64_t record_zstd_bytes = 0;
 };
 // Re-applies the posyandu's whole change log (a stopped node's store in
 // `source_dir`) into a fresh store in `dir`, as a receiving tier does: batches
-// of about 1,000 visits, one fsynced Apply each. Only Apply is timed.
+// of about 1,000 visits, one fsynced Apply each. Only Apply is timed. Also
+// measures the changes' serialized and compressed size.
 absl::StatusOr<ApplyRate> ApplyRateFrom(const std::string& source_dir, const std::string& dir,
                                         uint64_t visits);
 
