@@ -85,6 +85,17 @@ absl::Status ValidateNodeConfig(v1::NodeConfig* cfg) {
   }
   if (cfg->sync_interval_s() == 0) cfg->set_sync_interval_s(60);
   if (cfg->max_batch_bytes() == 0) cfg->set_max_batch_bytes(256 * 1024);
+  if (cfg->store_memory_mib() == 0) {
+    switch (cfg->tier()) {
+      case v1::POSYANDU: cfg->set_store_memory_mib(16); break;
+      case v1::PUSTU: cfg->set_store_memory_mib(32); break;
+      case v1::PUSKESMAS: cfg->set_store_memory_mib(128); break;
+      default: cfg->set_store_memory_mib(256); break;
+    }
+  }
+  if (cfg->store_memory_mib() < 8 || cfg->store_memory_mib() > 65536) {
+    return Bad("store_memory_mib", "must be 8 - 65536 (MiB)");
+  }
   if (cfg->max_batch_bytes() < 1024 || cfg->max_batch_bytes() > 64 * 1024 * 1024) {
     return Bad("max_batch_bytes", "must be 1 KiB - 64 MiB");
   }

@@ -24,7 +24,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
     return absl::FailedPreconditionError(
         absl::StrCat("data_dir ", cfg.data_dir(), ": cannot create: ", ec.message()));
   }
-  ILP_ASSIGN_OR_RETURN(n->store_, Store::Open(cfg.data_dir(), clock));
+  ILP_ASSIGN_OR_RETURN(n->store_, Store::Open(cfg.data_dir(), clock,
+                                              StoreOptions{n->cfg_.store_memory_mib()}));
   n->hlc_ = std::make_unique<HybridClock>(clock, cfg.node_id(), cfg.parent_address().empty(),
                                           int64_t{n->cfg_.max_clock_skew_s()} * 1000);
   if (absl::StatusOr<std::string> hw = n->store_->GetMeta("hlc"); hw.ok()) {

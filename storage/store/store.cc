@@ -8,7 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "rocksdb/db.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
+#include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "storage/clock/clock.h"
 #include "storage/merge/merge.h"
@@ -36,13 +39,26 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock* clock) {
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock* clock,
+                                                   StoreOptions options) {
+  const size_t mib = size_t{1} << 20, budget = std::max<uint32_t>(options.memory_mib, 8) * mib;
   rocksdb::Options opts;
   opts.create_if_missing = true;
   opts.create_missing_column_families = true;
   opts.max_background_jobs = 2;
   opts.keep_log_file_num = 5;
+  // All memtables together stay within half the budget (the largest column
+  // family is flushed first); the block cache gets a quarter.
+  opts.db_write_buffer_size = budget / 2;
   rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = std::min<size_t>(64 * mib, budget / 4);
+  cf.max_write_buffer_number = 2;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(budget / 4);
+  // New records are looked up before they exist: a Bloom filter answers
+  // most of those misses without reading a block.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf}, {"records", cf}, {"changelog", cf},
       {"index", cf}, {"lost", cf}};

@@ -68,11 +68,18 @@ struct Backlog {
   int64_t oldest_ms = 0;     // local apply time of the first; 0 if none
 };
 
+struct StoreOptions {
+  // Budget for RocksDB's write buffers (half) and block cache (a quarter),
+  // MiB. Small devices (a posyandu tablet) get little; a district more.
+  uint32_t memory_mib = 64;
+};
+
 class Store {
  public:
   // Opens (creating if missing) the store in `dir`. `clock` stamps change-log
   // entries with their local apply time; it must outlive the store.
-  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir, Clock* clock);
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir, Clock* clock,
+                                                     StoreOptions options = {});
   ~Store();
 
   Store(const Store&) = delete;

@@ -261,6 +261,7 @@ int RunSlowLink(const Options& o) {
 }  // namespace ilp::bench
 
 int main(int argc, char** argv) {
+  setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines show up when piped
   ilp::bench::Options o;
   CLI::App app{"ilp-bench: throughput, wire bytes and memory of a 4-tier chain on loopback"};
   app.add_option("--n", o.n, "visits to write at the posyandu")->capture_default_str();

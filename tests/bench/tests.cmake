@@ -11,3 +11,7 @@ add_executable(merge_bench bench/merge_bench.cc)
 target_link_libraries(merge_bench PRIVATE ilp_merge ilp_record_gen benchmark::benchmark)
 add_executable(apply_bench bench/apply_bench.cc)
 target_link_libraries(apply_bench PRIVATE ilp_records ilp_bench_lib benchmark::benchmark)
+
+# The tool itself works (small runs, no timings asserted).
+ilp_test(bench_smoke_test bench/bench_smoke_test.cc LIBS ilp_proto absl::strings)
+add_dependencies(bench_smoke_test ilp-bench ilp-node)
