@@ -17,6 +17,7 @@ using testing::CommandResult;
 using testing::Hierarchy;
 using testing::Ilpctl;
 using testing::NodeSpec;
+using testing::NewPatient;
 
 constexpr int64_t kT0 = 1'795'392'000'000;  // 2026-11-23T00:00:00Z
 constexpr int64_t kDay = 86'400'000;
@@ -40,15 +41,6 @@ M ParseJson(const std::string& json) {
   auto st = google::protobuf::util::JsonStringToMessage(json, &m, opts);
   EXPECT_TRUE(st.ok()) << st.ToString() << " in: " << json;
   return m;
-}
-
-v1::Patient NewPatient(RecordsCore* api, const std::string& name, const char* village) {
-  v1::CreatePatientRequest req;
-  req.mutable_patient()->set_name(name);
-  req.mutable_patient()->mutable_address()->set_village_code(village);
-  absl::StatusOr<v1::Patient> p = api->CreatePatient(req);
-  EXPECT_TRUE(p.ok()) << p.status();
-  return p.value_or(v1::Patient());
 }
 
 const v1::TreeNode* Find(const v1::GetTreeResponse& t, const std::string& id) {

@@ -40,6 +40,15 @@ std::unique_ptr<ClientSyncStream> CuttingDialer::Open() {
   return std::make_unique<CuttingStream>(inner_->Open(), n);
 }
 
+v1::Patient NewPatient(RecordsCore* api, const std::string& name, const char* village) {
+  v1::CreatePatientRequest req;
+  req.mutable_patient()->set_name(name);
+  req.mutable_patient()->mutable_address()->set_village_code(village);
+  absl::StatusOr<v1::Patient> p = api->CreatePatient(req);
+  EXPECT_TRUE(p.ok()) << p.status();
+  return p.value_or(v1::Patient());
+}
+
 Hierarchy::Hierarchy(std::vector<NodeSpec> specs, int64_t start_ms, uint64_t seed,
                      uint32_t max_batch_bytes, bool metrics)
     : specs_(std::move(specs)) {

@@ -38,6 +38,9 @@ struct NodeSpec {
   std::string parent;  // "" at the root
 };
 
+// Creates a patient of `village` through a node's Records core (fails the test on error).
+v1::Patient NewPatient(RecordsCore* api, const std::string& name, const char* village);
+
 class Hierarchy {
  public:
   // Starts the nodes, parents before children. `max_batch_bytes` 0 = default.

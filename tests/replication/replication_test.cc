@@ -15,6 +15,7 @@ namespace {
 
 using testing::Hierarchy;
 using testing::NodeSpec;
+using testing::NewPatient;
 
 constexpr int64_t kT0 = 1'795'392'000'000;  // 2026-11-23T00:00:00Z
 const char kMawar[] = "5371031001";         // pos-mawar's village
@@ -38,15 +39,6 @@ uint64_t Seed() {
     return s;
   }();
   return seed;
-}
-
-v1::Patient NewPatient(RecordsCore* api, const std::string& name, const char* village) {
-  v1::CreatePatientRequest req;
-  req.mutable_patient()->set_name(name);
-  req.mutable_patient()->mutable_address()->set_village_code(village);
-  absl::StatusOr<v1::Patient> p = api->CreatePatient(req);
-  EXPECT_TRUE(p.ok()) << p.status();
-  return p.value_or(v1::Patient());
 }
 
 v1::RecordEncounterResponse Weigh(RecordsCore* api, const std::string& patient, double kg,
