@@ -16,6 +16,9 @@ using Runner = std::function<int(const Ctl&)>;
 void AddRecordsCommands(CLI::App* app, Runner* run);
 // status, tree, sync now, conflicts, verify (ilp.v1.Admin).
 void AddAdminCommands(CLI::App* app, Runner* run);
+// pki init|issue-node|issue-operator|revoke: the district CA on local files;
+// these runners ignore Ctl::channel.
+void AddPkiCommands(CLI::App* app, Runner* run);
 
 }  // namespace ilp::ctl
 

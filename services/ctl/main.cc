@@ -4,6 +4,7 @@
 //   ilpctl --node ... conflicts [--since 24h] | verify
 //   ilpctl --node ... patient get ID | patient find --nik N | patient history ID
 //   ilpctl --node ... tasks [--for NODE] | changes [--after SEQ] [--follow]
+//   ilpctl pki init|issue-node|issue-operator|revoke --dir DIR ... (no node needed)
 //
 // Every command takes -o table (default) or -o json. Exit codes: 0 ok,
 // 1 error, 2 usage, 3 node unreachable, 4 unhealthy or behind.
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   Runner run;
   AddAdminCommands(&app, &run);
   AddRecordsCommands(&app, &run);
+  AddPkiCommands(&app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -33,7 +35,7 @@ int main(int argc, char** argv) {
   }
   if (!run) return kUsage;
   Ctl ctl;
-  ctl.channel = grpc::CreateChannel(node, grpc::InsecureChannelCredentials());
+  if (!app.got_subcommand("pki")) ctl.channel = grpc::CreateChannel(node, grpc::InsecureChannelCredentials());
   ctl.json = output == "json";
   ctl.timeout_s = timeout;
   return run(ctl);
