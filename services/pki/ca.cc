@@ -84,6 +84,14 @@ absl::StatusOr<Ca> LoadCa(const std::string& dir) {
   return ca;
 }
 
+// FAILED_PRECONDITION naming DIR/ca.key unless `dir` holds a CA; checked
+// before taking the lock so a wrong --dir creates nothing.
+absl::Status RequireCa(const std::string& dir) {
+  if (Exists(CaKeyPath(dir))) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(CaKeyPath(dir), " does not exist: run `ilpctl pki init --dir ", dir, "` first"));
+}
+
 absl::StatusOr<std::vector<IndexEntry>> LoadIndex(const std::string& dir) {
   ILP_ASSIGN_OR_RETURN(std::string text, internal::ReadWholeFile(IndexPath(dir)));
   return internal::ParseIndex(text, IndexPath(dir));
@@ -114,6 +122,7 @@ absl::Status CreateCa(const std::string& dir, const std::string& district, int d
 // Issues one leaf under `dir` as <base>.crt/.key; REQUIRES: valid arguments.
 absl::StatusOr<IssuedCert> IssueLeaf(const std::string& dir, SpiffeId id, const std::vector<HostSan>& hosts,
                                      int days, const std::string& base) {
+  ILP_RETURN_IF_ERROR(RequireCa(dir));
   ILP_ASSIGN_OR_RETURN(internal::DirLock lock, internal::DirLock::Acquire(dir));
   ILP_ASSIGN_OR_RETURN(Ca ca, LoadCa(dir));
   ILP_ASSIGN_OR_RETURN(std::vector<IndexEntry> index, LoadIndex(dir));
@@ -180,6 +189,7 @@ absl::StatusOr<RevokedCert> Revoke(const std::string& dir, const std::string& se
   if (serial.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("--serial \"", serial_hex, "\": want a hex serial number"));
   }
+  ILP_RETURN_IF_ERROR(RequireCa(dir));
   ILP_ASSIGN_OR_RETURN(internal::DirLock lock, internal::DirLock::Acquire(dir));
   ILP_ASSIGN_OR_RETURN(Ca ca, LoadCa(dir));
   ILP_ASSIGN_OR_RETURN(std::vector<IndexEntry> index, LoadIndex(dir));
