@@ -13,13 +13,15 @@
 namespace ilp::ctl {
 namespace {
 
+// Flags of every pki subcommand (only the chosen one's are set).
 struct Args {
   std::string dir, district, node_id, name, serial;
   std::vector<std::string> hosts;
   int days = 0;  // 0: the command's default
 };
 
-int Fail(const absl::Status& s) {
+// Prints "ilpctl: <message>" on stderr; returns exit code 1.
+int FailStatus(const absl::Status& s) {
   std::fprintf(stderr, "ilpctl: %s\n", std::string(s.message()).c_str());
   return kError;
 }
@@ -36,6 +38,7 @@ int Print(const Ctl& c, const std::vector<std::pair<std::string, std::string>>& 
   return kOk;
 }
 
+// Prints what issue-node / issue-operator made.
 int PrintIssued(const Ctl& c, const pki::IssuedCert& ic) {
   return Print(c, {{"cert_path", ic.cert_path},
                    {"key_path", ic.key_path},
@@ -44,25 +47,26 @@ int PrintIssued(const Ctl& c, const pki::IssuedCert& ic) {
                    {"not_after", pki::FormatUnixTime(ic.not_after)}});
 }
 
+// The runners: each calls services/pki/ca.h and prints the result.
 int Init(const Ctl& c, const Args& a) {
   absl::Status s = pki::InitCa(a.dir, a.district, a.days ? a.days : pki::kDefaultCaDays);
-  if (!s.ok()) return Fail(s);
+  if (!s.ok()) return FailStatus(s);
   return Print(c, {{"ca_cert", a.dir + "/ca.crt"}, {"ca_key", a.dir + "/ca.key"}, {"district", a.district}});
 }
 
 int IssueNode(const Ctl& c, const Args& a) {
   auto ic = pki::IssueNode(a.dir, a.node_id, a.hosts, a.days ? a.days : pki::kDefaultLeafDays);
-  return ic.ok() ? PrintIssued(c, *ic) : Fail(ic.status());
+  return ic.ok() ? PrintIssued(c, *ic) : FailStatus(ic.status());
 }
 
 int IssueOperator(const Ctl& c, const Args& a) {
   auto ic = pki::IssueOperator(a.dir, a.name, a.days ? a.days : pki::kDefaultLeafDays);
-  return ic.ok() ? PrintIssued(c, *ic) : Fail(ic.status());
+  return ic.ok() ? PrintIssued(c, *ic) : FailStatus(ic.status());
 }
 
 int Revoke(const Ctl& c, const Args& a) {
   auto r = pki::Revoke(a.dir, a.serial);
-  if (!r.ok()) return Fail(r.status());
+  if (!r.ok()) return FailStatus(r.status());
   return Print(c, {{"serial_hex", r->serial_hex},
                    {"revoked", r->kind + " " + r->id},
                    {"crl_path", r->crl_path},

@@ -32,18 +32,22 @@ struct Ca {
   int64_t not_after = 0;
 };
 
+// Where the CA keeps each file (the table in ca.h).
 std::string CaCertPath(const std::string& dir) { return dir + "/ca.crt"; }
 std::string CaKeyPath(const std::string& dir) { return dir + "/ca.key"; }
 std::string IndexPath(const std::string& dir) { return dir + "/index.txt"; }
 std::string CrlPath(const std::string& dir, X509* ca) { return dir + "/crl/" + internal::CrlFileName(ca); }
 
+// The CA machine's clock: it is the one clock this tool trusts.
 int64_t NowUnix() { return absl::ToUnixSeconds(absl::Now()); }
 
+// True if `path` exists (any type).
 bool Exists(const std::string& path) {
   struct stat st {};
   return stat(path.c_str(), &st) == 0;
 }
 
+// OK for 1-36500 days; else INVALID_ARGUMENT naming --days.
 absl::Status ValidateDays(int days) {
   if (days >= 1 && days <= 36500) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat("--days ", days, ": want 1-36500"));
@@ -92,6 +96,7 @@ absl::Status RequireCa(const std::string& dir) {
       absl::StrCat(CaKeyPath(dir), " does not exist: run `ilpctl pki init --dir ", dir, "` first"));
 }
 
+// The entries of DIR/index.txt; NOT_FOUND or INVALID_ARGUMENT naming it.
 absl::StatusOr<std::vector<IndexEntry>> LoadIndex(const std::string& dir) {
   ILP_ASSIGN_OR_RETURN(std::string text, internal::ReadWholeFile(IndexPath(dir)));
   return internal::ParseIndex(text, IndexPath(dir));

@@ -28,7 +28,7 @@ absl::Status ValidateDistrict(absl::string_view district);
 // Else INVALID_ARGUMENT naming `flag` (e.g. "--node-id", "--name") and the rule.
 absl::Status ValidateName(absl::string_view id, absl::string_view flag);
 
-// A --host value as it goes into a certificate. REQUIRES: nothing.
+// A --host value as it goes into a certificate's subjectAltName.
 struct HostSan {
   bool is_ip = false;
   std::string value;  // lowercase DNS name, or the IP literal without brackets

@@ -32,6 +32,7 @@ int VerifyCallback(int ok, X509_STORE_CTX* ctx) {
   }
 }
 
+// UNAUTHENTICATED with `why`: the peer is not let in.
 absl::Status Refuse(absl::string_view why) { return absl::UnauthenticatedError(why); }
 
 // The message for a failed X509_verify_cert, by OpenSSL's verify error code.

@@ -13,6 +13,7 @@
 namespace ilp::pki::internal {
 namespace {
 
+// INTERNAL "<what> <path>: <strerror(errno)>".
 absl::Status Errno(absl::string_view what, const std::string& path) {
   return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }

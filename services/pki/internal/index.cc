@@ -11,6 +11,7 @@ namespace {
 
 constexpr char kHeader[] = "# serial\tkind\tid\tnot_after\tstatus\trevoked_at\n";
 
+// Parses "2026-01-02T00:00:00Z" into unix seconds; false if malformed.
 bool ParseRfc3339(absl::string_view s, int64_t* out) {
   absl::Time t;
   std::string err;

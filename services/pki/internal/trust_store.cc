@@ -18,6 +18,7 @@
 namespace ilp::pki::internal {
 namespace {
 
+// `s` with its message prefixed by `path`.
 absl::Status InFile(const absl::Status& s, const std::string& path) {
   return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
 }
@@ -43,6 +44,7 @@ std::string DistrictOf(X509* ca) {
   return "";
 }
 
+// Adds every CA certificate in `ca_file` to `t` (store, cas, district).
 absl::Status LoadCas(const std::string& ca_file, TrustStore* t) {
   ILP_ASSIGN_OR_RETURN(std::string pem, ReadWholeFile(ca_file));
   absl::StatusOr<std::vector<X509Ptr>> certs = ParseCertsPem(pem);
