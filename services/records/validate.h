@@ -78,11 +78,13 @@ absl::Status ValidateTask(const v1::Task& t, int64_t now_ms);
 // API write comes near them; a replicated record past one is refused.
 struct RecordLimits {
   static constexpr size_t kMaxBytes = 64 * 1024;        // serialized Record
-  static constexpr int kMaxIdentifiers = 32;            // per patient (API)
-  static constexpr int kMaxAllergies = 64;              // per patient (API)
-  static constexpr int kMaxHouseholdMembers = 64;       // per patient (API)
+  static constexpr int kMaxIdentifiers = 16;            // per patient (API)
+  static constexpr int kMaxAllergies = 32;              // per patient (API)
+  static constexpr int kMaxHouseholdMembers = 32;       // per patient (API)
   static constexpr size_t kMaxAllergyText = 200;        // bytes (API)
-  static constexpr int kMaxElements = 256;              // set elements in one record
+  // Set elements in one record: an update that replaces every element of
+  // full sets touches 2 * (16 + 32 + 32) = 160.
+  static constexpr int kMaxElements = 256;
   static constexpr int kMaxStampsPerElement = 64;       // adds, and removes, of one element
   static constexpr size_t kMaxElementKey = 128;         // bytes
   static constexpr size_t kMaxElementValue = 512;       // serialized element bytes

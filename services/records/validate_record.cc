@@ -214,6 +214,9 @@ absl::Status CheckMovesAndMark(const v1::Record& r) {
 }  // namespace
 
 absl::Status ValidateRecord(const v1::Record& r, int64_t now_ms, int64_t date_slack_ms) {
+  if (r.id().size() > 64) {  // not echoed: the message becomes a quarantine reason
+    return Bad("record.id", absl::StrCat("must be a lowercase UUID, got ", r.id().size(), " bytes"));
+  }
   ILP_RETURN_IF_ERROR(ValidateId(r.id(), "record.id", false));
   if (r.body_case() == v1::Record::BODY_NOT_SET) {
     return Bad("record.body", "must hold one kind (patient, encounter, observation, immunization, "
@@ -236,9 +239,9 @@ absl::Status ValidateRecord(const v1::Record& r, int64_t now_ms, int64_t date_sl
   if (r.has_patient()) return CheckPatient(r.patient(), now_ms, date_slack_ms);
   if (StampIsZero(r.created())) {
     // A move or a mark: the content travels only with the create.
-    if (!BodyIsEmpty(r)) return Bad(absl::StrCat("record.", r.GetDescriptor()->FindFieldByNumber(r.body_case())->name()),
-                                    "content travels only with the create (created is unset)");
-    return absl::OkStatus();
+    if (BodyIsEmpty(r)) return absl::OkStatus();
+    const std::string kind = r.GetDescriptor()->FindFieldByNumber(r.body_case())->name();
+    return Bad("record." + kind, "content travels only with the create (created is unset)");
   }
   return CheckContent(r, now_ms, date_slack_ms);
 }

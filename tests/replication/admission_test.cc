@@ -287,6 +287,78 @@ TEST(AdmissionTest, AReferralMoveByTheSubtreeIsAcceptedAndAForgedOneRefused) {
                 "content", "record.referral: content travels only with the create");
 }
 
+// The caps leave room for every valid API write: the largest is an update
+// that sets every field at its longest and replaces full sets.
+TEST(ValidateRecordTest, TheLargestApiPatientUpdateFitsTheCaps) {
+  const std::string node(64, 'n');
+  const v1::Stamp s = S(node, 4'000'000'000'000, 4'000'000'000'000);
+  v1::Stamp base = s;
+  base.set_logical(4'000'000'000u);
+  v1::Record r;
+  r.set_id(kId);
+  v1::PatientState* st = r.mutable_patient();
+  v1::Patient* p = st->mutable_value();
+  p->set_name(std::string(200, 'a'));
+  p->mutable_birth_date()->set_year(2000);
+  p->mutable_birth_date()->set_month(1);
+  p->mutable_birth_date()->set_day(1);
+  p->set_birth_date_precision(v1::DAY);
+  p->set_sex(v1::FEMALE);
+  p->mutable_address()->set_village_code(kMawar);
+  p->mutable_address()->set_dusun(std::string(100, 'd'));
+  p->mutable_address()->set_rw("001");
+  p->mutable_address()->set_rt("002");
+  p->mutable_address()->set_line(std::string(300, 'l'));
+  p->set_phone("+628123456789012");
+  p->set_deceased(true);
+  *p->mutable_deceased_date() = p->birth_date();
+  p->set_same_as("019ab000-0000-7000-8000-000000000009");
+  for (const std::string& f : PatientLwwFields()) {
+    v1::FieldVersion* v = st->add_versions();
+    v->set_field(f);
+    *v->mutable_stamp() = s;
+    *v->mutable_base() = base;
+  }
+  auto add = [&](const char* field, const std::string& key, const std::string& value) {
+    v1::SetElement* e = st->add_elements();
+    e->set_field(field);
+    e->set_key(key);
+    e->set_value(value);
+    *e->mutable_value_stamp() = s;
+    *e->add_adds() = s;
+  };
+  auto remove = [&](const char* field, const std::string& key) {
+    v1::SetElement* e = st->add_elements();
+    e->set_field(field);
+    e->set_key(key);
+    *e->add_removes() = base;
+    *e->add_removes() = s;
+  };
+  for (int i = 0; i < RecordLimits::kMaxIdentifiers; ++i) {
+    v1::Identifier id;
+    id.set_system(v1::IHS);
+    id.set_value(absl::StrCat(std::string(29, 'P'), 100 + i));
+    id.set_verified(true);
+    add(kIdentifiersSet, IdentifierKey(id), id.SerializeAsString());
+    remove(kIdentifiersSet, absl::StrCat("IHS:", std::string(29, 'Q'), 100 + i));
+  }
+  for (int i = 0; i < RecordLimits::kMaxAllergies; ++i) {
+    v1::Allergy a;
+    a.set_code(absl::StrCat(std::string(61, 'c'), 100 + i));
+    a.set_text(std::string(RecordLimits::kMaxAllergyText, 't'));
+    add(kAllergiesSet, a.code(), a.SerializeAsString());
+    remove(kAllergiesSet, absl::StrCat(std::string(61, 'r'), 100 + i));
+  }
+  for (int i = 0; i < RecordLimits::kMaxHouseholdMembers; ++i) {
+    const std::string m = absl::StrCat("019ab000-0000-7000-8000-000000000", 100 + i);
+    add(kHouseholdSet, m, m);
+    remove(kHouseholdSet, absl::StrCat("019ab000-0000-7000-8000-000000001", 100 + i));
+  }
+  absl::Status ok = ValidateRecord(r, kNow, kApiFutureSlackMs);
+  EXPECT_TRUE(ok.ok()) << ok;
+  EXPECT_LT(r.ByteSizeLong(), RecordLimits::kMaxBytes) << r.ByteSizeLong();  // about 50 KiB
+}
+
 TEST(AdmissionTest, BelievedSubtreeDropsClaimsThatCannotBeTrue) {
   KnownTopology topo;
   topo.self_id = "pkm-oebobo";
