@@ -1,7 +1,7 @@
 // What a parent accepts from a child: a pure function over one incoming
 // delta, the parent's stored state of that record and what the parent trusts
 // about the child. A refused delta is quarantined by the caller (kept in the
-// store with the returned status text as its reason), never merged, and never
+// store with the returned status message as its reason), never merged, and never
 // stops the rest of its batch. The rules (docs/replication.md, "What a parent
 // accepts from a child"), checked in this order:
 //
