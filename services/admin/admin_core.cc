@@ -62,6 +62,7 @@ absl::StatusOr<v1::NodeStatus> AdminCore::GetStatus() const {
     k->set_count(n);
   }
   s.set_lost_writes(store_->LostWriteCount());
+  s.set_quarantined_deltas(store_->QuarantineCount());
   if (!cfg_.parent_id().empty()) {
     v1::PeerStatus* p = s.add_peers();
     *p = PeerNow(cfg_.parent_id(), "parent", now);
@@ -206,6 +207,17 @@ absl::StatusOr<v1::ListConflictsResponse> AdminCore::ListConflicts(
     resp.set_truncated(true);
   }
   for (size_t i = first; i < lost.size(); ++i) *resp.add_conflicts() = std::move(lost[i]);
+  return resp;
+}
+
+absl::StatusOr<v1::ListQuarantineResponse> AdminCore::ListQuarantine(
+    const v1::ListQuarantineRequest& req) const {
+  v1::ListQuarantineResponse resp;
+  resp.set_now_ms(clock_->NowMs());
+  resp.set_total(store_->QuarantineCount());
+  ILP_ASSIGN_OR_RETURN(std::vector<v1::QuarantinedDelta> entries,
+                       store_->ListQuarantine(req.limit() == 0 ? 100 : req.limit()));
+  for (auto& q : entries) *resp.add_deltas() = std::move(q);
   return resp;
 }
 

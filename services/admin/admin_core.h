@@ -1,6 +1,6 @@
 // The Admin service's logic (ilp.v1.Admin), independent of gRPC: status of
 // the node and its peers, the hierarchy below it from relayed status
-// reports, sync on demand, lost writes and verification.
+// reports, sync on demand, lost writes, quarantined deltas and verification.
 #ifndef ILP_SERVICES_ADMIN_ADMIN_CORE_H_
 #define ILP_SERVICES_ADMIN_ADMIN_CORE_H_
 
@@ -28,6 +28,9 @@ class AdminCore {
   absl::StatusOr<v1::SyncNowResponse> SyncNow(const v1::SyncNowRequest& req);
   absl::StatusOr<v1::ListConflictsResponse> ListConflicts(const v1::ListConflictsRequest& req) const;
   absl::StatusOr<v1::VerifyResponse> Verify() const;
+  // The newest `req.limit` (0 = 100) deltas refused from children, and the total.
+  absl::StatusOr<v1::ListQuarantineResponse> ListQuarantine(
+      const v1::ListQuarantineRequest& req) const;
 
   Store* store() const { return store_; }
 

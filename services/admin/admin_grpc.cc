@@ -29,4 +29,9 @@ grpc::Status AdminGrpc::Verify(grpc::ServerContext*, const v1::VerifyRequest*,
   return Reply(core_->Verify(), resp);
 }
 
+grpc::Status AdminGrpc::ListQuarantine(grpc::ServerContext*, const v1::ListQuarantineRequest* req,
+                                       v1::ListQuarantineResponse* resp) {
+  return Reply(core_->ListQuarantine(*req), resp);
+}
+
 }  // namespace ilp

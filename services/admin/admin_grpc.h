@@ -21,6 +21,8 @@ class AdminGrpc final : public v1::Admin::Service {
                              v1::ListConflictsResponse* resp) override;
   grpc::Status Verify(grpc::ServerContext*, const v1::VerifyRequest*,
                       v1::VerifyResponse* resp) override;
+  grpc::Status ListQuarantine(grpc::ServerContext*, const v1::ListQuarantineRequest* req,
+                              v1::ListQuarantineResponse* resp) override;
 
  private:
   AdminCore* const core_;

@@ -1,4 +1,5 @@
-// status, tree, sync now, conflicts, verify: operations over ilp.v1.Admin.
+// status, tree, sync now, conflicts, quarantine, verify: operations over ilp.v1.Admin.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -17,6 +18,7 @@ struct Args {
   bool wait = false;  // sync now --wait
   std::string since;  // conflicts --since AGE|TIME
   uint32_t limit = 1000;
+  uint32_t quarantine_limit = 100;  // quarantine --limit
 };
 
 std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
@@ -178,6 +180,34 @@ int Conflicts(const Ctl& c, const Args& a) {
   return kOk;
 }
 
+int Quarantine(const Ctl& c, const Args& a) {
+  v1::ListQuarantineRequest req;
+  req.set_limit(a.quarantine_limit);
+  v1::ListQuarantineResponse resp;
+  grpc::Status s = v1::Admin::NewStub(c.channel)->ListQuarantine(c.Ctx().get(), req, &resp);
+  if (!s.ok()) return Fail(s);
+  const int rc = resp.total() > 0 ? kUnhealthy : kOk;
+  if (c.json) {
+    std::cout << Json(resp) << "\n";
+    return rc;
+  }
+  if (resp.total() == 0) {
+    std::printf("no deltas quarantined\n");
+    return rc;
+  }
+  std::printf("%-18s %-38s %-18s %-8s %s\n", "FROM", "RECORD", "KIND", "AGE", "REASON");
+  for (const auto& q : resp.deltas()) {
+    std::printf("%-18s %-38s %-18s %-8s %s\n", q.from_node().c_str(), OrDash(q.record_id()).c_str(),
+                OrDash(q.kind()).c_str(), Age(std::max<int64_t>(0, resp.now_ms() - q.detected_ms())).c_str(),
+                q.reason().c_str());
+  }
+  if (static_cast<uint64_t>(resp.deltas_size()) < resp.total()) {
+    std::printf("(newest %d of %llu shown; use --limit)\n", resp.deltas_size(),
+                static_cast<unsigned long long>(resp.total()));
+  }
+  return rc;
+}
+
 int Verify(const Ctl& c, const Args&) {
   v1::VerifyResponse resp;
   // Verification reads the whole store; give it time on a district node.
@@ -217,6 +247,10 @@ void AddAdminCommands(CLI::App* app, Runner* run) {
   conflicts->add_option("--since", a->since, "only those detected within AGE (24h, 7d) or since TIME");
   conflicts->add_option("--limit", a->limit, "at most this many, newest")->capture_default_str();
   conflicts->callback(bind(Conflicts));
+  auto* quarantine = app->add_subcommand(
+      "quarantine", "deltas refused from children, newest first, with the reason; exit 4 if any");
+  quarantine->add_option("--limit", a->quarantine_limit, "at most this many")->capture_default_str();
+  quarantine->callback(bind(Quarantine));
   app->add_subcommand("verify", "check records, change log and indexes agree; exit 4 on damage")
       ->callback(bind(Verify));
 }

@@ -14,7 +14,7 @@ using Runner = std::function<int(const Ctl&)>;
 
 // patient get|find|history, tasks, changes [--follow] (ilp.v1.Records).
 void AddRecordsCommands(CLI::App* app, Runner* run);
-// status, tree, sync now, conflicts, verify (ilp.v1.Admin).
+// status, tree, sync now, conflicts, quarantine, verify (ilp.v1.Admin).
 void AddAdminCommands(CLI::App* app, Runner* run);
 // pki init|issue-node|issue-operator|revoke: the district CA on local files;
 // these runners ignore Ctl::channel.

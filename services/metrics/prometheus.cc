@@ -55,6 +55,9 @@ std::string RenderMetrics(const v1::NodeStatus& s, const LatencyHistogram::Snaps
   }
   w.Family("ilp_lost_writes_total", "counter", "Concurrent writes that lost the merge here.");
   w.Sample("ilp_lost_writes_total", node, static_cast<double>(s.lost_writes()));
+  w.Family("ilp_quarantined_deltas", "gauge",
+           "Deltas refused from children and kept in quarantine (ilpctl quarantine).");
+  w.Sample("ilp_quarantined_deltas", node, static_cast<double>(s.quarantined_deltas()));
 
   struct PeerMetric {
     const char* name;

@@ -27,15 +27,6 @@ namespace {
 
 using v1::Record;
 
-// Client-settable last-writer-wins fields of a patient.
-const std::vector<std::string>& PatientLwwFields() {
-  static const auto* kFields = new std::vector<std::string>{
-      "name", "birth_date", "birth_date_precision", "sex", "address.village_code",
-      "address.dusun", "address.rw", "address.rt", "address.line", "phone", "deceased",
-      "deceased_date", "same_as"};
-  return *kFields;
-}
-
 const std::set<std::string>& PatientSetFields() {
   static const auto* kSets =
       new std::set<std::string>{kIdentifiersSet, kAllergiesSet, kHouseholdSet};
@@ -162,6 +153,8 @@ std::string RecordsCore::IdOr(const std::string& id) {
 }
 
 absl::StatusOr<ApplyResult> RecordsCore::Commit(std::vector<Record> deltas) {
+  // The same rules a parent applies to a child's deltas: one rule set.
+  for (const Record& d : deltas) ILP_RETURN_IF_ERROR(ValidateRecord(d, NowMs(), kApiFutureSlackMs));
   ApplyRequest req;
   req.deltas = std::move(deltas);
   req.hlc_high_water = hlc_->HighWater();

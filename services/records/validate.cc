@@ -52,12 +52,21 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+// "a day", "366 days": how far ahead of now a date may lie.
+std::string SlackText(int64_t slack_ms) {
+  const int64_t days = slack_ms / kDayMs;
+  if (days * kDayMs != slack_ms) return absl::StrCat(slack_ms, " ms");
+  return days == 1 ? "a day" : absl::StrCat(days, " days");
+}
+
 absl::Status ValidateTime(const google::protobuf::Timestamp& t, absl::string_view field,
-                          int64_t now_ms) {
+                          int64_t now_ms, int64_t slack_ms) {
   if (t.seconds() == 0 && t.nanos() == 0) return Bad(field, "is required");
   if (t.nanos() < 0 || t.nanos() > 999999999) return Bad(field, "is not a valid timestamp (nanos out of range)");
   const int64_t ms = google::protobuf::util::TimeUtil::TimestampToMilliseconds(t);
-  if (ms > now_ms + kDayMs) return Bad(field, "must be no more than a day in the future");
+  if (ms > now_ms + slack_ms) {
+    return Bad(field, absl::StrCat("must be no more than ", SlackText(slack_ms), " in the future"));
+  }
   if (ms < kYear1900Ms) return Bad(field, "must not be before 1900");
   return absl::OkStatus();
 }
@@ -69,7 +78,7 @@ absl::Status ValidateLength(absl::string_view s, absl::string_view field, size_t
   return absl::OkStatus();
 }
 
-absl::Status ValidateIdentifier(const v1::Identifier& id, const std::string& field) {
+absl::Status IdentifierRules(const v1::Identifier& id, const std::string& field) {
   const std::string vf = field + ".value";
   switch (id.system()) {
     case v1::NIK:
@@ -135,6 +144,24 @@ constexpr Range kRanges[] = {
 
 }  // namespace
 
+const std::vector<std::string>& PatientLwwFields() {
+  static const auto* kFields = new std::vector<std::string>{
+      "name", "birth_date", "birth_date_precision", "sex", "address.village_code",
+      "address.dusun", "address.rw", "address.rt", "address.line", "phone", "deceased",
+      "deceased_date", "same_as"};
+  return *kFields;
+}
+
+absl::Status ValidateIdentifier(const v1::Identifier& id, absl::string_view field) {
+  return IdentifierRules(id, std::string(field));
+}
+
+absl::Status ValidateAllergy(const v1::Allergy& a, absl::string_view field) {
+  const std::string f(field);
+  ILP_RETURN_IF_ERROR(ValidateLength(a.code(), f + ".code", 64, true));
+  return ValidateLength(a.text(), f + ".text", RecordLimits::kMaxAllergyText, false);
+}
+
 absl::Status ValidateNik(absl::string_view nik, absl::string_view field) {
   if (nik.size() != 16 || !AllDigits(nik)) {
     return Bad(field, absl::StrCat("a NIK must be 16 digits, got \"", nik, "\""));
@@ -199,7 +226,7 @@ absl::Status ValidateNodeId(absl::string_view id, absl::string_view field) {
 }
 
 absl::Status ValidateDate(const v1::Date& d, absl::string_view field, int64_t now_ms,
-                          bool required) {
+                          bool required, int64_t future_slack_ms) {
   if (d.year() == 0 && d.month() == 0 && d.day() == 0) {
     return required ? Bad(field, "is required") : absl::OkStatus();
   }
@@ -208,30 +235,35 @@ absl::Status ValidateDate(const v1::Date& d, absl::string_view field, int64_t no
     return Bad(field, absl::StrCat("is not a valid calendar date from 1900: ", d.year(), "-",
                                    d.month(), "-", d.day()));
   }
-  if (DaysFromCivil(d.year(), d.month(), d.day()) * kDayMs > now_ms + kDayMs) {
-    return Bad(field, "must be no more than a day in the future");
+  if (DaysFromCivil(d.year(), d.month(), d.day()) * kDayMs > now_ms + future_slack_ms) {
+    return Bad(field, absl::StrCat("must be no more than ", SlackText(future_slack_ms),
+                                   " in the future"));
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidatePatient(const v1::Patient& p, const std::vector<std::string>& paths,
-                             int64_t now_ms) {
+                             int64_t now_ms, int64_t future_slack_ms) {
   if (paths.empty()) ILP_RETURN_IF_ERROR(ValidateLength(p.name(), "patient.name", 200, true));
   if (!paths.empty() && Wants(paths, "name")) {
     ILP_RETURN_IF_ERROR(ValidateLength(p.name(), "patient.name", 200, true));
   }
   if (Wants(paths, "identifiers")) {
+    if (p.identifiers_size() > RecordLimits::kMaxIdentifiers) {
+      return Bad("patient.identifiers", absl::StrCat("at most ", RecordLimits::kMaxIdentifiers,
+                                                     " identifiers, got ", p.identifiers_size()));
+    }
     std::set<std::string> keys;
     for (int i = 0; i < p.identifiers_size(); ++i) {
       const std::string f = absl::StrCat("patient.identifiers[", i, "]");
-      ILP_RETURN_IF_ERROR(ValidateIdentifier(p.identifiers(i), f));
+      ILP_RETURN_IF_ERROR(IdentifierRules(p.identifiers(i), f));
       if (!keys.insert(IdentifierKey(p.identifiers(i))).second) {
         return Bad(f, "duplicates an earlier identifier; identifiers are a set");
       }
     }
   }
   if (Wants(paths, "birth_date")) {
-    ILP_RETURN_IF_ERROR(ValidateDate(p.birth_date(), "patient.birth_date", now_ms, false));
+    ILP_RETURN_IF_ERROR(ValidateDate(p.birth_date(), "patient.birth_date", now_ms, false, future_slack_ms));
   }
   if (Wants(paths, "address.village_code") && !(paths.empty() && p.address().village_code().empty())) {
     ILP_RETURN_IF_ERROR(ValidateVillageCode(p.address().village_code(), "patient.address.village_code"));
@@ -250,20 +282,31 @@ absl::Status ValidatePatient(const v1::Patient& p, const std::vector<std::string
     return Bad("patient.birth_date_precision", "unknown value");
   }
   if (Wants(paths, "deceased_date")) {
-    ILP_RETURN_IF_ERROR(ValidateDate(p.deceased_date(), "patient.deceased_date", now_ms, false));
+    ILP_RETURN_IF_ERROR(ValidateDate(p.deceased_date(), "patient.deceased_date", now_ms, false, future_slack_ms));
     if (p.has_deceased_date() && !p.deceased() && paths.empty()) {
       return Bad("patient.deceased_date", "may be set only when deceased is true");
     }
   }
   if (Wants(paths, "allergies")) {
+    if (p.allergies_size() > RecordLimits::kMaxAllergies) {
+      return Bad("patient.allergies", absl::StrCat("at most ", RecordLimits::kMaxAllergies,
+                                                   " allergies, got ", p.allergies_size()));
+    }
     std::set<std::string> codes;
     for (int i = 0; i < p.allergies_size(); ++i) {
-      const std::string f = absl::StrCat("patient.allergies[", i, "].code");
-      ILP_RETURN_IF_ERROR(ValidateLength(p.allergies(i).code(), f, 64, true));
-      if (!codes.insert(p.allergies(i).code()).second) return Bad(f, "duplicates an earlier allergy");
+      const std::string f = absl::StrCat("patient.allergies[", i, "]");
+      ILP_RETURN_IF_ERROR(ValidateAllergy(p.allergies(i), f));
+      if (!codes.insert(p.allergies(i).code()).second) {
+        return Bad(f + ".code", "duplicates an earlier allergy");
+      }
     }
   }
   if (Wants(paths, "household_members")) {
+    if (p.household_members_size() > RecordLimits::kMaxHouseholdMembers) {
+      return Bad("patient.household_members",
+                 absl::StrCat("at most ", RecordLimits::kMaxHouseholdMembers, " members, got ",
+                              p.household_members_size()));
+    }
     std::set<std::string> ids;
     for (int i = 0; i < p.household_members_size(); ++i) {
       const std::string f = absl::StrCat("patient.household_members[", i, "]");
@@ -275,7 +318,7 @@ absl::Status ValidatePatient(const v1::Patient& p, const std::vector<std::string
   return absl::OkStatus();
 }
 
-absl::Status ValidateEncounter(const v1::Encounter& e, int64_t now_ms) {
+absl::Status ValidateEncounter(const v1::Encounter& e, int64_t now_ms, int64_t future_slack_ms) {
   ILP_RETURN_IF_ERROR(ValidateId(e.id(), "encounter.id", true));
   ILP_RETURN_IF_ERROR(ValidateId(e.patient_id(), "encounter.patient_id", false));
   if (e.kind() == v1::ENCOUNTER_KIND_UNSPECIFIED || !v1::EncounterKind_IsValid(e.kind())) {
@@ -284,7 +327,7 @@ absl::Status ValidateEncounter(const v1::Encounter& e, int64_t now_ms) {
   if (!v1::LifeStage_IsValid(e.life_stage())) return Bad("encounter.life_stage", "unknown value");
   if (!e.node().empty()) ILP_RETURN_IF_ERROR(ValidateNodeId(e.node(), "encounter.node"));
   ILP_RETURN_IF_ERROR(ValidateLength(e.performer(), "encounter.performer", 200, false));
-  ILP_RETURN_IF_ERROR(ValidateTime(e.time(), "encounter.time", now_ms));
+  ILP_RETURN_IF_ERROR(ValidateTime(e.time(), "encounter.time", now_ms, future_slack_ms));
   if (e.status() != v1::RECORD_STATUS_UNSPECIFIED) {
     return Bad("encounter.status", "is output only; use MarkEnteredInError");
   }
@@ -292,7 +335,7 @@ absl::Status ValidateEncounter(const v1::Encounter& e, int64_t now_ms) {
 }
 
 absl::Status ValidateObservation(const v1::Observation& o, absl::string_view field,
-                                 int64_t now_ms) {
+                                 int64_t now_ms, int64_t future_slack_ms) {
   const std::string f(field);
   ILP_RETURN_IF_ERROR(ValidateId(o.id(), f + ".id", true));
   bool loinc_ok = o.loinc().size() >= 3 && o.loinc().size() <= 10;
@@ -313,13 +356,13 @@ absl::Status ValidateObservation(const v1::Observation& o, absl::string_view fie
   }
   if (o.unit().empty()) return Bad(f + ".unit", "is required");
   ILP_RETURN_IF_ERROR(ValidateLength(o.method(), f + ".method", 200, false));
-  if (o.has_time()) ILP_RETURN_IF_ERROR(ValidateTime(o.time(), f + ".time", now_ms));
+  if (o.has_time()) ILP_RETURN_IF_ERROR(ValidateTime(o.time(), f + ".time", now_ms, future_slack_ms));
   if (o.status() != v1::RECORD_STATUS_UNSPECIFIED) return Bad(f + ".status", "is output only");
   return ValidateId(o.replaces(), f + ".replaces", true);
 }
 
 absl::Status ValidateImmunization(const v1::Immunization& i, absl::string_view field,
-                                  int64_t now_ms) {
+                                  int64_t now_ms, int64_t future_slack_ms) {
   const std::string f(field);
   ILP_RETURN_IF_ERROR(ValidateId(i.id(), f + ".id", true));
   ILP_RETURN_IF_ERROR(ValidateLength(i.kfa_code(), f + ".kfa_code", 64, true));
@@ -328,7 +371,7 @@ absl::Status ValidateImmunization(const v1::Immunization& i, absl::string_view f
     return Bad(f + ".dose_number", absl::StrCat("must be 1-10, got ", i.dose_number()));
   }
   ILP_RETURN_IF_ERROR(ValidateLength(i.lot(), f + ".lot", 64, false));
-  ILP_RETURN_IF_ERROR(ValidateDate(i.date(), f + ".date", now_ms, true));
+  ILP_RETURN_IF_ERROR(ValidateDate(i.date(), f + ".date", now_ms, true, future_slack_ms));
   if (i.status() != v1::RECORD_STATUS_UNSPECIFIED) return Bad(f + ".status", "is output only");
   return ValidateId(i.replaces(), f + ".replaces", true);
 }
@@ -363,6 +406,21 @@ absl::Status ValidateResponse(const v1::ReferralResponse& r, int64_t now_ms) {
   // A control date may lie in the future; only its calendar validity is checked.
   return ValidateDate(r.next_control_date(), "response.next_control_date",
                       now_ms + 3650LL * kDayMs, false);
+}
+
+absl::Status ValidateTask(const v1::Task& t, int64_t now_ms) {
+  ILP_RETURN_IF_ERROR(ValidateId(t.id(), "task.id", true));
+  ILP_RETURN_IF_ERROR(ValidateId(t.patient_id(), "task.patient_id", false));
+  ILP_RETURN_IF_ERROR(ValidateId(t.origin_id(), "task.origin_id", true));
+  ILP_RETURN_IF_ERROR(ValidateNodeId(t.assignee_node(), "task.assignee_node"));
+  ILP_RETURN_IF_ERROR(ValidateLength(t.description(), "task.description", 2000, true));
+  // A due date may lie far in the future, like a back-referral's control date.
+  ILP_RETURN_IF_ERROR(ValidateDate(t.due_date(), "task.due_date", now_ms, false, 3650LL * kDayMs));
+  if (t.state() != v1::TASK_STATE_UNSPECIFIED) return Bad("task.state", "is output only");
+  if (!t.outcome().empty()) return Bad("task.outcome", "is output only");
+  if (t.history_size() > 0) return Bad("task.history", "is output only");
+  if (!t.origin_node().empty()) return Bad("task.origin_node", "is output only");
+  return absl::OkStatus();
 }
 
 }  // namespace ilp

@@ -12,8 +12,17 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "ilp/v1/records.pb.h"
+#include "ilp/v1/state.pb.h"
 
 namespace ilp {
+
+// How far in the future a date or time may lie for the Records API (a
+// client's clock or time zone may lead the node's by up to a day).
+inline constexpr int64_t kApiFutureSlackMs = 24LL * 3600 * 1000;
+// The same for records arriving by replication: a child's clock may lead by
+// up to a year (docs/merge.md, "Wrong clocks"), and its honest writes must
+// still be accepted.
+inline constexpr int64_t kSyncFutureSlackMs = 366LL * 24 * 3600 * 1000;
 
 // A NIK: 16 digits = area code (province 11-99, regency, district) +
 // birth date DDMMYY (day + 40 for women) + 4-digit serial (not 0000).
@@ -33,23 +42,68 @@ absl::Status ValidateId(absl::string_view id, absl::string_view field, bool allo
 // A node id: 1-64 characters of letters, digits, '-', '_' and '.'.
 absl::Status ValidateNodeId(absl::string_view id, absl::string_view field);
 
-// A calendar date from 1900 up to one day after `now_ms`. `required` rejects
-// an unset date.
+// A calendar date from 1900 up to `future_slack_ms` after `now_ms` (a day
+// for the API). `required` rejects an unset date.
 absl::Status ValidateDate(const v1::Date& d, absl::string_view field, int64_t now_ms,
-                          bool required);
+                          bool required, int64_t future_slack_ms = kApiFutureSlackMs);
 
 // Every client-settable field of a patient that `paths` names (all when
-// `paths` is empty, as on create).
+// `paths` is empty, as on create). Dates may lie up to `future_slack_ms`
+// ahead of `now_ms`; so may times in the validators below.
 absl::Status ValidatePatient(const v1::Patient& p, const std::vector<std::string>& paths,
-                             int64_t now_ms);
+                             int64_t now_ms, int64_t future_slack_ms = kApiFutureSlackMs);
 
-absl::Status ValidateEncounter(const v1::Encounter& e, int64_t now_ms);
+// Last-writer-wins field paths of a patient ("name", "address.rt", ...): the
+// only fields a PatientState version may name.
+const std::vector<std::string>& PatientLwwFields();
+
+// One element of a patient's identifier set; `field` names it in messages.
+absl::Status ValidateIdentifier(const v1::Identifier& id, absl::string_view field);
+// One element of a patient's allergy set.
+absl::Status ValidateAllergy(const v1::Allergy& a, absl::string_view field);
+
+absl::Status ValidateEncounter(const v1::Encounter& e, int64_t now_ms,
+                               int64_t future_slack_ms = kApiFutureSlackMs);
 absl::Status ValidateObservation(const v1::Observation& o, absl::string_view field,
-                                 int64_t now_ms);
+                                 int64_t now_ms, int64_t future_slack_ms = kApiFutureSlackMs);
 absl::Status ValidateImmunization(const v1::Immunization& i, absl::string_view field,
-                                  int64_t now_ms);
+                                  int64_t now_ms, int64_t future_slack_ms = kApiFutureSlackMs);
 absl::Status ValidateReferral(const v1::Referral& r);
 absl::Status ValidateResponse(const v1::ReferralResponse& r, int64_t now_ms);
+// A stored task body (tasks are created by RespondToReferral, never by a
+// client); its due date may lie up to ten years after `now_ms`.
+absl::Status ValidateTask(const v1::Task& t, int64_t now_ms);
+
+// Caps on one record, stored state or delta (docs/api.md, "Limits"). No valid
+// API write comes near them; a replicated record past one is refused.
+struct RecordLimits {
+  static constexpr size_t kMaxBytes = 64 * 1024;        // serialized Record
+  static constexpr int kMaxIdentifiers = 16;            // per patient (API)
+  static constexpr int kMaxAllergies = 32;              // per patient (API)
+  static constexpr int kMaxHouseholdMembers = 32;       // per patient (API)
+  static constexpr size_t kMaxAllergyText = 200;        // bytes (API)
+  // Set elements in one record: an update that replaces every element of
+  // full sets touches 2 * (16 + 32 + 32) = 160.
+  static constexpr int kMaxElements = 256;
+  static constexpr int kMaxStampsPerElement = 64;       // adds, and removes, of one element
+  static constexpr size_t kMaxElementKey = 128;         // bytes
+  static constexpr size_t kMaxElementValue = 512;       // serialized element bytes
+  static constexpr int kMaxMoves = 64;                  // lifecycle moves in one record
+  static constexpr size_t kMaxNote = 2000;              // bytes of a move's note
+  static constexpr size_t kMaxErrorReason = 1000;       // bytes of an entered-in-error reason
+  static constexpr size_t kMaxDigest = 64;              // bytes of create_digest
+};
+
+// One record as stored or replicated (a state or a delta, from the API or a
+// child): `r.id` a lowercase UUID; exactly one body kind; the body by the
+// per-kind rules above (a patient: only the fields its versions name, and each
+// set element parsed and checked); every stamp unset or sane (valid node id,
+// wall_ms and anchor_ms >= 0) and the writing stamps set; the caps of
+// RecordLimits. Dates and times may lie up to `date_slack_ms` after `now_ms`
+// (kApiFutureSlackMs for the API, kSyncFutureSlackMs for replication).
+// Returns INVALID_ARGUMENT naming the field path and the rule, e.g.
+//   record.patient.versions[3].field: unknown patient field "colour"
+absl::Status ValidateRecord(const v1::Record& r, int64_t now_ms, int64_t date_slack_ms);
 
 }  // namespace ilp
 

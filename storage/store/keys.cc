@@ -1,5 +1,7 @@
 #include "storage/store/keys.h"
 
+#include <sodium.h>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -100,6 +102,14 @@ std::set<std::string> IndexEntries(const v1::Record& r) {
       break;
   }
   return out;
+}
+
+std::string QuarantineKey(absl::string_view from_node, absl::string_view delta_bytes) {
+  unsigned char digest[crypto_generichash_BYTES];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(delta_bytes.data()),
+                     delta_bytes.size(), nullptr, 0);
+  return absl::StrCat(from_node, absl::string_view("\0", 1),
+                      absl::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 std::string LostKey(const v1::LostWrite& w) {

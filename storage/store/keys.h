@@ -10,7 +10,9 @@
 //                  p\0<patient id>\0<kind>\0<record id>  ""   records by patient
 //                  t\0<assignee node>\0<task id>         ""   tasks by assignee node
 //   lost           <record id>\0<field>\0<losing stamp>  v1::LostWrite
-//   default        meta keys (hlc, node_id, cursors)     varies
+//   quarantine     <from node>\0<BLAKE2b-256 of delta>   v1::QuarantinedDelta  refused from a child
+//   default        meta keys (hlc, counts, cursors,      varies
+//                  peer/<id>, report/<id>)
 #ifndef ILP_STORAGE_STORE_KEYS_H_
 #define ILP_STORAGE_STORE_KEYS_H_
 
@@ -37,6 +39,10 @@ std::set<std::string> IndexEntries(const v1::Record& r);
 
 // Key of a lost write in the lost column family.
 std::string LostKey(const v1::LostWrite& w);
+
+// Key of a quarantined delta: the sending node and a BLAKE2b-256 digest of
+// the delta's bytes, so the same delta resent is kept once.
+std::string QuarantineKey(absl::string_view from_node, absl::string_view delta_bytes);
 
 // Lowercased, whitespace-collapsed name for the name index.
 std::string NormalizeName(absl::string_view name);

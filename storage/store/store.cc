@@ -61,7 +61,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf}, {"records", cf}, {"changelog", cf},
-      {"index", cf}, {"lost", cf}};
+      {"index", cf}, {"lost", cf}, {"quarantine", cf}};
   std::unique_ptr<Store> s(new Store());
   s->clock_ = clock;
   rocksdb::DB* raw = nullptr;
@@ -73,6 +73,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   s->log_ = s->handles_[2];
   s->index_ = s->handles_[3];
   s->lost_ = s->handles_[4];
+  s->quarantine_ = s->handles_[5];
   std::unique_ptr<rocksdb::Iterator> it(s->db_->NewIterator(rocksdb::ReadOptions(), s->log_));
   it->SeekToLast();
   if (it->Valid()) s->last_seq_ = SeqFromKey(View(it->key()));
@@ -88,6 +89,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   }
   std::unique_ptr<rocksdb::Iterator> lit(s->db_->NewIterator(rocksdb::ReadOptions(), s->lost_));
   for (lit->SeekToFirst(); lit->Valid(); lit->Next()) ++s->lost_count_;
+  ILP_RETURN_IF_ERROR(FromRocks(lit->status(), "counting lost writes"));
+  // Entries are never deleted, so their number is also the last seq given.
+  std::unique_ptr<rocksdb::Iterator> qit(s->db_->NewIterator(rocksdb::ReadOptions(), s->quarantine_));
+  for (qit->SeekToFirst(); qit->Valid(); qit->Next()) ++s->quarantine_count_;
+  ILP_RETURN_IF_ERROR(FromRocks(qit->status(), "counting quarantined deltas"));
   return s;
 }
 
@@ -180,6 +186,7 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
     pending[delta.id()] = merged.record;
     res.states.push_back(std::move(merged.record));
   }
+  ILP_RETURN_IF_ERROR(AddQuarantine(req.quarantine, now_ms, &batch, &res));
   if (req.hlc_high_water) batch.Put(meta_, kHlcKey, req.hlc_high_water->SerializeAsString());
   for (const auto& [k, v] : req.meta) batch.Put(meta_, k, v);
   if (res.changed > 0) batch.Put(meta_, kCountsKey, counts.SerializeAsString());
@@ -190,6 +197,7 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   }
   counts_ = std::move(counts);
   lost_count_ += res.lost.size();
+  quarantine_count_ += res.quarantined;
   const bool logged = seq > last_seq_;
   last_seq_ = seq;
   res.last_seq = seq;
@@ -400,6 +408,46 @@ StoreStats Store::Stats() const {
   std::map<std::string, uint64_t> kinds(counts_.counts().begin(), counts_.counts().end());
   s.records_by_kind.assign(kinds.begin(), kinds.end());
   return s;
+}
+
+absl::Status Store::AddQuarantine(std::vector<v1::QuarantinedDelta>& entries, int64_t now_ms,
+                                  rocksdb::WriteBatch* batch, ApplyResult* res) {
+  std::set<std::string> keys;
+  for (v1::QuarantinedDelta& q : entries) {
+    std::string key = QuarantineKey(q.from_node(), q.delta()), ignored;
+    if (keys.count(key)) continue;
+    rocksdb::Status st = db_->Get(rocksdb::ReadOptions(), quarantine_, key, &ignored);
+    if (st.ok()) continue;  // resent: kept once
+    if (!st.IsNotFound()) return FromRocks(st, "reading quarantine");
+    q.set_seq(quarantine_count_ + static_cast<uint64_t>(++res->quarantined));
+    if (q.detected_ms() == 0) q.set_detected_ms(now_ms);
+    batch->Put(quarantine_, key, q.SerializeAsString());
+    keys.insert(std::move(key));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::QuarantinedDelta>> Store::ListQuarantine(size_t limit) const {
+  std::vector<v1::QuarantinedDelta> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), quarantine_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    v1::QuarantinedDelta q;
+    if (!q.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("a quarantine entry does not parse");
+    }
+    out.push_back(std::move(q));
+  }
+  ILP_RETURN_IF_ERROR(FromRocks(it->status(), "reading quarantine"));
+  std::sort(out.begin(), out.end(), [](const v1::QuarantinedDelta& a, const v1::QuarantinedDelta& b) {
+    return a.seq() > b.seq();
+  });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+uint64_t Store::QuarantineCount() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return quarantine_count_;
 }
 
 uint64_t Store::LostWriteCount() const {

@@ -1,5 +1,5 @@
-// The node store: records, change log, secondary indexes and lost writes in
-// one RocksDB database, one column family each.
+// The node store: records, change log, secondary indexes, lost writes and
+// quarantined deltas in one RocksDB database, one column family each.
 //
 //   ILP_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(dir));
 //   ApplyRequest req;
@@ -7,8 +7,9 @@
 //   ILP_ASSIGN_OR_RETURN(ApplyResult res, store->Apply(std::move(req)));
 //
 // Every Apply is one atomic WriteBatch: merged records, their index entries,
-// one change-log entry per record that changed, lost writes, the HLC high
-// water and any meta keys (replication cursors) land together or not at all.
+// one change-log entry per record that changed, lost writes, quarantined
+// deltas, the HLC high water and any meta keys (replication cursors) land
+// together or not at all.
 // With `sync` the WAL is fsynced before Apply returns. A delta that changes
 // nothing (a duplicate) writes nothing, so applying a batch twice is a no-op.
 #ifndef ILP_STORAGE_STORE_STORE_H_
@@ -34,6 +35,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace ilp {
@@ -45,6 +47,10 @@ struct ApplyRequest {
   std::string via;                                         // peer node; "" = local write
   std::optional<v1::Stamp> hlc_high_water;                 // persisted with the batch
   std::vector<std::pair<std::string, std::string>> meta;   // extra meta puts, same batch
+  // Deltas refused from a child (never merged), kept in the same batch. The
+  // store sets seq and, if 0, detected_ms; a delta already kept from the same
+  // from_node (same bytes) is not added again.
+  std::vector<v1::QuarantinedDelta> quarantine;
   bool sync = true;                                        // fsync the WAL before returning
 };
 
@@ -53,6 +59,7 @@ struct ApplyResult {
   uint64_t last_seq = 0;           // change-log head after the batch
   int changed = 0;                 // deltas that changed their record
   std::vector<v1::LostWrite> lost; // lost writes detected
+  int quarantined = 0;             // quarantine entries added (resent ones excluded)
 };
 
 struct StoreStats {
@@ -130,6 +137,12 @@ class Store {
   // Lost writes recorded, all time.
   uint64_t LostWriteCount() const;
 
+  // The `limit` most recent quarantined deltas, newest first (highest seq).
+  absl::StatusOr<std::vector<v1::QuarantinedDelta>> ListQuarantine(size_t limit) const;
+
+  // Quarantined deltas kept, all time (kept with every Apply, no scan).
+  uint64_t QuarantineCount() const;
+
   // Latency of Apply calls that wrote something (merge, index, fsync).
   const LatencyHistogram& apply_latency() const { return apply_latency_; }
 
@@ -142,6 +155,10 @@ class Store {
  private:
   Store() = default;
   v1::Change MakeChange(uint64_t seq, const v1::Record& delta, const std::string& via) const;
+  // Puts the entries not already kept into `batch`, numbering them after
+  // quarantine_count_ and counting them in res->quarantined. REQUIRES: mu_ held.
+  absl::Status AddQuarantine(std::vector<v1::QuarantinedDelta>& entries, int64_t now_ms,
+                             rocksdb::WriteBatch* batch, ApplyResult* res);
 
   Clock* clock_ = nullptr;
   std::unique_ptr<rocksdb::DB> db_;
@@ -151,12 +168,14 @@ class Store {
   rocksdb::ColumnFamilyHandle* log_ = nullptr;
   rocksdb::ColumnFamilyHandle* index_ = nullptr;
   rocksdb::ColumnFamilyHandle* lost_ = nullptr;
+  rocksdb::ColumnFamilyHandle* quarantine_ = nullptr;
 
   mutable std::mutex mu_;  // serializes writers; guards last_seq_
   mutable std::condition_variable changed_;
   uint64_t last_seq_ = 0;
   v1::KindCounts counts_;   // guarded by mu_; persisted as meta "counts"
   uint64_t lost_count_ = 0;  // guarded by mu_
+  uint64_t quarantine_count_ = 0;  // guarded by mu_; also the last quarantine seq
   LatencyHistogram apply_latency_;
 };
 

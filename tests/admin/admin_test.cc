@@ -321,6 +321,54 @@ TEST(AdminTest, MetricsEndpointServesPrometheusText) {
   EXPECT_EQ(testing::HttpGet(addr, "/nothing-here").status, 404);
 }
 
+TEST(AdminTest, QuarantineListsRefusedDeltasCountsThemAndExitsFourWhenAny) {
+  Hierarchy h(District(), kT0, 8, 0, /*metrics=*/true);
+  CommandResult empty = Ctl(h, "pustu-oetete", {"quarantine"});
+  EXPECT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_NE(empty.out.find("no deltas quarantined"), std::string::npos) << empty.out;
+
+  // As the sync engine will: the refused delta goes into the store, with its reason.
+  v1::Record forged;
+  forged.set_id("019ab000-0000-7000-8000-0000000000aa");
+  forged.mutable_created()->set_node("dinkes-palsu");
+  forged.mutable_patient();
+  v1::QuarantinedDelta q;
+  q.set_from_node("pos-mawar");
+  q.set_record_id(forged.id());
+  q.set_kind("patient");
+  q.set_reason("authorship: record.created.node \"dinkes-palsu\" is neither child \"pos-mawar\" nor in its subtree");
+  q.set_delta(forged.SerializeAsString());
+  ApplyRequest req;
+  req.quarantine = {q};
+  ASSERT_TRUE(h.node("pustu-oetete")->store()->Apply(req).ok());
+  h.Advance(2 * 3'600'000);
+
+  CommandResult table = Ctl(h, "pustu-oetete", {"quarantine"});
+  EXPECT_EQ(table.exit_code, 4) << table.err;
+  for (const char* want : {"FROM", "REASON", "pos-mawar", "019ab000-0000-7000-8000-0000000000aa", "patient",
+                           "2h", "authorship: record.created.node"}) {
+    EXPECT_NE(table.out.find(want), std::string::npos) << want << " in\n" << table.out;
+  }
+  CommandResult json = Ctl(h, "pustu-oetete", {"-o", "json", "quarantine", "--limit", "5"});
+  EXPECT_EQ(json.exit_code, 4) << json.err;
+  auto resp = ParseJson<v1::ListQuarantineResponse>(json.out);
+  EXPECT_EQ(resp.total(), 1u);
+  ASSERT_EQ(resp.deltas_size(), 1);
+  EXPECT_EQ(resp.deltas(0).from_node(), "pos-mawar");
+  EXPECT_EQ(resp.deltas(0).seq(), 1u);
+  EXPECT_EQ(resp.deltas(0).detected_ms(), kT0);
+  EXPECT_EQ(resp.now_ms() - resp.deltas(0).detected_ms(), 2 * 3'600'000);
+
+  auto st = ParseJson<v1::NodeStatus>(Ctl(h, "pustu-oetete", {"-o", "json", "status"}).out);
+  EXPECT_EQ(st.quarantined_deltas(), 1u);
+  const std::string addr = absl::StrCat("127.0.0.1:", h.node("pustu-oetete")->metrics_port());
+  testing::HttpResponse m = testing::HttpGet(addr, "/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("ilp_quarantined_deltas{node=\"pustu-oetete\"} 1\n"), std::string::npos) << m.body;
+  // Other nodes have nothing quarantined.
+  EXPECT_EQ(Ctl(h, "pkm-oebobo", {"quarantine"}).exit_code, 0);
+}
+
 TEST(AdminTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Ilpctl({"frobnicate"}).exit_code, 2);
   EXPECT_EQ(Ilpctl({"tree", "--stale", "banana"}).exit_code, 2);

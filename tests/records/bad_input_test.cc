@@ -471,6 +471,26 @@ std::vector<BadCase> BadCases() {
         return Create(c, p);
       },
       kInvalid, "patient.allergies[0].code", {kFreshId});
+  add("create: allergy text over 200 bytes",
+      [](RecordsCore& c) {
+        v1::Patient p = PatientWithNik(kNik);
+        v1::Allergy* a = p.add_allergies();
+        a->set_code("penicillin");
+        a->set_text(std::string(201, 'x'));
+        return Create(c, p);
+      },
+      kInvalid, "patient.allergies[0].text", {kFreshId});
+  add("create: more than 16 identifiers",
+      [](RecordsCore& c) {
+        v1::Patient p = PatientWithNik(kNik);
+        for (int i = 0; i < 16; ++i) {
+          v1::Identifier* id = p.add_identifiers();
+          id->set_system(v1::IHS);
+          id->set_value("P" + std::to_string(i));
+        }
+        return Create(c, p);
+      },
+      kInvalid, "patient.identifiers: at most 16", {kFreshId});
   add("create: household member that is not a UUID",
       [](RecordsCore& c) {
         v1::Patient p = PatientWithNik(kNik);

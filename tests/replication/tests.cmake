@@ -8,3 +8,4 @@ ilp_test(process_replication_test replication/process_test.cc LIBS ilp_process_c
 add_dependencies(process_replication_test ilp-node)
 ilp_test(process_scenarios_test replication/process_scenarios_test.cc LIBS ilp_process_chain)
 add_dependencies(process_scenarios_test ilp-node)
+ilp_test(admission_test replication/admission_test.cc LIBS ilp_replication)

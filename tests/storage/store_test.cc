@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/clock/clock.h"
+#include "storage/merge/merge.h"
 #include "storage/merge/view.h"
 #include "storage/store/keys.h"
 #include "tests/common/temp_dir.h"
@@ -138,6 +139,103 @@ TEST_F(StoreTest, RecordCountsAreKeptAcrossReopenAndVerified) {
   absl::Status st = (*s)->Verify();
   EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(st.message().find("kept record counts differ"), absl::string_view::npos) << st;
+}
+
+v1::QuarantinedDelta Refused(const char* from, const v1::Record& delta, const char* reason) {
+  v1::QuarantinedDelta q;
+  q.set_from_node(from);
+  q.set_record_id(delta.id());
+  q.set_kind(KindName(delta));
+  q.set_reason(reason);
+  q.set_delta(delta.SerializeAsString());
+  return q;
+}
+
+TEST_F(StoreTest, QuarantineLandsInTheSameBatchAsTheDeltasAndTheCursor) {
+  v1::Record forged = PatientIn("5371031002", kT0);
+  forged.mutable_created()->set_node("dinkes-x");
+  ApplyRequest req;
+  req.deltas = {PatientIn("5371031001", kT0)};
+  req.via = "pus-b";
+  req.meta = {{"cursor/up/pus-b", "7"}};
+  req.quarantine = {Refused("pus-b", forged, "authorship: record.created.node")};
+  auto res = store_->Apply(req);
+  ASSERT_TRUE(res.ok()) << res.status();
+  EXPECT_EQ(res->quarantined, 1);
+  EXPECT_EQ(store_->LastSeq(), 1u);
+  EXPECT_EQ(*store_->GetMeta("cursor/up/pus-b"), "7");
+  auto listed = store_->ListQuarantine(10);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].from_node(), "pus-b");
+  EXPECT_EQ((*listed)[0].record_id(), kId);
+  EXPECT_EQ((*listed)[0].kind(), "patient");
+  EXPECT_EQ((*listed)[0].seq(), 1u);
+  EXPECT_EQ((*listed)[0].detected_ms(), kT0);
+  EXPECT_EQ((*listed)[0].delta(), forged.SerializeAsString());
+  EXPECT_EQ(store_->QuarantineCount(), 1u);
+
+  // A batch that fails writes neither its deltas, its cursor nor its quarantine.
+  ApplyRequest bad = req;
+  bad.deltas.push_back(v1::Record());  // no id: Apply refuses the whole batch
+  bad.meta = {{"cursor/up/pus-b", "8"}};
+  bad.quarantine = {Refused("pus-b", PatientIn("5371031003", kT0), "scope: ...")};
+  EXPECT_FALSE(store_->Apply(bad).ok());
+  EXPECT_EQ(*store_->GetMeta("cursor/up/pus-b"), "7");
+  EXPECT_EQ(store_->QuarantineCount(), 1u);
+  EXPECT_EQ(store_->ListQuarantine(10)->size(), 1u);
+  EXPECT_TRUE(store_->Verify().ok());
+}
+
+TEST_F(StoreTest, AQuarantineOnlyBatchIsWritten) {
+  ApplyRequest req;
+  req.meta = {{"cursor/up/pus-b", "3"}};
+  req.quarantine = {Refused("pus-b", PatientIn("5371031001", kT0), "time: anchor")};
+  auto res = store_->Apply(req);
+  ASSERT_TRUE(res.ok());
+  EXPECT_EQ(res->changed, 0);
+  EXPECT_EQ(store_->LastSeq(), 0u);
+  EXPECT_EQ(store_->QuarantineCount(), 1u);
+  EXPECT_EQ(*store_->GetMeta("cursor/up/pus-b"), "3");
+}
+
+TEST_F(StoreTest, AResentBadDeltaIsQuarantinedOnce) {
+  const v1::QuarantinedDelta q = Refused("pus-b", PatientIn("5371031001", kT0), "scope: x");
+  ApplyRequest req;
+  req.quarantine = {q, q};  // twice in one batch
+  ASSERT_EQ(store_->Apply(req)->quarantined, 1);
+  clock_.Advance(1000);
+  req.quarantine = {q};  // the batch resent after a cut
+  ASSERT_EQ(store_->Apply(req)->quarantined, 0);
+  EXPECT_EQ(store_->QuarantineCount(), 1u);
+  ASSERT_EQ(store_->ListQuarantine(10)->size(), 1u);
+  EXPECT_EQ((*store_->ListQuarantine(10))[0].detected_ms(), kT0);  // the first arrival
+  // The same bytes from another child are another entry.
+  req.quarantine = {Refused("pus-c", PatientIn("5371031001", kT0), "scope: x")};
+  EXPECT_EQ(store_->Apply(req)->quarantined, 1);
+  EXPECT_EQ(store_->QuarantineCount(), 2u);
+}
+
+TEST_F(StoreTest, QuarantineSurvivesReopenAndKeepsItsCountAndSeq) {
+  ApplyRequest req;
+  req.quarantine = {Refused("pus-b", PatientIn("5371031001", kT0), "a"),
+                    Refused("pus-b", PatientIn("5371031002", kT0), "b")};
+  ASSERT_TRUE(store_->Apply(req).ok());
+  store_.reset();
+  auto s = Store::Open(dir_.path(), &clock_);
+  ASSERT_TRUE(s.ok()) << s.status();
+  store_ = std::move(*s);
+  EXPECT_EQ(store_->QuarantineCount(), 2u);
+  req.quarantine = {Refused("pus-b", PatientIn("5371031003", kT0), "c")};
+  ASSERT_TRUE(store_->Apply(req).ok());
+  EXPECT_EQ(store_->QuarantineCount(), 3u);
+  auto newest = store_->ListQuarantine(2);
+  ASSERT_TRUE(newest.ok());
+  ASSERT_EQ(newest->size(), 2u);  // newest first, at most the limit
+  EXPECT_EQ((*newest)[0].seq(), 3u);
+  EXPECT_EQ((*newest)[0].reason(), "c");
+  EXPECT_EQ((*newest)[1].seq(), 2u);
+  EXPECT_TRUE(store_->Verify().ok());
 }
 
 TEST_F(StoreTest, ASecondOpenOfTheSameDirectoryFailsClearly) {
