@@ -3,7 +3,8 @@
 # puskesmas -> district, four ilp-node processes syncing every 2 s. Records a
 # posyandu day, shows it arriving at the district (which the posyandu never
 # contacts), runs the referral round trip, prints where each record is, and
-# stops every process it started. Installs missing Debian packages first;
+# stops every process it started. Every link is TLS with certificates from a
+# district CA made by `ilpctl pki` (docs/security.md). Installs missing Debian packages first;
 # safe to run twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,17 @@ cleanup() {
 }
 trap cleanup EXIT
 VILLAGE=5371031001   # Kelurahan Oetete, Kecamatan Oebobo, Kota Kupang
+PKI="$WORK/pki"
+
+echo "== District CA (ilpctl pki): one certificate per node, one for the operator"
+"$BIN/ilpctl" pki init --dir "$PKI" --district kupang
+for n in dinkes-kupang pkm-oebobo pustu-oetete pos-mawar; do
+  "$BIN/ilpctl" pki issue-node --dir "$PKI" --node-id "$n" --host 127.0.0.1 --host localhost >/dev/null
+done
+"$BIN/ilpctl" pki issue-operator --dir "$PKI" --name demo-operator >/dev/null
+export ILPCTL_CA="$PKI/ca.crt" ILPCTL_CERT="$PKI/operator-demo-operator.crt" ILPCTL_KEY="$PKI/operator-demo-operator.key"
+DEMO_TLS=(--ca "$ILPCTL_CA" --cert "$ILPCTL_CERT" --key "$ILPCTL_KEY")
+echo "   $(ls "$PKI" | tr '\n' ' ')"
 
 # start NAME TIER AREA PARENT_ID CHILD_ID CHILD_AREA: writes a config and starts a node.
 start() {
@@ -31,6 +43,7 @@ start() {
     echo "listen_address: \"127.0.0.1:0\""; echo "data_dir: \"$WORK/$name\""
     echo "ready_file: \"$WORK/$name.ready\""; echo "sync_interval_s: 2"
     echo "metrics_listen: \"127.0.0.1:0\""
+    echo "tls { ca_file: \"$PKI/ca.crt\" cert_file: \"$PKI/$name.crt\" key_file: \"$PKI/$name.key\" crl_dir: \"$PKI/crl\" }"
     if [ -n "$parent" ]; then
       echo "parent_id: \"$parent\""; echo "parent_address: \"$(head -n1 "$WORK/$parent.ready")\""
     fi
@@ -59,7 +72,7 @@ start pustu-oetete PUSTU $VILLAGE pkm-oebobo pos-mawar $VILLAGE
 start pos-mawar POSYANDU $VILLAGE pustu-oetete "" ""
 
 echo
-"$BIN/ilp-demo" --node "$(addr pos-mawar)" --step posyandu --refer-to pkm-oebobo | tee "$WORK/day.txt"
+"$BIN/ilp-demo" "${DEMO_TLS[@]}" --node "$(addr pos-mawar)" --step posyandu --refer-to pkm-oebobo | tee "$WORK/day.txt"
 REF=$(awk '/^referral-id/ {print $2}' "$WORK/day.txt")
 echo
 echo "== Waiting for the posyandu's records to reach the district (via pustu and puskesmas)"
@@ -68,9 +81,9 @@ wait_for "patients of village $VILLAGE at dinkes-kupang" has_patients dinkes-kup
 
 echo
 wait_for "referral $REF at pkm-oebobo" "$BIN/ilpctl" --node "$(addr pkm-oebobo)" patient find --village $VILLAGE
-"$BIN/ilp-demo" --node "$(addr pkm-oebobo)" --step answer --referral "$REF"
+"$BIN/ilp-demo" "${DEMO_TLS[@]}" --node "$(addr pkm-oebobo)" --step answer --referral "$REF"
 wait_for "follow-up task down at pos-mawar" has_task pos-mawar OPEN
-"$BIN/ilp-demo" --node "$(addr pos-mawar)" --step followup
+"$BIN/ilp-demo" "${DEMO_TLS[@]}" --node "$(addr pos-mawar)" --step followup
 wait_for "task outcome up at dinkes-kupang" has_task dinkes-kupang TASK_COMPLETED
 "$BIN/ilpctl" --node "$(addr dinkes-kupang)" tasks --for pos-mawar --all
 
@@ -99,6 +112,11 @@ exec 3<>"/dev/tcp/${metrics%:*}/${metrics##*:}"
 printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3
 grep '^ilp_sync_sessions_total\|^ilp_records' <&3 || true
 exec 3>&-
+
+echo "-- without a certificate the node refuses the call (UNAUTHENTICATED)"
+env -u ILPCTL_CERT -u ILPCTL_KEY "$BIN/ilpctl" --node "$(addr dinkes-kupang)" status 2>&1 | head -n1 || true
+grpc_plain=$("$BIN/ilpctl" --insecure --node "$(addr dinkes-kupang)" status 2>&1 | head -n1 || true)
+echo "   plaintext: $grpc_plain"
 
 echo
 echo "== Stopping every node (SIGTERM)"

@@ -95,18 +95,23 @@ int Changes(const Ctl& c, const Args& a) {
   v1::WatchChangesRequest req;
   req.set_after_seq(a.after);
   req.set_follow(a.follow);
-  auto ctx = c.Ctx(a.follow ? 0 : c.timeout_s);
-  auto reader = v1::Records::NewStub(c.channel)->WatchChanges(ctx.get(), req);
-  v1::ChangeEvent ev;
-  while (reader->Read(&ev)) {
-    if (c.json) std::cout << Json(ev) << std::endl;
-    else std::printf("%8llu  %-18s %-36s %s\n", static_cast<unsigned long long>(ev.seq()),
-                     ev.kind().c_str(), ev.record_id().c_str(),
-                     ev.via().empty() ? "local" : ("via " + ev.via()).c_str());
-    std::fflush(stdout);
+  for (;;) {
+    auto ctx = c.Ctx(a.follow ? 0 : c.timeout_s);
+    auto reader = v1::Records::NewStub(c.channel)->WatchChanges(ctx.get(), req);
+    v1::ChangeEvent ev;
+    while (reader->Read(&ev)) {
+      if (c.json) std::cout << Json(ev) << std::endl;
+      else std::printf("%8llu  %-18s %-36s %s\n", static_cast<unsigned long long>(ev.seq()),
+                       ev.kind().c_str(), ev.record_id().c_str(),
+                       ev.via().empty() ? "local" : ("via " + ev.via()).c_str());
+      std::fflush(stdout);
+      req.set_after_seq(ev.seq());
+    }
+    grpc::Status s = reader->Finish();
+    // The node ends a quiet follow stream after its idle timeout: reopen.
+    if (a.follow && s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) continue;
+    return s.ok() ? kOk : Fail(s);
   }
-  grpc::Status s = reader->Finish();
-  return s.ok() ? kOk : Fail(s);
 }
 
 }  // namespace

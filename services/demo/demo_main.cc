@@ -4,6 +4,9 @@
 //   ilp-demo --node 127.0.0.1:7070 --refer-to pkm-oebobo
 #include <grpcpp/grpcpp.h>
 
+#include <fstream>
+#include <sstream>
+
 #include <cstdio>
 
 #include "CLI/CLI.hpp"
@@ -93,6 +96,13 @@ int FollowUp() {
 
 }  // namespace
 
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 int main(int argc, char** argv) {
   CLI::App app{"ilp-demo: record a posyandu day and a referral round trip"};
   std::string node = "127.0.0.1:7070", refer_to = "pkm-oebobo", village = "5371031001";
@@ -103,8 +113,22 @@ int main(int argc, char** argv) {
   app.add_option("--referral", referral_id, "referral to answer (--step answer)");
   app.add_option("--refer-to", refer_to, "node id the referral goes to");
   app.add_option("--village", village, "village code of the demo patients");
+  std::string ca, cert, key;
+  app.add_option("--ca", ca, "district CA certificate (PEM)")->required();
+  app.add_option("--cert", cert, "client certificate (PEM)")->required();
+  app.add_option("--key", key, "its private key (PEM)")->required();
   CLI11_PARSE(app, argc, argv);
-  stub = v1::Records::NewStub(grpc::CreateChannel(node, grpc::InsecureChannelCredentials()));
+  // Stock gRPC TLS, as any app would connect: the node's certificate names
+  // the address it is dialled at.
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = ReadAll(ca);
+  tls.pem_cert_chain = ReadAll(cert);
+  tls.pem_private_key = ReadAll(key);
+  if (tls.pem_root_certs.empty() || tls.pem_cert_chain.empty() || tls.pem_private_key.empty()) {
+    std::fprintf(stderr, "ilp-demo: cannot read --ca, --cert or --key\n");
+    return 2;
+  }
+  stub = v1::Records::NewStub(grpc::CreateChannel(node, grpc::SslCredentials(tls)));
 
   if (step == "answer") return Answer(referral_id);
   if (step == "followup") return FollowUp();

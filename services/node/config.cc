@@ -11,6 +11,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/records/validate.h"
+#include "services/security/credentials.h"
 #include "storage/util/status_macros.h"
 
 namespace ilp {
@@ -80,6 +81,9 @@ absl::Status ValidateNodeConfig(v1::NodeConfig* cfg) {
       ILP_RETURN_IF_ERROR(ValidateAreaCode(c.working_area(j), absl::StrCat(f, ".working_area[", j, "]")));
     }
   }
+  if (!cfg->metrics_listen().empty() && cfg->metrics_listen()[0] == ':') {
+    cfg->set_metrics_listen("127.0.0.1" + cfg->metrics_listen());  // loopback unless a host is named
+  }
   if (!cfg->metrics_listen().empty()) {
     ILP_RETURN_IF_ERROR(ValidateHostPort(cfg->metrics_listen(), "metrics_listen"));
   }
@@ -100,7 +104,11 @@ absl::Status ValidateNodeConfig(v1::NodeConfig* cfg) {
     return Bad("max_batch_bytes", "must be 1 KiB - 64 MiB");
   }
   if (cfg->max_clock_skew_s() == 0) cfg->set_max_clock_skew_s(300);
-  return absl::OkStatus();
+  if (cfg->idle_timeout_s() == 0) cfg->set_idle_timeout_s(120);
+  if (cfg->max_follow_streams_per_client() == 0) cfg->set_max_follow_streams_per_client(4);
+  if (cfg->max_server_threads() == 0) cfg->set_max_server_threads(64);
+  if (cfg->max_server_threads() < 8) return Bad("max_server_threads", "must be at least 8");
+  return ValidateTransportSecurity(*cfg);
 }
 
 absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path) {

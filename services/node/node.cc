@@ -9,9 +9,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/node/config.h"
+#include "services/security/credentials.h"
+#include "spdlog/spdlog.h"
 #include "storage/util/status_macros.h"
 
 namespace ilp {
+namespace {
+
+// Gives a new store its incarnation id: random, made once, never changed.
+absl::Status EnsureIncarnation(Store* store, Random* random) {
+  absl::StatusOr<std::string> inc = store->GetMeta("incarnation");
+  if (inc.ok()) return absl::OkStatus();
+  if (!absl::IsNotFound(inc.status())) return inc.status();
+  return store->PutMeta("incarnation", absl::StrCat(absl::Hex(random->Next64(), absl::kZeroPad16),
+                                                     absl::Hex(random->Next64(), absl::kZeroPad16)));
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clock* clock,
                                                   Random* random, NodeOptions options) {
@@ -26,6 +40,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
   }
   ILP_ASSIGN_OR_RETURN(n->store_, Store::Open(cfg.data_dir(), clock,
                                               StoreOptions{n->cfg_.store_memory_mib()}));
+  ILP_RETURN_IF_ERROR(EnsureIncarnation(n->store_.get(), random));
   n->hlc_ = std::make_unique<HybridClock>(clock, cfg.node_id(), cfg.parent_address().empty(),
                                           int64_t{n->cfg_.max_clock_skew_s()} * 1000);
   if (absl::StatusOr<std::string> hw = n->store_->GetMeta("hlc"); hw.ok()) {
@@ -35,11 +50,33 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
   n->records_ = std::make_unique<RecordsCore>(n->store_.get(), n->hlc_.get(), random);
   n->records_grpc_ = std::make_unique<RecordsGrpc>(n->records_.get(), n->store_.get());
   n->sync_ = std::make_unique<SyncEngine>(n->cfg_, n->store_.get(), n->hlc_.get());
-  n->sync_grpc_ = std::make_unique<SyncGrpc>(n->sync_.get());
+  const bool secure = !n->cfg_.insecure();
+  const absl::Duration idle = absl::Seconds(n->cfg_.idle_timeout_s());
+  n->sync_grpc_ = std::make_unique<SyncGrpc>(n->sync_.get(), secure, idle);
+  n->records_grpc_->SetFollowLimits(n->cfg_.max_follow_streams_per_client(), idle);
+  HybridClock* hlc = n->hlc_.get();
+  const TrustedTimeFn trusted_time = [hlc]() -> int64_t {
+    const int64_t t = hlc->TrustedNowMs();
+    return t > 0 ? t / 1000 : -1;  // never learned: see docs/security.md
+  };
+  if (secure) {
+    ILP_ASSIGN_OR_RETURN(n->verifier_,
+                         CertVerifier::Create(n->cfg_.tls().ca_file(), n->cfg_.tls().crl_dir()));
+  } else {
+    spdlog::warn("INSECURE: node {} serves plaintext without peer authentication (insecure: true, "
+                 "loopback only). Never use this with patient data.", n->cfg_.node_id());
+  }
   if (!n->cfg_.parent_address().empty()) {
     SyncDialer* dialer = options.dialer;
     if (dialer == nullptr) {
-      n->dialer_ = std::make_unique<GrpcDialer>(n->cfg_.parent_address(), 600);
+      std::shared_ptr<grpc::ChannelCredentials> creds =
+          secure ? NodeChannelCredentials(n->cfg_.tls(), n->verifier_.get(), trusted_time,
+                                          ExpectedPeer{n->cfg_.parent_id()})
+                 : grpc::InsecureChannelCredentials();
+      const int backoff_ms = static_cast<int>(
+          std::min<int64_t>(int64_t{n->cfg_.sync_interval_s()} * 1000, 300'000));
+      n->dialer_ = std::make_unique<GrpcDialer>(n->cfg_.parent_address(), std::move(creds), 600,
+                                                std::max(backoff_ms, 1000));
       dialer = n->dialer_.get();
     }
     n->replicator_ = std::make_unique<Replicator>(n->sync_.get(), dialer, random,
@@ -53,7 +90,20 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(cfg.listen_address(), grpc::InsecureServerCredentials(), &port);
+  std::shared_ptr<grpc::ServerCredentials> server_creds = grpc::InsecureServerCredentials();
+  if (secure) {
+    server_creds = NodeServerCredentials(
+        n->cfg_.tls(), std::make_shared<PeerAuthProcessor>(n->verifier_.get(), trusted_time));
+  }
+  builder.AddListeningPort(cfg.listen_address(), server_creds, &port);
+  grpc::ResourceQuota quota("ilp-node");
+  quota.SetMaxThreads(static_cast<int>(n->cfg_.max_server_threads()));
+  builder.SetResourceQuota(quota);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 30'000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 10 * 60'000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 16);
   builder.RegisterService(n->records_grpc_.get());
   builder.RegisterService(n->sync_grpc_.get());
   builder.RegisterService(n->admin_grpc_.get());
@@ -62,6 +112,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
   if (!n->server_ || port == 0) {
     return absl::UnavailableError(
         absl::StrCat("listen_address ", cfg.listen_address(), ": cannot listen (in use?)"));
+  }
+  for (const char* service : {"", "ilp.v1.Records", "ilp.v1.Admin", "ilp.v1.Sync"}) {
+    n->server_->GetHealthCheckService()->SetServingStatus(service, true);
   }
   const std::string& la = cfg.listen_address();
   n->address_ = absl::StrCat(la.substr(0, la.rfind(':')), ":", port);

@@ -18,6 +18,7 @@
 #include "services/admin/admin_core.h"
 #include "services/admin/admin_grpc.h"
 #include "services/metrics/metrics_http.h"
+#include "services/pki/verifier.h"
 #include "services/records/records_core.h"
 #include "services/records/records_grpc.h"
 #include "services/replication/grpc_transport.h"
@@ -69,6 +70,7 @@ class Node {
 
   v1::NodeConfig cfg_;
   std::string address_;
+  std::unique_ptr<pki::CertVerifier> verifier_;  // null when insecure
   std::unique_ptr<Store> store_;
   std::unique_ptr<HybridClock> hlc_;
   std::unique_ptr<RecordsCore> records_;

@@ -165,7 +165,13 @@ absl::StatusOr<PeerIdentity> CertVerifier::Verify(absl::string_view leaf_pem, ab
     return absl::InternalError(absl::StrCat("X509_STORE_CTX_init: ", internal::OpensslError()));
   }
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
-  X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(trusted_unix_s));  // never the local clock
+  if (trusted_unix_s < 0) {
+    // The caller knows no trusted time yet (a device that never synced):
+    // validity periods cannot be judged; chain, CRL and identity still are.
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
+  } else {
+    X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(trusted_unix_s));  // never the local clock
+  }
   if (trust->has_crl) X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK);
   // No purpose is set: the same node certificate serves as client and server.
   X509_STORE_CTX_set_verify_cb(ctx.get(), VerifyCallback);

@@ -61,7 +61,9 @@ class CertVerifier {
   CertVerifier& operator=(const CertVerifier&) = delete;
 
   // Verifies `leaf_pem` (with optional intermediates in `chain_pem`) at
-  // `trusted_unix_s`, never the local clock. Returns who the peer is, or
+  // `trusted_unix_s`, never the local clock; a negative time means "none
+  // known yet": validity periods are then not checked (chain, CRL and
+  // identity still are). Returns who the peer is, or
   // UNAUTHENTICATED naming the reason. Thread-safe.
   // REQUIRES: trusted_unix_s is a time the caller trusts (e.g. from its
   // hybrid logical clock's guarded physical time).

@@ -1,6 +1,8 @@
 #include "services/records/records_grpc.h"
 
+#include "absl/strings/str_cat.h"
 #include "services/common/grpc_status.h"
+#include "services/security/peer_auth.h"
 #include "storage/merge/merge.h"
 
 namespace ilp {
@@ -30,7 +32,28 @@ ILP_UNARY(ListTasks, ListTasksRequest, ListTasksResponse)
 grpc::Status RecordsGrpc::WatchChanges(grpc::ServerContext* ctx,
                                        const v1::WatchChangesRequest* req,
                                        grpc::ServerWriter<v1::ChangeEvent>* writer) {
+  const std::string client = ClientKey(*ctx);
+  if (req->follow()) {
+    absl::MutexLock l(&follow_mu_);
+    if (follows_[client] >= max_follow_per_client_) {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          absl::StrCat("follow: ", client, " already holds ", follows_[client],
+                                       " follow streams (max_follow_streams_per_client)"));
+    }
+    ++follows_[client];
+  }
+  struct Release {
+    RecordsGrpc* self;
+    const std::string& client;
+    bool follow;
+    ~Release() {
+      if (!follow) return;
+      absl::MutexLock l(&self->follow_mu_);
+      if (--self->follows_[client] == 0) self->follows_.erase(client);
+    }
+  } release{this, client, req->follow()};
   uint64_t cursor = req->after_seq();
+  absl::Time last_event = absl::Now();
   while (!ctx->IsCancelled() && !shutting_down_.load()) {
     absl::StatusOr<std::vector<v1::Change>> changes = store_->ReadChanges(cursor, 256, 1 << 20);
     if (!changes.ok()) return ToGrpcStatus(changes.status());
@@ -44,8 +67,16 @@ grpc::Status RecordsGrpc::WatchChanges(grpc::ServerContext* ctx,
       if (!writer->Write(ev)) return grpc::Status::OK;  // client went away
       cursor = c.seq();
     }
-    if (!changes->empty()) continue;
+    if (!changes->empty()) {
+      last_event = absl::Now();
+      continue;
+    }
     if (!req->follow()) return grpc::Status::OK;
+    if (absl::Now() - last_event > follow_idle_) {
+      return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                          absl::StrCat("follow: no change for ", absl::FormatDuration(follow_idle_),
+                                       "; reopen with after_seq ", cursor));
+    }
     store_->WaitForChange(cursor, absl::Milliseconds(100));
   }
   return grpc::Status::OK;

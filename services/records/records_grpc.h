@@ -3,6 +3,12 @@
 #define ILP_SERVICES_RECORDS_RECORDS_GRPC_H_
 
 #include <atomic>
+#include <map>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 #include "ilp/v1/records_service.grpc.pb.h"
 #include "services/records/records_core.h"
@@ -17,6 +23,14 @@ class RecordsGrpc final : public v1::Records::Service {
   // Ends every following WatchChanges stream within one poll (100 ms), so a
   // node shuts down without waiting out its grace period.
   void BeginShutdown() { shutting_down_.store(true); }
+
+  // Limits on WatchChanges follow streams: at most `per_client` open per
+  // client identity (RESOURCE_EXHAUSTED beyond), and a stream that delivered
+  // nothing for `idle` ends with DEADLINE_EXCEEDED (reopen from the last seq).
+  void SetFollowLimits(uint32_t per_client, absl::Duration idle) {
+    max_follow_per_client_ = per_client;
+    follow_idle_ = idle;
+  }
 
   grpc::Status CreatePatient(grpc::ServerContext*, const v1::CreatePatientRequest* req,
                              v1::Patient* resp) override;
@@ -55,6 +69,10 @@ class RecordsGrpc final : public v1::Records::Service {
   RecordsCore* const core_;
   Store* const store_;
   std::atomic<bool> shutting_down_{false};
+  uint32_t max_follow_per_client_ = 4;
+  absl::Duration follow_idle_ = absl::Seconds(120);
+  absl::Mutex follow_mu_;
+  std::map<std::string, uint32_t> follows_ ABSL_GUARDED_BY(follow_mu_);  // client -> open streams
 };
 
 }  // namespace ilp

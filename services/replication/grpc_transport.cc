@@ -3,6 +3,9 @@
 #include <chrono>
 
 #include "services/common/grpc_status.h"
+#include "services/common/idle_watchdog.h"
+#include "services/security/credentials.h"
+#include "services/security/peer_auth.h"
 
 namespace ilp {
 namespace {
@@ -41,30 +44,65 @@ class GrpcClientStream : public ClientSyncStream {
   absl::Status status_;
 };
 
+// The parent's end. Every message moved is activity for the idle watchdog.
 class GrpcServerStream : public SyncStream {
  public:
-  explicit GrpcServerStream(grpc::ServerReaderWriter<v1::SyncMessage, v1::SyncMessage>* s) : s_(s) {}
-  bool Read(v1::SyncMessage* m) override { return s_->Read(m); }
-  bool Write(const v1::SyncMessage& m) override { return s_->Write(m); }
+  GrpcServerStream(grpc::ServerReaderWriter<v1::SyncMessage, v1::SyncMessage>* s,
+                   IdleWatchdog::Lease* lease)
+      : s_(s), lease_(lease) {}
+  bool Read(v1::SyncMessage* m) override {
+    const bool ok = s_->Read(m);
+    lease_->Touch();
+    return ok;
+  }
+  bool Write(const v1::SyncMessage& m) override {
+    const bool ok = s_->Write(m);
+    lease_->Touch();
+    return ok;
+  }
 
  private:
   grpc::ServerReaderWriter<v1::SyncMessage, v1::SyncMessage>* s_;
+  IdleWatchdog::Lease* lease_;
 };
 
 }  // namespace
 
-GrpcDialer::GrpcDialer(const std::string& address, int session_timeout_s)
-    : stub_(v1::Sync::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
-      timeout_s_(session_timeout_s) {}
+GrpcDialer::GrpcDialer(const std::string& address, std::shared_ptr<grpc::ChannelCredentials> creds,
+                       int session_timeout_s, int max_reconnect_backoff_ms)
+    : timeout_s_(session_timeout_s) {
+  grpc::ChannelArguments args;
+  SetClientChannelArgs(&args, max_reconnect_backoff_ms);
+  channel_ = grpc::CreateCustomChannel(address, std::move(creds), args);
+  stub_ = v1::Sync::NewStub(channel_);
+}
 
 std::unique_ptr<ClientSyncStream> GrpcDialer::Open() {
+  // A channel in backoff after a failure would fail this session at once
+  // although the parent may be back: try to connect now.
+  if (channel_->GetState(/*try_to_connect=*/true) == GRPC_CHANNEL_TRANSIENT_FAILURE) {
+    channel_->WaitForStateChange(GRPC_CHANNEL_TRANSIENT_FAILURE,
+                                 std::chrono::system_clock::now() + std::chrono::seconds(2));
+  }
   return std::make_unique<GrpcClientStream>(stub_.get(), timeout_s_);
 }
 
-grpc::Status SyncGrpc::Session(grpc::ServerContext*,
+grpc::Status SyncGrpc::Session(grpc::ServerContext* ctx,
                                grpc::ServerReaderWriter<v1::SyncMessage, v1::SyncMessage>* stream) {
-  GrpcServerStream s(stream);
-  return ToGrpcStatus(engine_->ServeChildSession(&s));
+  SessionPeer peer;
+  if (authenticate_) {
+    std::optional<PeerIdentity> who = AuthenticatedPeer(*ctx);
+    if (!who) return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "sync needs a node certificate");
+    if (who->kind != PeerIdentity::kNode) {
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                          "sync is for nodes; an operator certificate cannot open a session");
+    }
+    peer.node_id = who->id;
+    peer.authenticated = true;
+  }
+  std::unique_ptr<IdleWatchdog::Lease> lease = IdleWatchdog::Global().Watch(ctx, idle_);
+  GrpcServerStream s(stream, lease.get());
+  return ToGrpcStatus(engine_->ServeChildSession(&s, peer));
 }
 
 }  // namespace ilp

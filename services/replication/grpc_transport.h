@@ -8,31 +8,40 @@
 #include <string>
 
 #include "ilp/v1/sync.grpc.pb.h"
+#include "absl/time/time.h"
 #include "services/replication/stream.h"
 #include "services/replication/sync_engine.h"
 
 namespace ilp {
 
-// Dials the parent at `address`; each session may last at most `session_timeout_s`.
+// Dials the parent at `address` with `creds`; each session may last at most
+// `session_timeout_s`. The channel reconnects no slower than
+// `max_reconnect_backoff_ms`, so a link that comes back is used at once.
 class GrpcDialer : public SyncDialer {
  public:
-  GrpcDialer(const std::string& address, int session_timeout_s);
+  GrpcDialer(const std::string& address, std::shared_ptr<grpc::ChannelCredentials> creds,
+             int session_timeout_s, int max_reconnect_backoff_ms);
   std::unique_ptr<ClientSyncStream> Open() override;
 
  private:
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Sync::Stub> stub_;
   const int timeout_s_;
 };
 
-// ilp.v1.Sync: hands each session to the engine.
+// ilp.v1.Sync: hands each session to the engine, with the identity the
+// transport proved (`authenticate`), and ends sessions idle for `idle`.
 class SyncGrpc final : public v1::Sync::Service {
  public:
-  explicit SyncGrpc(SyncEngine* engine) : engine_(engine) {}
+  SyncGrpc(SyncEngine* engine, bool authenticate, absl::Duration idle)
+      : engine_(engine), authenticate_(authenticate), idle_(idle) {}
   grpc::Status Session(grpc::ServerContext* ctx,
                        grpc::ServerReaderWriter<v1::SyncMessage, v1::SyncMessage>* stream) override;
 
  private:
   SyncEngine* const engine_;
+  const bool authenticate_;
+  const absl::Duration idle_;
 };
 
 }  // namespace ilp

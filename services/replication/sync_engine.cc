@@ -1,12 +1,14 @@
 #include "services/replication/sync_engine.h"
 
-#include <zstd.h>
-
 #include <algorithm>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/replication/admission.h"
 #include "services/replication/scope.h"
+#include "storage/merge/merge.h"
+#include "spdlog/spdlog.h"
 #include "storage/store/keys.h"
 #include "storage/util/status_macros.h"
 
@@ -17,33 +19,20 @@ constexpr char kDownCursor[] = "cursor/down";
 constexpr char kReportPrefix[] = "report/";
 constexpr char kReportRxSeq[] = "reports-rx-seq";      // last receipt counter used
 constexpr char kReportSentSeq[] = "reports-sent-seq";  // relayed up to this receipt
-constexpr uint64_t kMaxPayload = 256ull << 20;
+constexpr char kUpAcked[] = "acked/up";                 // up cursor the parent acknowledged
+constexpr char kParentIncarnation[] = "incarnation/parent";
+// Node-wide memory for decompressing received batches at once.
+constexpr size_t kDecompressionBudget = 96u << 20;
 
 std::string UpCursorKey(const std::string& child) { return absl::StrCat("cursor/up/", child); }
+// Our change-log seq the child acknowledged (down direction), as we recorded it.
+std::string DownAckedKey(const std::string& child) { return absl::StrCat("acked/down/", child); }
 std::string PeerKey(const std::string& node) { return absl::StrCat("peer/", node); }
 
-std::string Compress(const std::string& raw) {
-  std::string out(ZSTD_compressBound(raw.size()), '\0');
-  size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), 3);
-  out.resize(ZSTD_isError(n) ? 0 : n);
-  return out;
-}
-
-absl::StatusOr<std::string> Decompress(const std::string& z) {
-  unsigned long long size = ZSTD_getFrameContentSize(z.data(), z.size());
-  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxPayload) {
-    return absl::DataLossError("sync batch payload is not a zstd frame of known size");
-  }
-  std::string out(size, '\0');
-  size_t n = ZSTD_decompress(out.data(), out.size(), z.data(), z.size());
-  if (ZSTD_isError(n) || n != size) return absl::DataLossError("sync batch payload does not decompress");
-  return out;
-}
-
 // Every stamp a delta carries, for the HLC receive rule.
-void ObserveAll(HybridClock* hlc, const v1::Record& r, bool from_parent) {
+void ObserveAll(HybridClock* hlc, const v1::Record& r) {
   auto see = [&](const v1::Stamp& s) {
-    if (s.wall_ms() != 0) hlc->Observe(s, from_parent);
+    if (s.wall_ms() != 0) hlc->Observe(s);
   };
   see(r.created());
   if (r.has_error()) see(r.error().stamp());
@@ -84,13 +73,19 @@ struct SyncEngine::SessionIo {
 };
 
 SyncEngine::SyncEngine(const v1::NodeConfig& cfg, Store* store, HybridClock* hlc)
-    : cfg_(cfg), store_(store), hlc_(hlc) {}
+    : cfg_(cfg), store_(store), hlc_(hlc), budget_(kDecompressionBudget) {}
 
 uint64_t SyncEngine::MetaU64(const std::string& key) const {
   uint64_t v = 0;
   absl::StatusOr<std::string> s = store_->GetMeta(key);
-  if (s.ok()) (void)absl::SimpleAtoi(*s, &v);
+  // Absent means 0; a cursor we cannot parse is treated as 0 too, which
+  // resends rather than skips.
+  if (s.ok() && !absl::SimpleAtoi(*s, &v)) v = 0;
   return v;
+}
+
+std::string SyncEngine::Incarnation() const {
+  return store_->GetMeta("incarnation").value_or("");
 }
 
 absl::StatusOr<v1::PeerState> SyncEngine::Peer(const std::string& node_id) const {
@@ -100,8 +95,22 @@ absl::StatusOr<v1::PeerState> SyncEngine::Peer(const std::string& node_id) const
   return p;
 }
 
-void SyncEngine::SavePeer(const v1::PeerState& p) {
-  (void)store_->PutMeta(PeerKey(p.node_id()), p.SerializeAsString());
+absl::Status SyncEngine::SavePeer(const v1::PeerState& p) {
+  return store_->PutMeta(PeerKey(p.node_id()), p.SerializeAsString());
+}
+
+void SyncEngine::RaiseAlarm(const std::string& peer, const std::string& role,
+                            const std::string& what) {
+  spdlog::error("ALARM peer {} ({}): {}", peer, role, what);
+  std::lock_guard<std::mutex> l(mu_);
+  v1::PeerState p = Peer(peer).value_or(v1::PeerState());
+  p.set_node_id(peer);
+  p.set_role(role);
+  p.set_alarm(what);
+  p.set_alarm_ms(hlc_->physical()->NowMs());
+  if (absl::Status s = SavePeer(p); !s.ok()) {
+    spdlog::error("cannot record the alarm for peer {}: {}", peer, s.ToString());
+  }
 }
 
 std::set<std::string> SyncEngine::Subtree() const {
@@ -127,7 +136,10 @@ void SyncEngine::RecordPeerError(const std::string& peer, const std::string& rol
   p.set_last_error(std::string(error.message()));
   p.set_last_error_ms(hlc_->physical()->NowMs());
   p.set_errors(p.errors() + 1);
-  SavePeer(p);
+  if (absl::Status s = SavePeer(p); !s.ok()) {
+    // Status is best effort; the session's own error already reached the caller.
+    spdlog::warn("cannot record the error of peer {}: {}", peer, s.ToString());
+  }
 }
 
 v1::NodeReport SyncEngine::SelfReport() const {
@@ -204,27 +216,38 @@ absl::Status SyncEngine::StoreReports(const v1::Hello& hello) {
 
 absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
                                                            const std::string& peer,
-                                                           ChildScope* scope) {
+                                                           ChildScope* scope, bool echo,
+                                                           size_t max_batch, uint64_t until) {
   Outgoing out;
   v1::ChangeList list;
   std::set<std::string> full;  // records already sent whole in this batch
   size_t bytes = 0;
-  const size_t max = cfg_.max_batch_bytes();
+  const size_t max = max_batch;
   uint64_t pos = cursor;
   bool full_batch = false;
   while (!full_batch) {
     ILP_ASSIGN_OR_RETURN(std::vector<v1::Change> changes, store_->ReadChanges(pos, 1024, max));
     if (changes.empty()) break;
     for (v1::Change& c : changes) {
-      if (bytes >= max) {
+      if (bytes >= max || c.seq() > until) {
         full_batch = true;
         break;
       }
-      pos = c.seq();
-      if (c.via() == peer) continue;  // never echo a peer's own changes
+      if (c.via() == peer && !echo) {  // never echo a peer's own changes
+        pos = c.seq();
+        continue;
+      }
       if (scope != nullptr) {
         absl::StatusOr<v1::Record> state = store_->Get(c.delta().id());
-        if (!state.ok() || !scope->Contains(*state)) continue;
+        if (!state.ok()) {
+          // A logged change whose record cannot be read: fail the session
+          // here, before the cursor passes it, so the change is not lost.
+          return absl::Status(state.status().code(),
+                              absl::StrCat("reading record of change ", c.seq(), ": ",
+                                           state.status().message()));
+        }
+        pos = c.seq();
+        if (!scope->Contains(*state)) continue;
         if (TouchesVillage(c.delta())) {
           // The patient may have moved into the child's area: send the whole
           // patient and everything recorded about it.
@@ -232,15 +255,15 @@ absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
           for (auto& id : store_->ScanIndex(IndexKey('p', {state->id(), ""}), SIZE_MAX)) ids.push_back(id);
           for (const std::string& id : ids) {
             if (!full.insert(id).second) continue;
-            absl::StatusOr<v1::Record> r = store_->Get(id);
-            if (!r.ok()) continue;
-            list.add_records(r->SerializeAsString());
+            ILP_ASSIGN_OR_RETURN(v1::Record r, store_->Get(id));
+            list.add_records(r.SerializeAsString());
             bytes += list.records(list.records_size() - 1).size();
             ++out.changes;
           }
           continue;
         }
       }
+      pos = c.seq();
       list.add_records(c.delta().SerializeAsString());
       bytes += list.records(list.records_size() - 1).size();
       ++out.changes;
@@ -249,24 +272,55 @@ absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
   v1::Batch* b = out.msg.mutable_batch();
   b->set_cursor(pos);
   b->set_count(static_cast<uint32_t>(out.changes));
-  b->set_payload(Compress(list.SerializeAsString()));
-  b->set_last(pos >= store_->LastSeq());
+  ILP_ASSIGN_OR_RETURN(*b->mutable_payload(), CompressPayload(list.SerializeAsString()));
+  b->set_last(pos >= std::min(until, store_->LastSeq()));
   return out;
 }
 
+absl::Status SyncEngine::Admit(v1::Record delta, const ChildTrust& trust, ApplyRequest* req) const {
+  absl::StatusOr<v1::Record> stored = store_->Get(delta.id());
+  if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
+  absl::Status ok = AdmitFromChild(delta, stored.ok() ? &*stored : nullptr, trust);
+  if (ok.ok()) {
+    req->deltas.push_back(std::move(delta));
+    return absl::OkStatus();
+  }
+  v1::QuarantinedDelta q;
+  q.set_from_node(trust.child_id);
+  q.set_record_id(delta.id().substr(0, 64));
+  q.set_kind(KindName(delta));
+  q.set_reason(std::string(ok.message()).substr(0, 1000));
+  q.set_delta(delta.SerializeAsString());
+  spdlog::warn("quarantined a delta from {} (record {}): {}", trust.child_id, q.record_id(),
+               q.reason());
+  req->quarantine.push_back(std::move(q));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<uint64_t> SyncEngine::ApplyBatch(const v1::Batch& batch, const std::string& peer,
-                                                const std::string& cursor_key, bool from_parent) {
-  ILP_ASSIGN_OR_RETURN(std::string raw, Decompress(batch.payload()));
+                                                const std::string& cursor_key, bool from_parent,
+                                                const ChildTrust* trust) {
+  ILP_ASSIGN_OR_RETURN(std::string raw,
+                       DecompressPayload(batch.payload(),
+                                         cfg_.max_batch_bytes() + kBatchRecordAllowance, &budget_));
   v1::ChangeList list;
-  if (!list.ParseFromString(raw)) return absl::DataLossError("sync batch does not parse");
+  if (!list.ParseFromString(raw)) return absl::InvalidArgumentError("batch.payload: not a ChangeList");
   ApplyRequest req;
   req.via = peer;
-  for (const std::string& bytes : list.records()) {
+  for (int i = 0; i < list.records_size(); ++i) {
     v1::Record r;
-    if (!r.ParseFromString(bytes)) return absl::DataLossError("sync batch record does not parse");
-    ObserveAll(hlc_, r, from_parent);
-    req.deltas.push_back(std::move(r));
+    if (!r.ParseFromString(list.records(i))) {
+      return absl::InvalidArgumentError(absl::StrCat("batch.payload.records[", i, "]: not a Record"));
+    }
+    // From a child, each delta is checked; a bad one is quarantined and the
+    // rest of the batch still applies. A parent is trusted.
+    if (trust != nullptr) {
+      ILP_RETURN_IF_ERROR(Admit(std::move(r), *trust, &req));
+    } else {
+      req.deltas.push_back(std::move(r));
+    }
   }
+  for (const v1::Record& r : req.deltas) ObserveAll(hlc_, r);
   req.meta.emplace_back(cursor_key, absl::StrCat(batch.cursor()));
   req.hlc_high_water = hlc_->HighWater();
   req.sync = true;
@@ -300,7 +354,10 @@ void SyncEngine::FinishPeer(const std::string& peer, const std::string& role,
   p.set_pending_changes(backlog.changes);
   p.set_pending_bytes(backlog.bytes);
   p.set_oldest_unsent_ms(backlog.oldest_ms);
-  SavePeer(p);
+  if (absl::Status st = SavePeer(p); !st.ok()) {
+    // The session itself is complete and its cursors durable; only status lags.
+    spdlog::warn("cannot record the session with peer {}: {}", peer, st.ToString());
+  }
   if (role == "child") {
     // The child's report was made at its Hello, before this session drained
     // its backlog: bring it up to the session's end (and relay it again).
@@ -321,20 +378,32 @@ void SyncEngine::FinishPeer(const std::string& peer, const std::string& role,
       ApplyRequest req;
       req.meta.emplace_back(absl::StrCat(kReportPrefix, peer), stored.SerializeAsString());
       req.meta.emplace_back(kReportRxSeq, absl::StrCat(rx));
-      (void)store_->Apply(std::move(req));
+      if (absl::Status st = store_->Apply(std::move(req)).status(); !st.ok()) {
+        // Only the relayed status of the child lags; its data is stored.
+        spdlog::warn("cannot refresh the report of child {}: {}", peer, st.ToString());
+      }
     }
   }
 }
 
 absl::Status SyncEngine::SendBatches(SessionIo* io, uint64_t* cursor, const std::string& peer,
-                                     const ChildScopeSpec* scope, const CutFn& cut) {
+                                     const ChildScopeSpec* scope, bool echo, size_t max_batch,
+                                     uint64_t until, const std::string& acked_key,
+                                     const CutFn& cut) {
   for (;;) {
     std::unique_ptr<ChildScope> sc;
     if (scope) sc = std::make_unique<ChildScope>(store_, scope->area, scope->addressed);
-    ILP_ASSIGN_OR_RETURN(Outgoing o, NextBatch(*cursor, peer, sc.get()));
+    ILP_ASSIGN_OR_RETURN(Outgoing o, NextBatch(*cursor, peer, sc.get(), echo, max_batch, until));
     if (!io->Send(o.msg)) return cut("sending a batch");
-    if (!io->Recv() || !io->in.has_ack()) return cut("waiting for an ack");
+    if (!io->Recv()) return cut("waiting for an ack");
+    if (!io->in.has_ack() || io->in.ack().cursor() != o.msg.batch().cursor()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "protocol: expected an ack of cursor ", o.msg.batch().cursor(), " from ", peer));
+    }
     *cursor = io->in.ack().cursor();
+    // What the peer acknowledged, so a peer restored from an older copy is
+    // resent to from here (see PlanChildSession).
+    ILP_RETURN_IF_ERROR(store_->PutMeta(acked_key, absl::StrCat(*cursor)));
     io->stats.sent_changes += o.changes;
     ++io->stats.sent_batches;
     if (o.msg.batch().last()) return absl::OkStatus();
@@ -343,16 +412,32 @@ absl::Status SyncEngine::SendBatches(SessionIo* io, uint64_t* cursor, const std:
 
 absl::Status SyncEngine::ReceiveBatches(SessionIo* io, const std::string& peer,
                                         const std::string& cursor_key, bool from_parent,
-                                        const CutFn& cut) {
+                                        CursorWindow window, size_t max_batch,
+                                        const ChildTrust* trust, const CutFn& cut) {
+  uint64_t prev = window.from;
   for (;;) {
-    if (!io->Recv() || !io->in.has_batch()) return cut("waiting for a batch");
-    ILP_RETURN_IF_ERROR(ApplyBatch(io->in.batch(), peer, cursor_key, from_parent).status());
-    io->stats.received_changes += io->in.batch().count();
+    if (!io->Recv()) return cut("waiting for a batch");
+    if (!io->in.has_batch()) {
+      return absl::InvalidArgumentError(absl::StrCat("protocol: expected a batch from ", peer));
+    }
+    const v1::Batch& b = io->in.batch();
+    if (b.cursor() < prev || b.cursor() > window.head || (b.count() > 0 && b.cursor() == prev)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "batch.cursor: ", b.cursor(), " from ", peer, " must move forward from ", prev,
+          " and stay within the announced head ", window.head));
+    }
+    if (b.payload().size() > max_batch + kBatchRecordAllowance) {
+      return absl::InvalidArgumentError(absl::StrCat("batch.payload: ", b.payload().size(),
+                                                     " bytes compressed, over the cap"));
+    }
+    ILP_RETURN_IF_ERROR(ApplyBatch(b, peer, cursor_key, from_parent, trust).status());
+    prev = b.cursor();
+    io->stats.received_changes += b.count();
     ++io->stats.received_batches;
     v1::SyncMessage ack;
-    ack.mutable_ack()->set_cursor(io->in.batch().cursor());
+    ack.mutable_ack()->set_cursor(b.cursor());
     if (!io->Send(ack)) return cut("sending an ack");
-    if (io->in.batch().last()) return absl::OkStatus();
+    if (b.last()) return absl::OkStatus();
   }
 }
 
@@ -365,6 +450,12 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
     return absl::Status(s.code(), absl::StrCat("sync with parent ", parent, " failed while ",
                                                where, ": ", s.message()));
   };
+  const auto refuse = [&](absl::Status s) {
+    stream->WritesDone();
+    // The parent's own status adds nothing to our reason for refusing it.
+    (void)stream->Finish();
+    return s;
+  };
   v1::SyncMessage hello;
   v1::Hello* h = hello.mutable_hello();
   h->set_node_id(cfg_.node_id());
@@ -374,24 +465,48 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
   *h->add_reports() = SelfReport();
   uint64_t relayed_rx = 0;
   for (auto& r : ReportsToRelay(&relayed_rx)) *h->add_reports() = std::move(r);
+  h->set_incarnation(Incarnation());
+  h->set_head(store_->LastSeq());
+  h->set_up_acked(MetaU64(kUpAcked));
+  h->set_parent_incarnation(store_->GetMeta(kParentIncarnation).value_or(""));
+  h->set_max_batch_bytes(cfg_.max_batch_bytes());
   *h->mutable_now() = hlc_->Now();
   if (!io.Send(hello)) return cut("sending hello");
-  if (!io.Recv() || !io.in.has_welcome()) return cut("waiting for welcome");
+  if (!io.Recv()) return cut("waiting for welcome");
+  if (!io.in.has_welcome()) {
+    return refuse(absl::InvalidArgumentError(
+        absl::StrCat("protocol: parent ", parent, " did not answer Hello with Welcome")));
+  }
+  const v1::Welcome welcome = io.in.welcome();
   // The parent stores the reports before it welcomes us: relay them once.
   if (relayed_rx > MetaU64(kReportSentSeq)) {
     ILP_RETURN_IF_ERROR(store_->PutMeta(kReportSentSeq, absl::StrCat(relayed_rx)));
   }
-  if (io.in.welcome().node_id() != parent) {
-    stream->WritesDone();
-    (void)stream->Finish();
-    return absl::FailedPreconditionError(absl::StrCat("parent_address answers as node ",
-                                                      io.in.welcome().node_id(),
-                                                      ", but parent_id is ", parent));
+  if (welcome.node_id() != parent) {
+    return refuse(absl::FailedPreconditionError(absl::StrCat(
+        "parent_address answers as node ", welcome.node_id(), ", but parent_id is ", parent)));
   }
-  hlc_->Observe(io.in.welcome().now(), /*from_parent=*/true);
-  uint64_t cursor = io.in.welcome().up_cursor();
-  ILP_RETURN_IF_ERROR(SendBatches(&io, &cursor, parent, nullptr, cut));             // up
-  ILP_RETURN_IF_ERROR(ReceiveBatches(&io, parent, kDownCursor, /*from_parent=*/true, cut));  // down
+  hlc_->ObserveParentTime(welcome.now(), welcome.trusted_now_ms());
+  if (!welcome.alarm().empty()) RaiseAlarm(parent, "parent", welcome.alarm());
+  if (welcome.incarnation() != h->parent_incarnation()) {
+    ILP_RETURN_IF_ERROR(store_->PutMeta(kParentIncarnation, welcome.incarnation()));
+  }
+  const size_t up_max = std::min<size_t>(cfg_.max_batch_bytes(),
+                                         welcome.max_batch_bytes() ? welcome.max_batch_bytes()
+                                                                   : cfg_.max_batch_bytes());
+  uint64_t cursor = welcome.up_cursor();
+  if (cursor > store_->LastSeq()) {
+    return refuse(absl::InvalidArgumentError(absl::StrCat(
+        "welcome.up_cursor: ", cursor, " is beyond our head ", store_->LastSeq())));
+  }
+  ILP_RETURN_IF_ERROR(
+      SendBatches(&io, &cursor, parent, nullptr, /*echo=*/false, up_max,
+                  /*until=*/h->head(), kUpAcked, cut));  // up: within the head announced
+  // Down: the parent's head grows during the session (our own batches), so
+  // only forward movement is checked; the parent is trusted for its log.
+  ILP_RETURN_IF_ERROR(ReceiveBatches(&io, parent, kDownCursor, /*from_parent=*/true,
+                                     {welcome.down_from(), UINT64_MAX}, cfg_.max_batch_bytes(),
+                                     /*trust=*/nullptr, cut));
   stream->WritesDone();
   absl::Status fin = stream->Finish();
   if (!fin.ok()) {
@@ -401,12 +516,17 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
   return io.stats;
 }
 
-absl::Status SyncEngine::ServeChildSession(SyncStream* stream) {
+absl::Status SyncEngine::ServeChildSession(SyncStream* stream, const SessionPeer& peer) {
   SessionIo io{stream, {}, {}};
   if (!io.Recv() || !io.in.has_hello()) {
-    return absl::InvalidArgumentError("sync session must open with Hello");
+    return absl::InvalidArgumentError("protocol: a sync session must open with Hello");
   }
   const v1::Hello hello = io.in.hello();
+  if (peer.authenticated && hello.node_id() != peer.node_id) {
+    return absl::UnauthenticatedError(absl::StrCat("hello.node_id: says ", hello.node_id(),
+                                                   ", but the certificate is node ",
+                                                   peer.node_id));
+  }
   const v1::ChildConfig* child = nullptr;
   for (const auto& c : cfg_.children()) {
     if (c.node_id() == hello.node_id()) child = &c;
@@ -415,9 +535,78 @@ absl::Status SyncEngine::ServeChildSession(SyncStream* stream) {
     return absl::PermissionDeniedError(absl::StrCat(
         "node ", hello.node_id(), " is not a configured child of ", cfg_.node_id()));
   }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!active_.insert(child->node_id()).second) {
+      return absl::AbortedError(absl::StrCat("child ", child->node_id(),
+                                             " already has a sync session open; retry later"));
+    }
+  }
   absl::Status st = ServeKnownChild(stream, &io, hello, *child);
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    active_.erase(child->node_id());
+  }
   if (!st.ok()) RecordPeerError(child->node_id(), "child", st);
   return st;
+}
+
+std::set<std::string> SyncEngine::BelieveSubtree(const v1::Hello& hello,
+                                                 const std::string& id) const {
+  KnownTopology topo;
+  topo.self_id = cfg_.node_id();
+  topo.parent_id = cfg_.parent_id();
+  for (const auto& c : cfg_.children()) {
+    topo.children.push_back(c.node_id());
+    if (c.node_id() == id) continue;
+    absl::StatusOr<v1::PeerState> p = Peer(c.node_id());
+    if (p.ok()) topo.believed[c.node_id()] = {p->subtree().begin(), p->subtree().end()};
+  }
+  std::vector<std::string> refused;
+  std::set<std::string> out = BelievedSubtree(
+      id, {hello.subtree().begin(), hello.subtree().end()}, topo, &refused);
+  if (!refused.empty()) {
+    spdlog::warn("child {} claims a subtree this node cannot believe: {}", id,
+                 absl::StrJoin(refused, "; "));
+  }
+  return out;
+}
+
+void SyncEngine::PlanChildSession(const v1::Hello& hello, const std::string& id,
+                                  uint64_t* up_from, uint64_t* down_from,
+                                  std::string* alarm) const {
+  const uint64_t up_cursor = MetaU64(UpCursorKey(id));
+  const uint64_t head = store_->LastSeq();
+  const v1::PeerState known = Peer(id).value_or(v1::PeerState());
+  std::vector<std::string> why;
+  if (!known.incarnation().empty() && known.incarnation() != hello.incarnation()) {
+    why.push_back(absl::StrCat("its store incarnation changed from ", known.incarnation(), " to ",
+                               hello.incarnation(), " (a new store, or a second device with this id)"));
+  }
+  if (hello.head() < up_cursor) {
+    why.push_back(absl::StrCat("its head ", hello.head(), " is below the ", up_cursor,
+                               " this node received (restored from an older copy?)"));
+  }
+  const std::string own = Incarnation();
+  if (!hello.parent_incarnation().empty() && hello.parent_incarnation() != own) {
+    why.push_back(absl::StrCat("it last saw this node as incarnation ",
+                               hello.parent_incarnation(), ", now ", own));
+  }
+  if (hello.down_cursor() > head) {
+    why.push_back(absl::StrCat("its down cursor ", hello.down_cursor(), " is beyond this node's head ",
+                               head, " (this node restored from an older copy?)"));
+  }
+  // Resend from the lower of what we hold and what the sender recorded as
+  // acknowledged: a lost ack costs one batch, a restored store loses nothing.
+  *up_from = std::min(up_cursor, hello.up_acked());
+  const uint64_t down_acked = store_->GetMeta(DownAckedKey(id)).ok() ? MetaU64(DownAckedKey(id))
+                                                                    : hello.down_cursor();
+  *down_from = std::min({hello.down_cursor(), down_acked, head});
+  alarm->clear();
+  if (!why.empty()) {
+    *alarm = absl::StrCat("child ", id, ": ", absl::StrJoin(why, "; "),
+                          "; cursors reset, data is resent both ways");
+  }
 }
 
 absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
@@ -427,21 +616,54 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   const CutFn cut = [&](const char* where) {
     return absl::UnavailableError(absl::StrCat("session with child ", id, " cut while ", where));
   };
-  hlc_->Observe(hello.now(), /*from_parent=*/false);
+  hlc_->Observe(hello.now());
   ILP_RETURN_IF_ERROR(StoreReports(hello));
+  uint64_t up_from = 0, down_from = 0;
+  std::string alarm;
+  PlanChildSession(hello, id, &up_from, &down_from, &alarm);
+  if (!alarm.empty()) RaiseAlarm(id, "child", alarm);
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    v1::PeerState p = Peer(id).value_or(v1::PeerState());
+    if (p.incarnation() != hello.incarnation()) {
+      p.set_node_id(id);
+      p.set_role("child");
+      p.set_incarnation(hello.incarnation());
+      ILP_RETURN_IF_ERROR(SavePeer(p));
+    }
+  }
+  const size_t max_batch = std::min<size_t>(
+      cfg_.max_batch_bytes(), hello.max_batch_bytes() ? hello.max_batch_bytes() : cfg_.max_batch_bytes());
   v1::SyncMessage welcome;
-  welcome.mutable_welcome()->set_node_id(cfg_.node_id());
-  welcome.mutable_welcome()->set_up_cursor(MetaU64(UpCursorKey(id)));
-  *welcome.mutable_welcome()->mutable_now() = hlc_->Now();
-  welcome.mutable_welcome()->set_head(store_->LastSeq());
+  v1::Welcome* w = welcome.mutable_welcome();
+  w->set_node_id(cfg_.node_id());
+  w->set_up_cursor(up_from);
+  *w->mutable_now() = hlc_->Now();
+  w->set_trusted_now_ms(hlc_->TrustedNowMs());
+  w->set_head(store_->LastSeq());
+  w->set_incarnation(Incarnation());
+  w->set_down_from(down_from);
+  w->set_alarm(alarm);
+  w->set_max_batch_bytes(cfg_.max_batch_bytes());
   if (!io.Send(welcome)) return cut("sending welcome");
-  ILP_RETURN_IF_ERROR(ReceiveBatches(&io, id, UpCursorKey(id), /*from_parent=*/false, cut));  // up
-  const std::set<std::string> subtree(hello.subtree().begin(), hello.subtree().end());
+  const std::set<std::string> subtree = BelieveSubtree(hello, id);
+  ChildTrust trust;
+  trust.child_id = id;
+  trust.writers = subtree;
+  trust.writers.insert(id);
+  trust.area.assign(child.working_area().begin(), child.working_area().end());
+  trust.now_ms = hlc_->TrustedNowMs() > 0 ? hlc_->TrustedNowMs() : hlc_->physical()->NowMs();
+  trust.max_skew_ms = int64_t{cfg_.max_clock_skew_s()} * 1000;
+  ILP_RETURN_IF_ERROR(ReceiveBatches(&io, id, UpCursorKey(id), /*from_parent=*/false,
+                                     {up_from, hello.head()}, cfg_.max_batch_bytes(), &trust,
+                                     cut));  // up
   ChildScopeSpec scope{{child.working_area().begin(), child.working_area().end()}, subtree};
   scope.addressed.insert(id);
-  uint64_t cursor = hello.down_cursor();
-  ILP_RETURN_IF_ERROR(SendBatches(&io, &cursor, id, &scope, cut));  // down
-  if (io.Recv()) return absl::InvalidArgumentError("unexpected message after the last ack");
+  uint64_t cursor = down_from;
+  // After a restore, the child's own changes come back to it too.
+  ILP_RETURN_IF_ERROR(SendBatches(&io, &cursor, id, &scope, /*echo=*/!alarm.empty(), max_batch,
+                                  UINT64_MAX, DownAckedKey(id), cut));  // down
+  if (io.Recv()) return absl::InvalidArgumentError("protocol: unexpected message after the last ack");
   FinishPeer(id, "child", cursor, io.stats, &subtree);
   return absl::OkStatus();
 }

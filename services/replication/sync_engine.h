@@ -8,19 +8,28 @@
 // The receiver of a batch stores the new cursor in the same WriteBatch as the
 // changes, so a session cut anywhere resumes with at most one batch resent,
 // and a resent batch merges to no change.
+//
+// Cursors cannot be poisoned or lost (docs/replication.md, "Cursors"): a
+// batch's cursor must move forward within the head its sender announced, and
+// each side resends from the lower of the receiver's cursor and what the
+// sender recorded as acknowledged, so a store restored from an older copy, or
+// a second device under the same node id, is resent to rather than skipped.
+// That case raises an alarm on both peers.
 #ifndef ILP_SERVICES_REPLICATION_SYNC_ENGINE_H_
 #define ILP_SERVICES_REPLICATION_SYNC_ENGINE_H_
 
 #include <functional>
 #include <map>
 #include <mutex>
-#include <vector>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "ilp/v1/config.pb.h"
 #include "ilp/v1/sync.pb.h"
+#include "services/replication/admission.h"
+#include "services/replication/batch_codec.h"
 #include "services/replication/stream.h"
 #include "storage/clock/hlc.h"
 #include "storage/store/store.h"
@@ -33,6 +42,15 @@ struct SessionStats {
   uint64_t sent_batches = 0, received_batches = 0;
 };
 
+// Who opened a session, as the transport proved it.
+struct SessionPeer {
+  // The node id from the peer's certificate; empty on an insecure transport.
+  std::string node_id;
+  // False only on an explicitly insecure (loopback) transport: the Hello's
+  // node id is then taken on trust.
+  bool authenticated = false;
+};
+
 class SyncEngine {
  public:
   // All pointers must outlive the engine. `cfg` is the node's validated config.
@@ -41,8 +59,15 @@ class SyncEngine {
   // Runs one session as the child over `stream` (opened to the parent).
   absl::StatusOr<SessionStats> RunChildSession(ClientSyncStream* stream);
 
-  // Serves one session as the parent. PERMISSION_DENIED for an unknown child.
-  absl::Status ServeChildSession(SyncStream* stream);
+  // Serves one session as the parent. UNAUTHENTICATED if the Hello names
+  // another node than `peer` proved to be; PERMISSION_DENIED for a node that
+  // is not a configured child; ABORTED while that child has a session open;
+  // INVALID_ARGUMENT for a protocol violation (nothing of the bad batch is
+  // stored).
+  absl::Status ServeChildSession(SyncStream* stream, const SessionPeer& peer);
+
+  // This store's incarnation id (meta "incarnation", made by Node::Start).
+  std::string Incarnation() const;
 
   // What this node knows of a peer; NOT_FOUND if it never synced with it.
   absl::StatusOr<v1::PeerState> Peer(const std::string& node_id) const;
@@ -67,25 +92,45 @@ class SyncEngine {
 
   // Sends our batches from *cursor until the last one is acknowledged.
   absl::Status SendBatches(SessionIo* io, uint64_t* cursor, const std::string& peer,
-                           const ChildScopeSpec* scope, const CutFn& cut);
+                           const ChildScopeSpec* scope, bool echo, size_t max_batch,
+                           uint64_t until, const std::string& acked_key, const CutFn& cut);
+  // Where a receiver accepts batch cursors: after `from`, up to `head`.
+  struct CursorWindow {
+    uint64_t from = 0, head = 0;
+  };
   // Receives and applies the peer's batches until its last one, acking each.
   absl::Status ReceiveBatches(SessionIo* io, const std::string& peer,
-                              const std::string& cursor_key, bool from_parent, const CutFn& cut);
+                              const std::string& cursor_key, bool from_parent,
+                              CursorWindow window, size_t max_batch,
+                              const ChildTrust* trust, const CutFn& cut);
 
   struct Outgoing {
     v1::SyncMessage msg;
     uint64_t changes = 0;
   };
   // Builds the next batch of our changes after `cursor`, skipping changes that
-  // came from `peer` and, if `scope` is set, changes outside it.
+  // came from `peer` (unless `echo`) and, if `scope` is set, changes outside
+  // it, and changes after `until`. Fails, without moving past it, on a change
+  // it cannot read.
   absl::StatusOr<Outgoing> NextBatch(uint64_t cursor, const std::string& peer,
-                                     class ChildScope* scope);
+                                     class ChildScope* scope, bool echo, size_t max_batch,
+                                     uint64_t until);
   // Applies a received batch and stores `cursor_key` = batch.cursor with it.
+  // With `trust` (a batch from a child), deltas the child may not send are
+  // quarantined in the same write instead of applied.
   absl::StatusOr<uint64_t> ApplyBatch(const v1::Batch& batch, const std::string& peer,
-                                      const std::string& cursor_key, bool from_parent);
+                                      const std::string& cursor_key, bool from_parent,
+                                      const ChildTrust* trust);
+  // Adds `delta` to req->deltas if AdmitFromChild accepts it, else to
+  // req->quarantine with the reason. Fails only if the stored state cannot be read.
+  absl::Status Admit(v1::Record delta, const ChildTrust& trust, ApplyRequest* req) const;
+  // The part of the Hello's claimed subtree this node can believe.
+  std::set<std::string> BelieveSubtree(const v1::Hello& hello, const std::string& id) const;
   uint64_t MetaU64(const std::string& key) const;
   std::set<std::string> Subtree() const;
-  void SavePeer(const v1::PeerState& p);
+  absl::Status SavePeer(const v1::PeerState& p);
+  // Records an alarm on `peer` (restored or duplicated store) and logs it.
+  void RaiseAlarm(const std::string& peer, const std::string& role, const std::string& what);
   void RecordPeerError(const std::string& peer, const std::string& role, const absl::Status& error);
   // Reports to relay in the next Hello (received since the last Hello that
   // reached the parent), with their ages brought up to now; sets *max_rx_seq.
@@ -94,13 +139,19 @@ class SyncEngine {
   absl::Status StoreReports(const v1::Hello& hello);
   absl::Status ServeKnownChild(SyncStream* stream, SessionIo* io, const v1::Hello& hello,
                                const v1::ChildConfig& child);
+  // Decides where the up and down phases start for `hello` and whether the
+  // child's store was restored or duplicated (then *alarm says how).
+  void PlanChildSession(const v1::Hello& hello, const std::string& id, uint64_t* up_from,
+                        uint64_t* down_from, std::string* alarm) const;
   void FinishPeer(const std::string& peer, const std::string& role, uint64_t sent_cursor,
                   const SessionStats& s, const std::set<std::string>* skip_via);
 
   const v1::NodeConfig cfg_;
   Store* const store_;
   HybridClock* const hlc_;
-  mutable std::mutex mu_;  // guards peer-state and report-counter read-modify-write
+  mutable std::mutex mu_;  // guards peer-state and report-counter read-modify-write, active_
+  std::set<std::string> active_;  // children with a session open; guarded by mu_
+  DecompressionBudget budget_;
 };
 
 }  // namespace ilp

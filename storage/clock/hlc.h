@@ -6,12 +6,13 @@
 //   ilp::v1::Stamp s = hlc.Now();
 //
 // - Stamps never go backwards, across restarts too (Restore + HighWater).
-// - Observe() takes a peer's stamp into account. Time flows down the
-//   hierarchy: a parent's stamps are trusted, a child's never move this clock
-//   more than `max_skew_ms` past its own physical time, so one fast device
-//   cannot drag the hierarchy's clocks into the future.
-// - Every stamp carries an anchor: the latest trusted time the node has seen
-//   (the root's own clock; everyone else learns it from stamps they observe).
+// - Every stamp carries an anchor: the latest trusted time the node has seen.
+//   The root's own clock defines trusted time; every other node learns it
+//   only from its parent's clock in the session Welcome (ObserveParentTime),
+//   never from the stamps of records, so no writer can hand it an anchor.
+// - Observe() takes a record's stamp into account, from any direction, but
+//   never moves this clock more than `max_skew_ms` past trusted now, so one
+//   fast device cannot drag the hierarchy's clocks into the future.
 #ifndef ILP_STORAGE_CLOCK_HLC_H_
 #define ILP_STORAGE_CLOCK_HLC_H_
 
@@ -42,11 +43,23 @@ class HybridClock {
   // always wins over the value its writer saw.
   v1::Stamp NowAfter(const v1::Stamp& prior);
 
-  // Receive rule: later stamps order after `remote`, and the anchor advances
-  // to remote's. Time from the parent (`from_parent`, the trusted direction) is
-  // taken as is, so a device whose clock is behind catches up; time from a
-  // child is capped at our physical time + max_skew_ms.
-  void Observe(const v1::Stamp& remote, bool from_parent);
+  // Receive rule for a record's stamp: later stamps order after `remote`
+  // unless it lies beyond TrustedNowMs() + max_skew_ms (then it is ignored,
+  // so our clock never leads trusted time by more than the skew). The anchor
+  // is not adopted.
+  void Observe(const v1::Stamp& remote);
+
+  // The parent's clock and its TrustedNowMs(), from the session Welcome: the
+  // trusted direction. Its anchor becomes ours and its trusted now our
+  // reference (a device set to 2019 catches up); its wall moves our clock up
+  // to that trusted time + max_skew_ms.
+  void ObserveParentTime(const v1::Stamp& parent_now, int64_t parent_trusted_now_ms);
+
+  // Best estimate of true time, ms: at the root its own clock; elsewhere the
+  // last anchor learned from the parent plus the physical time elapsed since
+  // (so a device clock that is wrong by a constant does not matter). 0 if
+  // this node never learned trusted time. Never below the anchor.
+  int64_t TrustedNowMs() const;
 
   // The greatest stamp issued or observed so far; persist it with each write.
   v1::Stamp HighWater() const;
@@ -56,6 +69,8 @@ class HybridClock {
 
  private:
   v1::Stamp NowLocked();
+  int64_t TrustedNowLocked(int64_t pt) const;
+  void AdvanceLocked(int64_t wall, uint32_t logical, int64_t limit);
 
   Clock* const physical_;
   const std::string node_id_;
@@ -65,6 +80,8 @@ class HybridClock {
   int64_t wall_ = 0;       // guarded by mu_
   uint32_t logical_ = 0;   // guarded by mu_
   int64_t anchor_ = 0;     // guarded by mu_
+  int64_t ref_ = 0;        // guarded by mu_: the parent's trusted time at last contact
+  int64_t ref_pt_ = 0;     // guarded by mu_: our physical time then
 };
 
 }  // namespace ilp

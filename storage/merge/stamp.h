@@ -20,7 +20,8 @@ inline constexpr int64_t kMaxLeadMs = 30LL * 24 * 3600 * 1000;
 
 // The wall time a stamp competes with.
 inline int64_t EffectiveWall(const v1::Stamp& s) {
-  const int64_t cap = s.anchor_ms() + kMaxLeadMs;
+  // Saturating: a forged anchor near INT64_MAX must not overflow.
+  const int64_t cap = s.anchor_ms() > INT64_MAX - kMaxLeadMs ? INT64_MAX : s.anchor_ms() + kMaxLeadMs;
   return s.wall_ms() < cap ? s.wall_ms() : cap;
 }
 

@@ -51,7 +51,7 @@ const v1::TreeNode* Find(const v1::GetTreeResponse& t, const std::string& id) {
 }
 
 CommandResult Ctl(Hierarchy& h, const std::string& node, std::vector<std::string> args) {
-  args.insert(args.begin(), {"--node", h.node(node)->address()});
+  args.insert(args.begin(), {"--insecure", "--node", h.node(node)->address()});
   return Ilpctl(args);
 }
 

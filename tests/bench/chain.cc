@@ -8,6 +8,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "tests/common/test_pki.h"
 
 namespace ilp::bench {
 namespace {
@@ -51,7 +52,7 @@ bool Chain::Start() {
       return false;
     }
     parent_addr = nodes_[t]->address();
-    auto channel = grpc::CreateChannel(parent_addr, grpc::InsecureChannelCredentials());
+    auto channel = testing::TestPki::Default().Channel(parent_addr);
     admin_[t] = v1::Admin::NewStub(channel);
     records_[t] = v1::Records::NewStub(channel);
   }

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "tests/common/temp_dir.h"
+#include "tests/common/test_pki.h"
 
 #ifndef ILP_BIN_DIR
 #error "ILP_BIN_DIR must point at build/bin"
@@ -27,7 +28,7 @@ bool NodeProcess::Start() {
   const std::string ready = dir_ + "/ready";
   const std::string cfg = dir_ + "/node.textproto";
   unlink(ready.c_str());
-  WriteFile(cfg, absl::StrCat(config_text_, "\nready_file: \"", ready, "\"\n"));
+  WriteFile(cfg, absl::StrCat(WithTestTls(config_text_), "\nready_file: \"", ready, "\"\n"));
   const std::string bin = std::string(ILP_BIN_DIR) + "/ilp-node";
   const std::string log = dir_ + "/node.log";
   pid_ = fork();

@@ -12,7 +12,8 @@ namespace ilp::testing {
 class NodeProcess {
  public:
   // `config_text` is a NodeConfig textproto without ready_file; the node
-  // listens where it says (use port 0).
+  // listens where it says (use port 0). Unless it has a tls block or says
+  // insecure, the node gets a certificate from TestPki::Default().
   NodeProcess(std::string dir, std::string config_text);
   ~NodeProcess();  // SIGKILLs the child if still running
 

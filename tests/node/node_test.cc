@@ -9,6 +9,7 @@
 #include "services/node/config.h"
 #include "tests/common/node_process.h"
 #include "tests/common/temp_dir.h"
+#include "tests/common/test_pki.h"
 
 namespace ilp {
 namespace {
@@ -51,7 +52,7 @@ TEST(NodeConfigTest, JsonConfigLoadsWithDefaults) {
   testing::WriteFile(dir.Sub("n.json"),
                      R"({"nodeId":"pos-a","tier":"POSYANDU","workingArea":["5371031001"],)"
                      R"("listenAddress":"127.0.0.1:0","dataDir":"/tmp/d",)"
-                     R"("parentAddress":"127.0.0.1:7000","parentId":"pus-b"})");
+                     R"("parentAddress":"127.0.0.1:7000","parentId":"pus-b","insecure":true})");
   absl::StatusOr<v1::NodeConfig> cfg = LoadNodeConfig(dir.Sub("n.json"));
   ASSERT_TRUE(cfg.ok()) << cfg.status();
   EXPECT_EQ(cfg->sync_interval_s(), 60u);
@@ -79,7 +80,7 @@ TEST(NodeDaemonTest, SigtermStopsCleanlyAndDataSurvivesRestart) {
   {
     testing::NodeProcess node(dir.path(), config);
     ASSERT_TRUE(node.Start());
-    auto stub = v1::Records::NewStub(grpc::CreateChannel(node.address(), grpc::InsecureChannelCredentials()));
+    auto stub = v1::Records::NewStub(testing::TestPki::Default().Channel(node.address()));
     v1::CreatePatientRequest req;
     req.mutable_patient()->set_name("Maria Bria");
     grpc::ClientContext ctx;
@@ -90,7 +91,7 @@ TEST(NodeDaemonTest, SigtermStopsCleanlyAndDataSurvivesRestart) {
   }
   testing::NodeProcess node(dir.path(), config);
   ASSERT_TRUE(node.Start());
-  auto stub = v1::Records::NewStub(grpc::CreateChannel(node.address(), grpc::InsecureChannelCredentials()));
+  auto stub = v1::Records::NewStub(testing::TestPki::Default().Channel(node.address()));
   v1::GetPatientRequest get;
   get.set_id(id);
   grpc::ClientContext ctx;

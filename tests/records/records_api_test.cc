@@ -92,6 +92,7 @@ class RecordsApiTest : public ::testing::Test {
     cfg_.add_working_area("537103");
     cfg_.set_listen_address("127.0.0.1:0");
     cfg_.set_data_dir(dir_.Sub("data"));
+    cfg_.set_insecure(true);  // in-process, loopback
     const absl::Status valid = ValidateNodeConfig(&cfg_);
     ASSERT_TRUE(valid.ok()) << valid;
     StartNode();
@@ -105,7 +106,7 @@ class RecordsApiTest : public ::testing::Test {
     node_ = std::move(*node);
     ASSERT_THAT(node_->address(), ::testing::StartsWith("127.0.0.1:"));
     ASSERT_NE(node_->address(), "127.0.0.1:0");
-    channel_ = grpc::CreateChannel(node_->address(), grpc::InsecureChannelCredentials());
+    channel_ = grpc::CreateChannel(node_->address(), grpc::InsecureChannelCredentials());  // insecure: loopback
     stub_ = v1::Records::NewStub(channel_);
   }
 

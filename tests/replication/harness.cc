@@ -60,6 +60,7 @@ Hierarchy::Hierarchy(std::vector<NodeSpec> specs, int64_t start_ms, uint64_t see
     for (const auto& a : s.area) cfg.add_working_area(a);
     cfg.set_listen_address("127.0.0.1:0");
     cfg.set_data_dir(dir_.Sub(s.id));
+    cfg.set_insecure(true);  // in-process, loopback only
     if (max_batch_bytes) cfg.set_max_batch_bytes(max_batch_bytes);
     if (metrics) cfg.set_metrics_listen("127.0.0.1:0");
     for (const NodeSpec& c : specs_) {
@@ -74,7 +75,8 @@ Hierarchy::Hierarchy(std::vector<NodeSpec> specs, int64_t start_ms, uint64_t see
       cfg.set_parent_id(s.parent);
       cfg.set_parent_address(address.at(s.parent));
       dialers_[s.id] = std::make_unique<CuttingDialer>(
-          std::make_unique<GrpcDialer>(address.at(s.parent), 60));
+          std::make_unique<GrpcDialer>(address.at(s.parent), grpc::InsecureChannelCredentials(),
+                                       60, 1000));
       opts.dialer = dialers_[s.id].get();
     }
     clocks_[s.id] = std::make_unique<FakeClock>(start_ms);

@@ -3,6 +3,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "tests/common/test_pki.h"
+
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -33,7 +35,7 @@ std::string NodeConfigText(const std::string& id, const char* tier, const std::s
 }
 
 std::unique_ptr<v1::Records::Stub> RecordsStub(const std::string& addr) {
-  return v1::Records::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
+  return v1::Records::NewStub(TestPki::Default().Channel(addr));
 }
 
 uint64_t ChangeLogHead(v1::Records::Stub* stub, uint64_t after) {

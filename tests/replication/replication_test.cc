@@ -283,6 +283,7 @@ TEST(ReplicationTest, AnUnknownChildIsRefused) {
   cfg.set_listen_address("127.0.0.1:0");
   testing::TempDir dir;
   cfg.set_data_dir(dir.Sub("rogue"));
+  cfg.set_insecure(true);
   cfg.set_parent_id("pkm-oebobo");
   cfg.set_parent_address(h.node("pkm-oebobo")->address());
   FakeClock clock(kT0);

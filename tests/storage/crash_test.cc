@@ -20,6 +20,7 @@
 #include "storage/util/ids.h"
 #include "tests/common/node_process.h"
 #include "tests/common/temp_dir.h"
+#include "tests/common/test_pki.h"
 
 namespace ilp {
 namespace {
@@ -32,7 +33,7 @@ struct Acked {
 
 // Writes patients and 3-observation encounters until the node dies.
 void WriteLoop(const std::string& address, int worker, uint64_t seed, Acked* acked) {
-  auto stub = v1::Records::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  auto stub = v1::Records::NewStub(testing::TestPki::Default().Channel(address));
   SeededRandom random(seed);
   SystemClock clock;
   for (int i = 0;; ++i) {
