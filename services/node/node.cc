@@ -21,8 +21,9 @@ absl::Status EnsureIncarnation(Store* store, Random* random) {
   absl::StatusOr<std::string> inc = store->GetMeta("incarnation");
   if (inc.ok()) return absl::OkStatus();
   if (!absl::IsNotFound(inc.status())) return inc.status();
-  return store->PutMeta("incarnation", absl::StrCat(absl::Hex(random->Next64(), absl::kZeroPad16),
-                                                     absl::Hex(random->Next64(), absl::kZeroPad16)));
+  // 64 random bits: enough to tell two stores apart, and cheap on the wire
+  // (it travels in every Hello and Welcome).
+  return store->PutMeta("incarnation", absl::StrCat(absl::Hex(random->Next64(), absl::kZeroPad16)));
 }
 
 }  // namespace

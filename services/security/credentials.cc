@@ -148,7 +148,8 @@ void SetClientChannelArgs(grpc::ChannelArguments* args, int max_reconnect_backof
   args->SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
   args->SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   args->SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 1000);
-  args->SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1000);
+  // (GRPC_ARG_MIN_RECONNECT_BACKOFF_MS stays at its 20 s default: gRPC also
+  // uses it as the connect timeout, and a TLS handshake over 2G takes seconds.)
   args->SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, max_reconnect_backoff_ms);
 }
 

@@ -37,7 +37,7 @@ int Connect(const std::string& host_port) {
 
 bool WriteAll(int fd, const char* p, size_t n) {
   while (n > 0) {
-    ssize_t w = write(fd, p, n);
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);  // a closed peer is an error, not SIGPIPE
     if (w <= 0) return false;
     p += w;
     n -= static_cast<size_t>(w);
