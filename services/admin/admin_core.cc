@@ -35,6 +35,9 @@ v1::PeerStatus AdminCore::PeerNow(const std::string& id, const std::string& role
   ps.set_last_success_age_ms(AgeOf(now, st->last_success_ms()));
   const bool failing = !st->last_error().empty() && st->last_error_ms() >= st->last_success_ms();
   ps.set_last_error_age_ms(failing ? AgeOf(now, st->last_error_ms()) : -1);
+  constexpr int64_t kAlarmShownMs = 7LL * 24 * 3600 * 1000;
+  const bool alarmed = !st->alarm().empty() && now - st->alarm_ms() < kAlarmShownMs;
+  ps.set_alarm_age_ms(alarmed ? AgeOf(now, st->alarm_ms()) : -1);
   // Counted now: what this node has written or received since the peer's
   // last acknowledgement (a child's share is at most this, after scope).
   Backlog b = store_->BacklogAfter(st->sent_cursor(), id).value_or(Backlog());

@@ -30,7 +30,7 @@ int Status(const Ctl& c, const Args&) {
   grpc::Status s = v1::Admin::NewStub(c.channel)->GetStatus(c.Ctx().get(), v1::GetStatusRequest(), &st);
   if (!s.ok()) return Fail(s);
   bool failing = false;
-  for (const auto& p : st.peers()) failing |= p.last_error_age_ms() >= 0;
+  for (const auto& p : st.peers()) failing |= p.last_error_age_ms() >= 0 || p.alarm_age_ms() >= 0;
   if (c.json) {
     std::cout << Json(st) << "\n";
     return failing ? kUnhealthy : kOk;
@@ -67,6 +67,11 @@ int Status(const Ctl& c, const Args&) {
                 last.c_str(), pending.c_str(), oldest.c_str(), cursors.c_str(), err.c_str());
   }
   std::printf("\n(cursors: our change-log seq the peer acknowledged / the peer's seq we applied)\n");
+  for (const auto& p : st.peers()) {
+    if (p.alarm_age_ms() < 0) continue;
+    std::printf("ALARM %s, %s ago: %s\n", p.state().node_id().c_str(), Age(p.alarm_age_ms()).c_str(),
+                p.state().alarm().c_str());
+  }
   return failing ? kUnhealthy : kOk;
 }
 
