@@ -620,6 +620,7 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   ILP_RETURN_IF_ERROR(StoreReports(hello));
   uint64_t up_from = 0, down_from = 0;
   std::string alarm;
+  const uint64_t up_cursor_before = MetaU64(UpCursorKey(id));
   PlanChildSession(hello, id, &up_from, &down_from, &alarm);
   if (!alarm.empty()) RaiseAlarm(id, "child", alarm);
   {
@@ -660,9 +661,12 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   ChildScopeSpec scope{{child.working_area().begin(), child.working_area().end()}, subtree};
   scope.addressed.insert(id);
   uint64_t cursor = down_from;
-  // After a restore, the child's own changes come back to it too.
-  ILP_RETURN_IF_ERROR(SendBatches(&io, &cursor, id, &scope, /*echo=*/!alarm.empty(), max_batch,
-                                  UINT64_MAX, DownAckedKey(id), cut));  // down
+  // A child that forgot acknowledged changes (restored from an older copy,
+  // a second device, or merely a lost ack) gets its own changes back too:
+  // they may be gone from its store.
+  const bool echo = !alarm.empty() || hello.up_acked() < up_cursor_before;
+  ILP_RETURN_IF_ERROR(SendBatches(&io, &cursor, id, &scope, echo, max_batch, UINT64_MAX,
+                                  DownAckedKey(id), cut));  // down
   if (io.Recv()) return absl::InvalidArgumentError("protocol: unexpected message after the last ack");
   FinishPeer(id, "child", cursor, io.stats, &subtree);
   return absl::OkStatus();

@@ -35,7 +35,12 @@ bool NodeProcess::Start() {
   if (pid_ == 0) {
     FILE* f = freopen(log.c_str(), "a", stderr);
     (void)f;
-    execl(bin.c_str(), bin.c_str(), "--config", cfg.c_str(), nullptr);
+    std::vector<std::string> args = wrapper_;
+    for (const std::string& a : {bin, std::string("--config"), cfg}) args.push_back(a);
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
     _exit(127);
   }
   if (pid_ < 0) return false;

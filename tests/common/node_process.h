@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace ilp::testing {
 
@@ -16,6 +17,9 @@ class NodeProcess {
   // insecure, the node gets a certificate from TestPki::Default().
   NodeProcess(std::string dir, std::string config_text);
   ~NodeProcess();  // SIGKILLs the child if still running
+
+  // Runs the node under `argv_prefix` (e.g. {"faketime", "-f", "+365d"}).
+  void set_wrapper(std::vector<std::string> argv_prefix) { wrapper_ = std::move(argv_prefix); }
 
   // Starts the node and waits up to 30 s for it to serve. Returns false on failure.
   bool Start();
@@ -31,6 +35,7 @@ class NodeProcess {
 
  private:
   std::string dir_, config_text_, address_, metrics_address_;
+  std::vector<std::string> wrapper_;
   pid_t pid_ = -1;
 };
 
