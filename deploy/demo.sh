@@ -113,10 +113,12 @@ printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3
 grep '^ilp_sync_sessions_total\|^ilp_records' <&3 || true
 exec 3>&-
 
-echo "-- without a certificate the node refuses the call (UNAUTHENTICATED)"
-env -u ILPCTL_CERT -u ILPCTL_KEY "$BIN/ilpctl" --node "$(addr dinkes-kupang)" status 2>&1 | head -n1 || true
-grpc_plain=$("$BIN/ilpctl" --insecure --node "$(addr dinkes-kupang)" status 2>&1 | head -n1 || true)
-echo "   plaintext: $grpc_plain"
+echo "-- an operator certificate from another CA is refused by the node; plaintext gets no answer"
+"$BIN/ilpctl" pki init --dir "$WORK/intruder" --district kupang >/dev/null
+"$BIN/ilpctl" pki issue-operator --dir "$WORK/intruder" --name mallory >/dev/null
+echo "   other CA:  $("$BIN/ilpctl" --cert "$WORK/intruder/operator-mallory.crt" \
+  --key "$WORK/intruder/operator-mallory.key" --node "$(addr dinkes-kupang)" status 2>&1 | head -n1 || true)"
+echo "   plaintext: $("$BIN/ilpctl" --insecure --node "$(addr dinkes-kupang)" status 2>&1 | head -n1 || true)"
 
 echo
 echo "== Stopping every node (SIGTERM)"
