@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
@@ -147,6 +148,14 @@ void SetClientChannelArgs(grpc::ChannelArguments* args, int max_reconnect_backof
   args->SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
   args->SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
   args->SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  // No bandwidth-probe pings: on a village link every frame costs bytes.
+  args->SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  // TLS session resumption when a dropped link reconnects (the cache lives
+  // with the channel; the arg holds its own reference).
+  grpc_ssl_session_cache* cache = grpc_ssl_session_cache_create_lru(4);
+  grpc_arg arg = grpc_ssl_session_cache_create_channel_arg(cache);
+  args->SetPointerWithVtable(arg.key, arg.value.pointer.p, arg.value.pointer.vtable);
+  grpc_ssl_session_cache_destroy(cache);
   args->SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 1000);
   // (GRPC_ARG_MIN_RECONNECT_BACKOFF_MS stays at its 20 s default: gRPC also
   // uses it as the connect timeout, and a TLS handshake over 2G takes seconds.)

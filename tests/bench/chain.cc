@@ -19,7 +19,8 @@ constexpr std::array<const char*, 4> kAreas = {"5371031001", "5371031001", "5371
 
 }  // namespace
 
-Chain::Chain(const std::string& dir, LinkShape posyandu_link) : dir_(dir), shape_(posyandu_link) {}
+Chain::Chain(const std::string& dir, LinkShape posyandu_link, bool plaintext)
+    : dir_(dir), shape_(posyandu_link), plaintext_(plaintext) {}
 
 Chain::~Chain() {
   for (int t = 0; t < 4; ++t) Stop(t);
@@ -33,6 +34,7 @@ bool Chain::Start() {
     std::string cfg = absl::StrCat("node_id: \"", kIds[t], "\" tier: ", kTiers[t], " working_area: \"",
                                    kAreas[t], "\"\nlisten_address: \"127.0.0.1:0\"\ndata_dir: \"",
                                    data_dir(t), "\"\nsync_interval_s: 3600\n");
+    if (plaintext_) absl::StrAppend(&cfg, "insecure: true\n");
     if (t > 0) {
       absl::StrAppend(&cfg, "children { node_id: \"", kIds[t - 1], "\" working_area: \"", kAreas[t - 1], "\" }\n");
     }
@@ -52,11 +54,23 @@ bool Chain::Start() {
       return false;
     }
     parent_addr = nodes_[t]->address();
-    auto channel = testing::TestPki::Default().Channel(parent_addr);
-    admin_[t] = v1::Admin::NewStub(channel);
-    records_[t] = v1::Records::NewStub(channel);
+    if (!Connect(t)) return false;
   }
   return true;
+}
+
+bool Chain::Connect(int t) {
+  auto channel = plaintext_ ? grpc::CreateChannel(nodes_[t]->address(), grpc::InsecureChannelCredentials())
+                            : testing::TestPki::Default().Channel(nodes_[t]->address());
+  admin_[t] = v1::Admin::NewStub(channel);
+  records_[t] = v1::Records::NewStub(channel);
+  return true;
+}
+
+bool Chain::Restart(int tier) {
+  Stop(tier);
+  if (!nodes_[tier]->Start()) return false;
+  return Connect(tier);
 }
 
 double Chain::PeakRssMib(int tier) const {

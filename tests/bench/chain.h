@@ -22,8 +22,10 @@ inline constexpr std::array<const char*, 4> kTierNames = {"posyandu", "pustu", "
 
 class Chain {
  public:
-  // `dir` holds the data dirs; `posyandu_link` shapes the posyandu -> pustu link.
-  Chain(const std::string& dir, LinkShape posyandu_link);
+  // `dir` holds the data dirs; `posyandu_link` shapes the posyandu -> pustu
+  // link. Nodes speak TLS with test certificates unless `plaintext` (then
+  // `insecure: true`, for the TLS cost comparison).
+  Chain(const std::string& dir, LinkShape posyandu_link, bool plaintext = false);
   ~Chain();  // SIGTERMs the nodes still running
 
   // Starts the nodes, parents first. Returns false (and prints why) on failure.
@@ -37,11 +39,17 @@ class Chain {
   double PeakRssMib(int tier) const;
   // SIGTERM one node and wait for it.
   void Stop(int tier);
+  // Stops and starts one node again on the same store (a new connection to
+  // its parent); its stubs follow it to its new port.
+  bool Restart(int tier);
   std::string data_dir(int tier) const;
 
  private:
+  bool Connect(int tier);
+
   std::string dir_;
   LinkShape shape_;
+  bool plaintext_;
   std::array<std::unique_ptr<testing::NodeProcess>, 4> nodes_;
   std::array<std::unique_ptr<LinkProxy>, 3> links_;
   std::array<std::unique_ptr<v1::Admin::Stub>, 4> admin_;

@@ -31,6 +31,7 @@ constexpr int64_t kDayMs = 86'400'000;
 struct Options {
   uint64_t n = 10'000;
   uint64_t slow_link_visits = 0;
+  bool plaintext = false;
   int writers = 4;
   uint64_t seed = 1;
   std::string work_dir;
@@ -103,7 +104,7 @@ uint64_t LinkBytes(Chain& chain, int tier) { return chain.link(tier)->bytes_up()
 
 int RunChain(const Options& o) {
   const uint64_t n = o.n, patients = std::max<uint64_t>(10, n / 20);
-  Chain chain(o.work_dir + "/chain", LinkShape{});
+  Chain chain(o.work_dir + "/chain", LinkShape{}, o.plaintext);
   if (!chain.Start()) return 1;
   std::printf("chain up in %s; writing %llu visits for %llu patients at the posyandu (%d writers)...\n",
               o.work_dir.c_str(), static_cast<unsigned long long>(n), static_cast<unsigned long long>(patients), o.writers);
@@ -210,9 +211,21 @@ int RunChain(const Options& o) {
   return 0;
 }
 
+// Sessions the posyandu completed with its parent; -1 if its status is unreadable.
+int64_t ParentSessions(Chain& chain) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::NodeStatus st;
+  if (!chain.admin(kPosyandu)->GetStatus(&ctx, v1::GetStatusRequest(), &st).ok()) return -1;
+  for (const auto& p : st.peers()) {
+    if (p.state().role() == "parent") return static_cast<int64_t>(p.state().sessions());
+  }
+  return 0;
+}
+
 int RunSlowLink(const Options& o) {
   // 2G between posyandu and pustu: 64 kbit/s, 600 ms round trip.
-  Chain chain(o.work_dir + "/slow", LinkShape{64'000, absl::Milliseconds(300)});
+  Chain chain(o.work_dir + "/slow", LinkShape{64'000, absl::Milliseconds(300)}, o.plaintext);
   if (!chain.Start()) return 1;
   // An idle session on the open connection (the node's first session at start opened it).
   (void)SyncNow(chain, kPosyandu);
@@ -236,6 +249,30 @@ int RunSlowLink(const Options& o) {
     std::fprintf(stderr, "ilp-bench: slow-link session failed: %s\n", r.error().c_str());
     return 1;
   }
+  // A reconnect: the posyandu restarts (a new TCP connection and TLS
+  // handshake), and its first session runs at once and finds nothing to move.
+  const int64_t sessions_before = ParentSessions(chain);
+  chain.link(kPosyandu)->ResetCounters();
+  t0 = absl::Now();
+  if (!chain.Restart(kPosyandu)) return 1;
+  while (ParentSessions(chain) <= sessions_before) {
+    if (absl::Now() - t0 > absl::Seconds(60)) {
+      std::fprintf(stderr, "ilp-bench: no session after the posyandu restarted\n");
+      return 1;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  const double reconnect_s = Seconds(absl::Now() - t0);
+  const uint64_t reconnect_bytes = LinkBytes(chain, kPosyandu);
+  // The link drops under a running node: its channel reconnects (TLS 1.3
+  // session resumption, where the handshake allows it) for the next session.
+  chain.link(kPosyandu)->CutConnections();
+  absl::SleepFor(absl::Milliseconds(200));  // the node notices the dead connection
+  chain.link(kPosyandu)->ResetCounters();
+  t0 = absl::Now();
+  const bool relinked = SyncNow(chain, kPosyandu).ok() || SyncNow(chain, kPosyandu).ok();
+  const double relink_s = Seconds(absl::Now() - t0);
+  const uint64_t relink_bytes = LinkBytes(chain, kPosyandu);
   // Round trips of the protocol: Hello/Welcome, then one per batch (each waits for its ack).
   const uint64_t protocol_rtts = 1 + r.batches();
   std::printf("\nslow link (64 kbit/s, 600 ms RTT) posyandu -> pustu\n");
@@ -246,14 +283,22 @@ int RunSlowLink(const Options& o) {
               static_cast<unsigned long long>(bytes));
   std::printf("%-44s %llu by the protocol, %.1f seen on the wire (turns / 2)\n", "round trips",
               static_cast<unsigned long long>(protocol_rtts), turns / 2.0);
+  std::printf("%-44s %llu bytes (connect, %s handshake, idle session), %.2f s incl. restart\n",
+              "reconnect", static_cast<unsigned long long>(reconnect_bytes),
+              o.plaintext ? "no" : "TLS", reconnect_s);
+  std::printf("%-44s %llu bytes, %.2f s%s\n", "reconnect after the link dropped",
+              static_cast<unsigned long long>(relink_bytes), relink_s, relinked ? "" : " (FAILED)");
   std::printf(
       "{\"slow_link_visits\":%llu,\"slow_link_session_s\":%.3f,\"slow_link_bytes\":%llu,"
       "\"slow_link_changes\":%llu,\"slow_link_round_trips\":%llu,\"slow_link_wire_turns\":%llu,"
-      "\"slow_link_idle_session_s\":%.3f,\"slow_link_idle_bytes\":%llu,\"slow_link_idle_ok\":%s}\n",
+      "\"slow_link_idle_session_s\":%.3f,\"slow_link_idle_bytes\":%llu,\"slow_link_idle_ok\":%s,"
+      "\"slow_link_reconnect_bytes\":%llu,\"slow_link_relink_bytes\":%llu,\"plaintext\":%s}\n",
       static_cast<unsigned long long>(o.slow_link_visits), session_s, static_cast<unsigned long long>(bytes),
       static_cast<unsigned long long>(r.sent_changes()), static_cast<unsigned long long>(protocol_rtts),
       static_cast<unsigned long long>(turns), idle_s, static_cast<unsigned long long>(idle_bytes),
-      idle.ok() ? "true" : "false");
+      idle.ok() ? "true" : "false", static_cast<unsigned long long>(reconnect_bytes),
+      static_cast<unsigned long long>(relink_bytes),
+      o.plaintext ? "true" : "false");
   return 0;
 }
 
@@ -271,6 +316,7 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "seed of the generated visits")->capture_default_str();
   app.add_option("--work-dir", o.work_dir, "where the stores go (default: a new dir under /tmp)");
   app.add_flag("--keep", o.keep, "keep the work dir");
+  app.add_flag("--plaintext", o.plaintext, "nodes without TLS (insecure: true), to measure TLS's cost");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -62,6 +62,11 @@ LinkProxy::~LinkProxy() {
   for (int fd : fds_) close(fd);
 }
 
+void LinkProxy::CutConnections() {
+  std::lock_guard<std::mutex> l(mu_);
+  for (int fd : fds_) shutdown(fd, SHUT_RDWR);
+}
+
 bool LinkProxy::Start() {
   listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
   if (listen_fd_ < 0) return false;

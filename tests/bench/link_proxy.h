@@ -39,6 +39,9 @@ class LinkProxy {
   uint64_t bytes_down() const { return down_.load(); }  // parent -> child
   // Times the traffic changed direction; a request/response exchange is two.
   uint64_t turns() const { return turns_.load(); }
+  // Drops every open connection (a village link going down); new ones are
+  // accepted as before.
+  void CutConnections();
   void ResetCounters() {
     up_ = 0;
     down_ = 0;
