@@ -79,8 +79,10 @@ GrpcDialer::GrpcDialer(const std::string& address, std::shared_ptr<grpc::Channel
 
 std::unique_ptr<ClientSyncStream> GrpcDialer::Open() {
   // A channel in backoff after a failure would fail this session at once
-  // although the parent may be back: try to connect now.
+  // although the parent may be back: the replicator owns the retry schedule,
+  // so reset gRPC's own backoff and try to connect now.
   if (channel_->GetState(/*try_to_connect=*/true) == GRPC_CHANNEL_TRANSIENT_FAILURE) {
+    grpc::experimental::ChannelResetConnectionBackoff(channel_.get());
     channel_->WaitForStateChange(GRPC_CHANNEL_TRANSIENT_FAILURE,
                                  std::chrono::system_clock::now() + std::chrono::seconds(2));
   }
