@@ -39,7 +39,7 @@ grpc::Status PeerAuthProcessor::Process(const InputMetadata& md, grpc::AuthConte
                         "(a node certificate, or an operator's: ilpctl --cert/--key)");
   }
   const std::string chain = First(*context, GRPC_X509_PEM_CERT_CHAIN_PROPERTY_NAME);
-  absl::StatusOr<PeerIdentity> id = verifier_->Verify(pem, chain, trusted_time_());
+  absl::StatusOr<PeerIdentity> id = VerifyCached(pem, chain);
   if (!id.ok()) {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(id.status().message()));
   }
@@ -47,6 +47,23 @@ grpc::Status PeerAuthProcessor::Process(const InputMetadata& md, grpc::AuthConte
   context->AddProperty(kPeerId, id->id);
   context->AddProperty(kPeerDistrict, id->district);
   return grpc::Status::OK;
+}
+
+absl::StatusOr<PeerIdentity> PeerAuthProcessor::VerifyCached(const std::string& pem,
+                                                            const std::string& chain) {
+  constexpr size_t kMaxEntries = 4096;
+  const std::string key = absl::StrCat(pem, "\n", chain);
+  const absl::Time now = absl::Now();
+  {
+    absl::MutexLock l(&mu_);
+    auto it = cache_.find(key);
+    if (it != cache_.end() && it->second.until > now) return it->second.id;
+  }
+  absl::StatusOr<PeerIdentity> id = verifier_->Verify(pem, chain, trusted_time_());
+  absl::MutexLock l(&mu_);
+  if (cache_.size() >= kMaxEntries) cache_.clear();  // a flood of certificates: start over
+  cache_[key] = Verdict{id, now + absl::Seconds(2)};
+  return id;
 }
 
 std::optional<PeerIdentity> AuthenticatedPeer(const grpc::ServerContext& ctx) {

@@ -17,8 +17,13 @@
 #include <grpcpp/server_context.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 #include "services/pki/verifier.h"
 
@@ -44,14 +49,25 @@ class PeerAuthProcessor : public grpc::AuthMetadataProcessor {
 
   // UNAUTHENTICATED, naming the reason, unless the call is anonymous-allowed
   // or the client certificate verifies; on success the context carries the
-  // peer's kind and id (read them with AuthenticatedPeer).
+  // peer's kind and id (read them with AuthenticatedPeer). A verdict is
+  // reused for the same certificate for up to 2 s (it runs on gRPC's
+  // transport thread, once per call), so a revocation takes effect within
+  // 3 s (the CRL directory is re-read once a second).
   grpc::Status Process(const InputMetadata& auth_metadata, grpc::AuthContext* context,
                        OutputMetadata* consumed_auth_metadata,
                        OutputMetadata* response_metadata) override;
 
  private:
+  absl::StatusOr<PeerIdentity> VerifyCached(const std::string& pem, const std::string& chain);
+
   const CertVerifier* const verifier_;
   const TrustedTimeFn trusted_time_;
+  struct Verdict {
+    absl::StatusOr<PeerIdentity> id;
+    absl::Time until;
+  };
+  absl::Mutex mu_;
+  std::map<std::string, Verdict> cache_ ABSL_GUARDED_BY(mu_);  // pem + chain -> verdict
 };
 
 // The verified identity of the caller, or nullopt on an insecure port or an
