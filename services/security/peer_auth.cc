@@ -43,9 +43,15 @@ grpc::Status PeerAuthProcessor::Process(const InputMetadata& md, grpc::AuthConte
   if (!id.ok()) {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(id.status().message()));
   }
-  context->AddProperty(kPeerKind, id->kind == PeerIdentity::kNode ? "node" : "operator");
-  context->AddProperty(kPeerId, id->id);
-  context->AddProperty(kPeerDistrict, id->district);
+  // The auth context belongs to the connection, whose certificate never
+  // changes: name the peer once (adding per call would grow the property
+  // list without bound). Every call is still verified above, so a revoked or
+  // expired certificate fails its next call.
+  if (First(*context, kPeerId).empty()) {
+    context->AddProperty(kPeerKind, id->kind == PeerIdentity::kNode ? "node" : "operator");
+    context->AddProperty(kPeerId, id->id);
+    context->AddProperty(kPeerDistrict, id->district);
+  }
   return grpc::Status::OK;
 }
 
