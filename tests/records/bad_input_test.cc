@@ -1099,6 +1099,22 @@ TEST_F(BadInputTest, ErrorMessagesExplainTheRule) {
               HasSubstr("body weight must be 0.3-300 kg, got 0.2"));
 }
 
+TEST_F(BadInputTest, ADamagedStoredRecordIsDataLossNotASilentlyShorterAnswer) {
+  // Field 1, length 5, then only 2 bytes: the stored observation cannot parse.
+  ASSERT_TRUE(store_->TEST_PutRawRecord(kObservationId, std::string("\x0a\x05ab", 4)).ok());
+  v1::ListPatientHistoryRequest history;
+  history.set_patient_id(kPatientId);
+  absl::Status st = core_->ListPatientHistory(history).status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss) << st;
+  EXPECT_THAT(std::string(st.message()), HasSubstr(kObservationId));
+  // A create that must check the id is free reports the damage too, not "free".
+  v1::RecordEncounterRequest enc;
+  *enc.mutable_encounter() = FreshEncounter();
+  *enc.add_observations() = Weight(50);
+  enc.mutable_observations(0)->set_id(kObservationId);
+  EXPECT_EQ(core_->RecordEncounter(enc).status().code(), absl::StatusCode::kDataLoss);
+}
+
 TEST_F(BadInputTest, RepeatedCreateWithSameIdAndContentSucceedsAndWritesNothing) {
   const uint64_t seq = store_->LastSeq();
   const std::string fingerprint = StoreFingerprint();
