@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "spdlog/spdlog.h"
 #include "storage/util/status_macros.h"
 
 namespace ilp {
@@ -29,7 +30,14 @@ v1::PeerStatus AdminCore::PeerNow(const std::string& id, const std::string& role
                                   int64_t now) const {
   v1::PeerStatus ps;
   v1::PeerState* st = ps.mutable_state();
-  *st = sync_->Peer(id).value_or(v1::PeerState());
+  // A status display shows what it can: a peer never seen (NOT_FOUND) shows
+  // empty, and a peer state that cannot be read is logged, not hidden.
+  absl::StatusOr<v1::PeerState> known = sync_->Peer(id);
+  if (known.ok()) {
+    *st = std::move(*known);
+  } else if (!absl::IsNotFound(known.status())) {
+    spdlog::error("status: reading peer {}: {}", id, known.status().ToString());
+  }
   st->set_node_id(id);
   st->set_role(role);
   ps.set_last_success_age_ms(AgeOf(now, st->last_success_ms()));
@@ -40,7 +48,13 @@ v1::PeerStatus AdminCore::PeerNow(const std::string& id, const std::string& role
   ps.set_alarm_age_ms(alarmed ? AgeOf(now, st->alarm_ms()) : -1);
   // Counted now: what this node has written or received since the peer's
   // last acknowledgement (a child's share is at most this, after scope).
-  Backlog b = store_->BacklogAfter(st->sent_cursor(), id).value_or(Backlog());
+  absl::StatusOr<Backlog> backlog = store_->BacklogAfter(st->sent_cursor(), id);
+  if (!backlog.ok()) {
+    // Shown as nothing pending; the damage is logged (and `ilpctl verify`
+    // reports it), the rest of the status still useful.
+    spdlog::error("status: backlog for peer {}: {}", id, backlog.status().ToString());
+  }
+  const Backlog b = backlog.value_or(Backlog());
   ps.set_pending_changes(b.changes);
   ps.set_pending_bytes(b.bytes);
   ps.set_oldest_unsent_age_ms(b.changes > 0 ? std::max<int64_t>(0, now - b.oldest_ms) : 0);
@@ -201,7 +215,7 @@ absl::StatusOr<v1::ListConflictsResponse> AdminCore::ListConflicts(
   int64_t since = req.since_ms();
   if (req.within_ms() > 0) since = std::max(since, now - req.within_ms());
   const size_t limit = req.limit() == 0 ? 1000 : req.limit();
-  std::vector<v1::LostWrite> lost = store_->LostWrites(since);
+  ILP_ASSIGN_OR_RETURN(std::vector<v1::LostWrite> lost, store_->LostWrites(since));
   v1::ListConflictsResponse resp;
   resp.set_now_ms(now);
   size_t first = 0;

@@ -44,9 +44,15 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
   ILP_RETURN_IF_ERROR(EnsureIncarnation(n->store_.get(), random));
   n->hlc_ = std::make_unique<HybridClock>(clock, cfg.node_id(), cfg.parent_address().empty(),
                                           int64_t{n->cfg_.max_clock_skew_s()} * 1000);
+  // The clock's high water keeps stamps ahead of everything already written;
+  // absent only on a new store. Starting without a stored one would risk
+  // stamps that order before acknowledged writes, so other errors stop here.
   if (absl::StatusOr<std::string> hw = n->store_->GetMeta("hlc"); hw.ok()) {
     v1::Stamp s;
-    if (s.ParseFromString(*hw)) n->hlc_->Restore(s);
+    if (!s.ParseFromString(*hw)) return absl::DataLossError("meta hlc does not parse");
+    n->hlc_->Restore(s);
+  } else if (!absl::IsNotFound(hw.status())) {
+    return hw.status();
   }
   n->records_ = std::make_unique<RecordsCore>(n->store_.get(), n->hlc_.get(), random);
   n->records_grpc_ = std::make_unique<RecordsGrpc>(n->records_.get(), n->store_.get());

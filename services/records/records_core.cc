@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -26,6 +27,15 @@ namespace ilp {
 namespace {
 
 using v1::Record;
+
+// The record `id`, or nullopt when the store does not hold it. Only NOT_FOUND
+// means absent: an I/O error or a record that does not parse is returned.
+absl::StatusOr<std::optional<Record>> GetIfPresent(const Store& store, const std::string& id) {
+  absl::StatusOr<Record> r = store.Get(id);
+  if (absl::IsNotFound(r.status())) return std::optional<Record>();
+  if (!r.ok()) return r.status();
+  return std::optional<Record>(std::move(*r));
+}
 
 const std::set<std::string>& PatientSetFields() {
   static const auto* kSets =
@@ -193,8 +203,8 @@ absl::StatusOr<Record> RecordsCore::Resolve(const std::string& id) const {
   while (!r.patient().value().same_as().empty()) {
     const std::string next = r.patient().value().same_as();
     if (!seen.insert(next).second) break;  // a cycle from concurrent links: stop
-    absl::StatusOr<Record> n = store_->Get(next);
-    if (!n.ok() || !n->has_patient()) break;  // survivor not here (yet): stay
+    ILP_ASSIGN_OR_RETURN(std::optional<Record> n, GetIfPresent(*store_, next));
+    if (!n || !n->has_patient()) break;  // survivor not here (yet): stay
     r = std::move(*n);
   }
   return r;
@@ -213,8 +223,8 @@ absl::StatusOr<v1::Patient> RecordsCore::CreatePatient(const v1::CreatePatientRe
   Record d;
   d.set_id(IdOr(in.id()));
   if (!in.id().empty()) {
-    absl::StatusOr<Record> existing = store_->Get(in.id());
-    if (existing.ok()) {
+    ILP_ASSIGN_OR_RETURN(std::optional<Record> existing, GetIfPresent(*store_, in.id()));
+    if (existing) {
       if (existing->create_digest() == digest) return PatientView(*existing);
       return AlreadyExists("patient", in.id());
     }
@@ -319,10 +329,11 @@ absl::StatusOr<v1::FindPatientsResponse> RecordsCore::FindPatients(
   }
   v1::FindPatientsResponse out;
   std::set<std::string> seen;
-  for (const std::string& id : store_->ScanIndex(prefix, limit)) {
+  ILP_ASSIGN_OR_RETURN(std::vector<std::string> ids, store_->ScanIndex(prefix, limit));
+  for (const std::string& id : ids) {
     if (!seen.insert(id).second) continue;
-    absl::StatusOr<Record> r = store_->Get(id);
-    if (r.ok() && r->has_patient()) *out.add_patients() = PatientView(*r);
+    ILP_ASSIGN_OR_RETURN(std::optional<Record> r, GetIfPresent(*store_, id));
+    if (r && r->has_patient()) *out.add_patients() = PatientView(*r);
   }
   return out;
 }
@@ -379,14 +390,17 @@ absl::StatusOr<v1::RecordEncounterResponse> RecordsCore::RecordEncounter(
   const std::string digest = Digest(req);
   v1::RecordEncounterResponse out;
   if (!req.encounter().id().empty()) {
-    absl::StatusOr<Record> existing = store_->Get(req.encounter().id());
-    if (existing.ok()) {
+    ILP_ASSIGN_OR_RETURN(std::optional<Record> existing,
+                         GetIfPresent(*store_, req.encounter().id()));
+    if (existing) {
       if (existing->create_digest() != digest) return AlreadyExists("encounter", req.encounter().id());
       *out.mutable_encounter() = EncounterView(*existing);
       for (const std::string& kind : {"observation", "immunization"}) {
-        for (const std::string& id : store_->ScanIndex(IndexKey('p', {patient_id, kind, ""}), SIZE_MAX)) {
-          absl::StatusOr<Record> r = store_->Get(id);
-          if (!r.ok()) continue;
+        ILP_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                             store_->ScanIndex(IndexKey('p', {patient_id, kind, ""}), SIZE_MAX));
+        for (const std::string& id : ids) {
+          ILP_ASSIGN_OR_RETURN(std::optional<Record> r, GetIfPresent(*store_, id));
+          if (!r) continue;
           if (r->has_observation() && r->observation().encounter_id() == existing->id()) {
             *out.add_observations() = ObservationView(*r);
           } else if (r->has_immunization() && r->immunization().encounter_id() == existing->id()) {
@@ -438,11 +452,19 @@ absl::StatusOr<v1::RecordEncounterResponse> RecordsCore::RecordEncounter(
     *r.mutable_immunization() = im;
     deltas.push_back(std::move(r));
   }
+  // deltas: the encounter, then the observations, then the immunizations.
+  auto field_of = [&](size_t i) {
+    const size_t n_obs = static_cast<size_t>(req.observations_size());
+    return i <= n_obs ? absl::StrCat("observations[", i - 1, "]")
+                      : absl::StrCat("immunizations[", i - 1 - n_obs, "]");
+  };
   for (size_t i = 1; i < deltas.size(); ++i) {
     if (!ids.insert(deltas[i].id()).second) {
-      return absl::InvalidArgumentError(absl::StrCat("id ", deltas[i].id(), " is used twice in the request"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field_of(i), ".id: ", deltas[i].id(), " is used twice in this request"));
     }
-    if (store_->Get(deltas[i].id()).ok()) return AlreadyExists("record", deltas[i].id());
+    ILP_ASSIGN_OR_RETURN(std::optional<Record> taken, GetIfPresent(*store_, deltas[i].id()));
+    if (taken) return AlreadyExists("record", deltas[i].id());
   }
   ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit(std::move(deltas)));
   *out.mutable_encounter() = EncounterView(res.states[0]);
@@ -491,8 +513,9 @@ absl::StatusOr<v1::Referral> RecordsCore::CreateReferral(const v1::CreateReferra
   ILP_RETURN_IF_ERROR(Load(req.referral().patient_id(), Record::kPatient, "patient").status());
   const std::string digest = Digest(req);
   if (!req.referral().id().empty()) {
-    absl::StatusOr<Record> existing = store_->Get(req.referral().id());
-    if (existing.ok()) {
+    ILP_ASSIGN_OR_RETURN(std::optional<Record> existing,
+                         GetIfPresent(*store_, req.referral().id()));
+    if (existing) {
       if (existing->create_digest() == digest) return ReferralView(*existing);
       return AlreadyExists("referral", req.referral().id());
     }
@@ -526,7 +549,9 @@ absl::StatusOr<v1::Referral> RecordsCore::GetReferral(const v1::GetReferralReque
 absl::StatusOr<v1::Referral> RecordsCore::TransitionReferral(
     const v1::TransitionReferralRequest& req) {
   ILP_RETURN_IF_ERROR(ValidateId(req.id(), "id", false));
-  if (req.to_state() == v1::REFERRAL_STATE_UNSPECIFIED || !v1::ReferralState_IsValid(req.to_state())) {
+  ILP_RETURN_IF_ERROR(
+      CheckKnownEnum("to_state", req.to_state(), v1::ReferralState_IsValid(req.to_state())));
+  if (req.to_state() == v1::REFERRAL_STATE_UNSPECIFIED) {
     return absl::InvalidArgumentError("to_state: must be a referral state other than unspecified");
   }
   if (req.note().size() > 1000) return absl::InvalidArgumentError("note: must be at most 1000 bytes");
@@ -566,18 +591,25 @@ absl::StatusOr<v1::RespondToReferralResponse> RecordsCore::RespondToReferral(
   const std::string digest = Digest(req);
   v1::RespondToReferralResponse out;
   if (!req.response().id().empty()) {
-    absl::StatusOr<Record> existing = store_->Get(req.response().id());
-    if (existing.ok()) {
+    ILP_ASSIGN_OR_RETURN(std::optional<Record> existing,
+                         GetIfPresent(*store_, req.response().id()));
+    if (existing) {
       if (existing->create_digest() != digest) return AlreadyExists("referral response", req.response().id());
       *out.mutable_response() = ResponseView(*existing);
-      for (const std::string& id : store_->ScanIndex(IndexKey('p', {referral.patient_id(), "task", ""}), SIZE_MAX)) {
-        absl::StatusOr<Record> t = store_->Get(id);
-        if (t.ok() && t->has_task() && t->task().origin_id() == existing->id()) *out.mutable_task() = TaskView(*t);
+      ILP_ASSIGN_OR_RETURN(
+          std::vector<std::string> ids,
+          store_->ScanIndex(IndexKey('p', {referral.patient_id(), "task", ""}), SIZE_MAX));
+      for (const std::string& id : ids) {
+        ILP_ASSIGN_OR_RETURN(std::optional<Record> t, GetIfPresent(*store_, id));
+        if (t && t->has_task() && t->task().origin_id() == existing->id()) *out.mutable_task() = TaskView(*t);
       }
       return out;
     }
   }
-  if (!req.task_id().empty() && store_->Get(req.task_id()).ok()) return AlreadyExists("task", req.task_id());
+  if (!req.task_id().empty()) {
+    ILP_ASSIGN_OR_RETURN(std::optional<Record> taken, GetIfPresent(*store_, req.task_id()));
+    if (taken) return AlreadyExists("task", req.task_id());
+  }
   const v1::Stamp s = hlc_->Now();
   std::vector<Record> deltas;
   Record rr;
@@ -613,7 +645,9 @@ absl::StatusOr<v1::RespondToReferralResponse> RecordsCore::RespondToReferral(
 
 absl::StatusOr<v1::Task> RecordsCore::UpdateTask(const v1::UpdateTaskRequest& req) {
   ILP_RETURN_IF_ERROR(ValidateId(req.id(), "id", false));
-  if (req.to_state() == v1::TASK_STATE_UNSPECIFIED || !v1::TaskState_IsValid(req.to_state())) {
+  ILP_RETURN_IF_ERROR(
+      CheckKnownEnum("to_state", req.to_state(), v1::TaskState_IsValid(req.to_state())));
+  if (req.to_state() == v1::TASK_STATE_UNSPECIFIED) {
     return absl::InvalidArgumentError("to_state: must be a task state other than unspecified");
   }
   if (req.to_state() == v1::TASK_COMPLETED && req.note().empty()) {
@@ -645,15 +679,19 @@ absl::StatusOr<v1::ListPatientHistoryResponse> RecordsCore::ListPatientHistory(
   while (!todo.empty()) {
     std::string id = todo.front();
     todo.pop_front();
-    for (const std::string& dup : store_->ScanIndex(IndexKey('s', {id, ""}), SIZE_MAX)) {
+    ILP_ASSIGN_OR_RETURN(std::vector<std::string> dups,
+                         store_->ScanIndex(IndexKey('s', {id, ""}), SIZE_MAX));
+    for (const std::string& dup : dups) {
       if (group.insert(dup).second) todo.push_back(dup);
     }
   }
   std::vector<Record> records;
   for (const std::string& pid : group) {
-    for (const std::string& id : store_->ScanIndex(IndexKey('p', {pid, ""}), SIZE_MAX)) {
-      absl::StatusOr<Record> r = store_->Get(id);
-      if (r.ok()) records.push_back(std::move(*r));
+    ILP_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                         store_->ScanIndex(IndexKey('p', {pid, ""}), SIZE_MAX));
+    for (const std::string& id : ids) {
+      ILP_ASSIGN_OR_RETURN(std::optional<Record> r, GetIfPresent(*store_, id));
+      if (r) records.push_back(std::move(*r));
     }
   }
   std::sort(records.begin(), records.end(),
@@ -677,9 +715,11 @@ absl::StatusOr<v1::ListTasksResponse> RecordsCore::ListTasks(const v1::ListTasks
   const std::string node = req.node().empty() ? node_id() : req.node();
   ILP_RETURN_IF_ERROR(ValidateNodeId(node, "node"));
   v1::ListTasksResponse out;
-  for (const std::string& id : store_->ScanIndex(IndexKey('t', {node, ""}), SIZE_MAX)) {
-    absl::StatusOr<Record> r = store_->Get(id);
-    if (!r.ok() || !r->has_task()) continue;
+  ILP_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                       store_->ScanIndex(IndexKey('t', {node, ""}), SIZE_MAX));
+  for (const std::string& id : ids) {
+    ILP_ASSIGN_OR_RETURN(std::optional<Record> r, GetIfPresent(*store_, id));
+    if (!r || !r->has_task()) continue;
     v1::Task t = TaskView(*r);
     if (!req.include_closed() && TaskStateIsTerminal(t.state())) continue;
     *out.add_tasks() = std::move(t);

@@ -17,6 +17,7 @@ namespace {
 
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 constexpr int64_t kYear1900Ms = -2208988800000LL;
+constexpr int64_t kTenYearsMs = 3650 * kDayMs;  // "10 years" in messages
 
 absl::Status Bad(absl::string_view field, absl::string_view rule) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", rule));
@@ -56,6 +57,7 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 std::string SlackText(int64_t slack_ms) {
   const int64_t days = slack_ms / kDayMs;
   if (days * kDayMs != slack_ms) return absl::StrCat(slack_ms, " ms");
+  if (days >= 365 && days % 365 == 0) return absl::StrCat(days / 365, " years");
   return days == 1 ? "a day" : absl::StrCat(days, " days");
 }
 
@@ -102,6 +104,8 @@ absl::Status IdentifierRules(const v1::Identifier& id, const std::string& field)
       return absl::OkStatus();
     }
     default:
+      ILP_RETURN_IF_ERROR(CheckKnownEnum(field + ".system", id.system(),
+                                         v1::IdentifierSystem_IsValid(id.system())));
       return Bad(field + ".system", "must be one of NIK, NIK_IBU, KK, IHS, BPJS");
   }
 }
@@ -143,6 +147,11 @@ constexpr Range kRanges[] = {
 };
 
 }  // namespace
+
+absl::Status CheckKnownEnum(absl::string_view field, int value, bool known) {
+  if (known) return absl::OkStatus();
+  return Bad(field, absl::StrCat(value, " is not a known value"));
+}
 
 const std::vector<std::string>& PatientLwwFields() {
   static const auto* kFields = new std::vector<std::string>{
@@ -277,9 +286,11 @@ absl::Status ValidatePatient(const v1::Patient& p, const std::vector<std::string
   if (Wants(paths, "address.dusun")) ILP_RETURN_IF_ERROR(ValidateLength(p.address().dusun(), "patient.address.dusun", 100, false));
   if (Wants(paths, "address.line")) ILP_RETURN_IF_ERROR(ValidateLength(p.address().line(), "patient.address.line", 300, false));
   if (Wants(paths, "phone")) ILP_RETURN_IF_ERROR(ValidatePhone(p.phone(), "patient.phone"));
-  if (Wants(paths, "sex") && !v1::Sex_IsValid(p.sex())) return Bad("patient.sex", "unknown value");
+  if (Wants(paths, "sex")) {
+    ILP_RETURN_IF_ERROR(CheckKnownEnum("patient.sex", p.sex(), v1::Sex_IsValid(p.sex())));
+  }
   if (Wants(paths, "birth_date_precision") && !v1::DatePrecision_IsValid(p.birth_date_precision())) {
-    return Bad("patient.birth_date_precision", "unknown value");
+    return CheckKnownEnum("patient.birth_date_precision", p.birth_date_precision(), false);
   }
   if (Wants(paths, "deceased_date")) {
     ILP_RETURN_IF_ERROR(ValidateDate(p.deceased_date(), "patient.deceased_date", now_ms, false, future_slack_ms));
@@ -321,10 +332,13 @@ absl::Status ValidatePatient(const v1::Patient& p, const std::vector<std::string
 absl::Status ValidateEncounter(const v1::Encounter& e, int64_t now_ms, int64_t future_slack_ms) {
   ILP_RETURN_IF_ERROR(ValidateId(e.id(), "encounter.id", true));
   ILP_RETURN_IF_ERROR(ValidateId(e.patient_id(), "encounter.patient_id", false));
-  if (e.kind() == v1::ENCOUNTER_KIND_UNSPECIFIED || !v1::EncounterKind_IsValid(e.kind())) {
+  ILP_RETURN_IF_ERROR(
+      CheckKnownEnum("encounter.kind", e.kind(), v1::EncounterKind_IsValid(e.kind())));
+  if (e.kind() == v1::ENCOUNTER_KIND_UNSPECIFIED) {
     return Bad("encounter.kind", "must be set to a known kind (e.g. POSYANDU_SESSION)");
   }
-  if (!v1::LifeStage_IsValid(e.life_stage())) return Bad("encounter.life_stage", "unknown value");
+  ILP_RETURN_IF_ERROR(CheckKnownEnum("encounter.life_stage", e.life_stage(),
+                                     v1::LifeStage_IsValid(e.life_stage())));
   if (!e.node().empty()) ILP_RETURN_IF_ERROR(ValidateNodeId(e.node(), "encounter.node"));
   ILP_RETURN_IF_ERROR(ValidateLength(e.performer(), "encounter.performer", 200, false));
   ILP_RETURN_IF_ERROR(ValidateTime(e.time(), "encounter.time", now_ms, future_slack_ms));
@@ -384,7 +398,8 @@ absl::Status ValidateReferral(const v1::Referral& r) {
   ILP_RETURN_IF_ERROR(ValidateNodeId(r.to_node(), "referral.to_node"));
   if (r.to_node() == r.from_node()) return Bad("referral.to_node", "must differ from from_node");
   ILP_RETURN_IF_ERROR(ValidateLength(r.reason(), "referral.reason", 1000, true));
-  if (!v1::Priority_IsValid(r.priority())) return Bad("referral.priority", "unknown value");
+  ILP_RETURN_IF_ERROR(
+      CheckKnownEnum("referral.priority", r.priority(), v1::Priority_IsValid(r.priority())));
   if (r.state() != v1::REFERRAL_STATE_UNSPECIFIED) {
     return Bad("referral.state", "is output only; a new referral starts SENT");
   }
@@ -403,9 +418,9 @@ absl::Status ValidateResponse(const v1::ReferralResponse& r, int64_t now_ms) {
   ILP_RETURN_IF_ERROR(ValidateLength(r.diagnosis(), "response.diagnosis", 1000, true));
   ILP_RETURN_IF_ERROR(ValidateLength(r.treatment(), "response.treatment", 2000, false));
   ILP_RETURN_IF_ERROR(ValidateLength(r.instructions(), "response.instructions", 2000, false));
-  // A control date may lie in the future; only its calendar validity is checked.
-  return ValidateDate(r.next_control_date(), "response.next_control_date",
-                      now_ms + 3650LL * kDayMs, false);
+  // A control date may lie up to ten years in the future.
+  return ValidateDate(r.next_control_date(), "response.next_control_date", now_ms, false,
+                      kTenYearsMs);
 }
 
 absl::Status ValidateTask(const v1::Task& t, int64_t now_ms) {
@@ -415,7 +430,7 @@ absl::Status ValidateTask(const v1::Task& t, int64_t now_ms) {
   ILP_RETURN_IF_ERROR(ValidateNodeId(t.assignee_node(), "task.assignee_node"));
   ILP_RETURN_IF_ERROR(ValidateLength(t.description(), "task.description", 2000, true));
   // A due date may lie far in the future, like a back-referral's control date.
-  ILP_RETURN_IF_ERROR(ValidateDate(t.due_date(), "task.due_date", now_ms, false, 3650LL * kDayMs));
+  ILP_RETURN_IF_ERROR(ValidateDate(t.due_date(), "task.due_date", now_ms, false, kTenYearsMs));
   if (t.state() != v1::TASK_STATE_UNSPECIFIED) return Bad("task.state", "is output only");
   if (!t.outcome().empty()) return Bad("task.outcome", "is output only");
   if (t.history_size() > 0) return Bad("task.history", "is output only");

@@ -39,6 +39,11 @@ absl::Status ValidateAreaCode(absl::string_view code, absl::string_view field);
 // `allow_empty` (the node then generates one).
 absl::Status ValidateId(absl::string_view id, absl::string_view field, bool allow_empty);
 
+// OK if `known` (the enum's _IsValid(value)); otherwise INVALID_ARGUMENT
+// "<field>: <value> is not a known value". A number the enum does not define
+// (a newer client, a typo) is unknown, not unspecified.
+absl::Status CheckKnownEnum(absl::string_view field, int value, bool known);
+
 // A node id: 1-64 characters of letters, digits, '-', '_' and '.'.
 absl::Status ValidateNodeId(absl::string_view id, absl::string_view field);
 

@@ -173,7 +173,15 @@ v1::NodeReport SyncEngine::SelfReport() const {
 
 std::map<std::string, v1::StoredReport> SyncEngine::Reports() const {
   std::map<std::string, v1::StoredReport> out;
-  for (const auto& [key, raw] : store_->ScanMeta(kReportPrefix)) {
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> reports =
+      store_->ScanMeta(kReportPrefix);
+  if (!reports.ok()) {
+    // Reports() has no status to return: the reports are then missing from
+    // status and relay until the store reads again; say so in the log.
+    spdlog::error("reading status reports: {}", reports.status().ToString());
+    return out;
+  }
+  for (const auto& [key, raw] : *reports) {
     v1::StoredReport r;
     if (r.ParseFromString(raw)) out[r.report().node_id()] = std::move(r);
   }
@@ -247,12 +255,15 @@ absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
                                            state.status().message()));
         }
         pos = c.seq();
-        if (!scope->Contains(*state)) continue;
+        ILP_ASSIGN_OR_RETURN(const bool in_scope, scope->Contains(*state));
+        if (!in_scope) continue;
         if (TouchesVillage(c.delta())) {
           // The patient may have moved into the child's area: send the whole
           // patient and everything recorded about it.
           std::vector<std::string> ids = {state->id()};
-          for (auto& id : store_->ScanIndex(IndexKey('p', {state->id(), ""}), SIZE_MAX)) ids.push_back(id);
+          ILP_ASSIGN_OR_RETURN(std::vector<std::string> about,
+                               store_->ScanIndex(IndexKey('p', {state->id(), ""}), SIZE_MAX));
+          for (auto& id : about) ids.push_back(id);
           for (const std::string& id : ids) {
             if (!full.insert(id).second) continue;
             ILP_ASSIGN_OR_RETURN(v1::Record r, store_->Get(id));

@@ -83,9 +83,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   absl::StatusOr<std::string> counts = s->GetMeta(kCountsKey);
   if (counts.ok()) {
     if (!s->counts_.ParseFromString(*counts)) return absl::DataLossError("meta counts does not parse");
-  } else {
-    s->ForEachRecord([&](const v1::Record& r) { ++(*s->counts_.mutable_counts())[KindName(r)]; });
+  } else if (absl::IsNotFound(counts.status())) {
+    ILP_RETURN_IF_ERROR(s->ForEachRecord(
+        [&](const v1::Record& r) { ++(*s->counts_.mutable_counts())[KindName(r)]; }));
     ILP_RETURN_IF_ERROR(s->PutMeta(kCountsKey, s->counts_.SerializeAsString()));
+  } else {
+    return counts.status();
   }
   std::unique_ptr<rocksdb::Iterator> lit(s->db_->NewIterator(rocksdb::ReadOptions(), s->lost_));
   for (lit->SeekToFirst(); lit->Valid(); lit->Next()) ++s->lost_count_;
@@ -125,14 +128,18 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   // A loss is keyed by its losing write, so it is recorded once however
   // often the losing delta arrives.
   std::set<std::string> lost_keys;
-  auto record_loss = [&](v1::LostWrite& w, uint64_t at_seq) {
+  auto record_loss = [&](v1::LostWrite& w, uint64_t at_seq) -> absl::Status {
     std::string key = LostKey(w), ignored;
-    if (lost_keys.count(key) || db_->Get(rocksdb::ReadOptions(), lost_, key, &ignored).ok()) return;
+    if (lost_keys.count(key)) return absl::OkStatus();
+    rocksdb::Status st = db_->Get(rocksdb::ReadOptions(), lost_, key, &ignored);
+    if (st.ok()) return absl::OkStatus();  // recorded before
+    if (!st.IsNotFound()) return FromRocks(st, "reading lost writes");
     w.set_seq(at_seq);
     w.set_detected_ms(now_ms);
     batch.Put(lost_, key, w.SerializeAsString());
     lost_keys.insert(std::move(key));
     res.lost.push_back(w);
+    return absl::OkStatus();
   };
   for (v1::Record& delta : req.deltas) {
     if (delta.id().empty()) return absl::InvalidArgumentError("apply: record id is empty");
@@ -161,7 +168,7 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
       // stays as it is. A loss not seen before is recorded, and the delta is
       // logged all the same so that the nodes above learn of the loss too.
       const size_t known = res.lost.size();
-      for (v1::LostWrite& w : merged.lost) record_loss(w, seq + 1);
+      for (v1::LostWrite& w : merged.lost) ILP_RETURN_IF_ERROR(record_loss(w, seq + 1));
       if (res.lost.size() > known) {
         ++seq;
         batch.Put(log_, SeqKey(seq), MakeChange(seq, delta, req.via).SerializeAsString());
@@ -181,7 +188,7 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
     if (!exists) ++(*counts.mutable_counts())[KindName(merged.record)];
     ++seq;
     batch.Put(log_, SeqKey(seq), MakeChange(seq, delta, req.via).SerializeAsString());
-    for (v1::LostWrite& w : merged.lost) record_loss(w, seq);
+    for (v1::LostWrite& w : merged.lost) ILP_RETURN_IF_ERROR(record_loss(w, seq));
     ++res.changed;
     pending[delta.id()] = merged.record;
     res.states.push_back(std::move(merged.record));
@@ -219,13 +226,15 @@ absl::StatusOr<v1::Record> Store::Get(absl::string_view id) const {
   return r;
 }
 
-std::vector<std::string> Store::ScanIndex(absl::string_view prefix, size_t limit) const {
+absl::StatusOr<std::vector<std::string>> Store::ScanIndex(absl::string_view prefix,
+                                                         size_t limit) const {
   std::vector<std::string> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
   rocksdb::Slice p(prefix.data(), prefix.size());
   for (it->Seek(p); it->Valid() && it->key().starts_with(p) && out.size() < limit; it->Next()) {
     out.emplace_back(IndexTarget(View(it->key())));
   }
+  ILP_RETURN_IF_ERROR(FromRocks(it->status(), "reading index"));
   return out;
 }
 
@@ -259,16 +268,18 @@ bool Store::WaitForChange(uint64_t after_seq, absl::Duration timeout) const {
                            [&] { return last_seq_ > after_seq; });
 }
 
-std::vector<v1::LostWrite> Store::LostWrites(int64_t since_ms) const {
+absl::StatusOr<std::vector<v1::LostWrite>> Store::LostWrites(int64_t since_ms) const {
   std::vector<v1::LostWrite> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), lost_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     v1::LostWrite w;
-    if (w.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())) &&
-        w.detected_ms() >= since_ms) {
-      out.push_back(std::move(w));
+    if (!w.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(
+          absl::StrCat("lost write ", absl::CHexEscape(View(it->key())), " does not parse"));
     }
+    if (w.detected_ms() >= since_ms) out.push_back(std::move(w));
   }
+  ILP_RETURN_IF_ERROR(FromRocks(it->status(), "reading lost writes"));
   std::sort(out.begin(), out.end(),
             [](const v1::LostWrite& a, const v1::LostWrite& b) { return a.seq() < b.seq(); });
   return out;
@@ -289,13 +300,15 @@ absl::Status Store::PutMeta(absl::string_view key, absl::string_view value) {
                    absl::StrCat("writing meta ", key));
 }
 
-std::vector<std::pair<std::string, std::string>> Store::ScanMeta(absl::string_view prefix) const {
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::ScanMeta(
+    absl::string_view prefix) const {
   std::vector<std::pair<std::string, std::string>> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
   rocksdb::Slice p(prefix.data(), prefix.size());
   for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
     out.emplace_back(std::string(View(it->key())), std::string(View(it->value())));
   }
+  ILP_RETURN_IF_ERROR(FromRocks(it->status(), absl::StrCat("reading meta ", prefix)));
   return out;
 }
 
@@ -329,6 +342,7 @@ absl::Status Store::Verify() const {
     }
     replay[c.delta().id()] = std::move(merged->record);
   }
+  ILP_RETURN_IF_ERROR(FromRocks(it->status(), "verify: reading change log"));
   // 2. Every record equals its replay and implies exactly the stored indexes.
   std::set<std::string> want_index;
   std::map<std::string, uint64_t> kinds;
@@ -351,10 +365,13 @@ absl::Status Store::Verify() const {
     ++kinds[KindName(r)];
     for (auto& k : IndexEntries(r)) want_index.insert(std::move(k));
   }
+  ILP_RETURN_IF_ERROR(FromRocks(rit->status(), "verify: reading records"));
   // 3. The kept record counts match.
   std::string raw_counts;
   v1::KindCounts counts;
-  if (!db_->Get(ro, meta_, kCountsKey, &raw_counts).ok() || !counts.ParseFromString(raw_counts)) {
+  rocksdb::Status cst = db_->Get(ro, meta_, kCountsKey, &raw_counts);
+  if (!cst.ok() && !cst.IsNotFound()) return FromRocks(cst, "reading meta counts");
+  if (!cst.ok() || !counts.ParseFromString(raw_counts)) {
     problem("record counts (meta counts) missing or unreadable");
   } else {
     std::map<std::string, uint64_t> kept;
@@ -373,6 +390,7 @@ absl::Status Store::Verify() const {
       problem(absl::StrCat("stale index entry ", absl::CHexEscape(k)));
     }
   }
+  ILP_RETURN_IF_ERROR(FromRocks(iit->status(), "verify: reading index"));
   for (const auto& k : want_index) problem(absl::StrCat("missing index entry ", absl::CHexEscape(k)));
   if (problems.empty()) return absl::OkStatus();
   std::vector<std::string> head(problems.begin(),
@@ -386,12 +404,23 @@ absl::Status Store::TEST_DeleteIndexEntry(absl::string_view key) {
                    "deleting index entry");
 }
 
-void Store::ForEachRecord(const std::function<void(const v1::Record&)>& fn) const {
+absl::Status Store::TEST_PutRawRecord(absl::string_view id, absl::string_view bytes) {
+  return FromRocks(db_->Put(rocksdb::WriteOptions(), records_, rocksdb::Slice(id.data(), id.size()),
+                            rocksdb::Slice(bytes.data(), bytes.size())),
+                   "putting raw record");
+}
+
+absl::Status Store::ForEachRecord(const std::function<void(const v1::Record&)>& fn) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), records_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     v1::Record r;
-    if (r.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) fn(r);
+    if (!r.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(
+          absl::StrCat("record ", absl::CHexEscape(View(it->key())), " does not parse"));
+    }
+    fn(r);
   }
+  return FromRocks(it->status(), "reading records");
 }
 
 StoreStats Store::Stats() const {
@@ -433,7 +462,8 @@ absl::StatusOr<std::vector<v1::QuarantinedDelta>> Store::ListQuarantine(size_t l
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     v1::QuarantinedDelta q;
     if (!q.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return absl::DataLossError("a quarantine entry does not parse");
+      return absl::DataLossError(absl::StrCat("quarantine entry ",
+                                              absl::CHexEscape(View(it->key())), " does not parse"));
     }
     out.push_back(std::move(q));
   }

@@ -99,7 +99,8 @@ class Store {
   absl::StatusOr<v1::Record> Get(absl::string_view id) const;
 
   // Ids of index entries starting with `prefix` (see keys.h), at most `limit`.
-  std::vector<std::string> ScanIndex(absl::string_view prefix, size_t limit) const;
+  // An iterator error is returned (never a short result).
+  absl::StatusOr<std::vector<std::string>> ScanIndex(absl::string_view prefix, size_t limit) const;
 
   // Change-log entries with seq > after_seq, up to max_count entries or about
   // max_bytes of serialized changes (at least one entry if any exists).
@@ -114,13 +115,16 @@ class Store {
   bool WaitForChange(uint64_t after_seq, absl::Duration timeout) const;
 
   // Lost writes, optionally only those detected at or after `since_ms`.
-  std::vector<v1::LostWrite> LostWrites(int64_t since_ms) const;
+  // DATA_LOSS (naming the key) if one does not parse; iterator errors returned.
+  absl::StatusOr<std::vector<v1::LostWrite>> LostWrites(int64_t since_ms) const;
 
   // Meta values in the default column family; NOT_FOUND if absent.
   absl::StatusOr<std::string> GetMeta(absl::string_view key) const;
   absl::Status PutMeta(absl::string_view key, absl::string_view value);
-  // Meta keys starting with `prefix` and their values, in key order.
-  std::vector<std::pair<std::string, std::string>> ScanMeta(absl::string_view prefix) const;
+  // Meta keys starting with `prefix` and their values, in key order. An
+  // iterator error is returned (never a short result).
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ScanMeta(
+      absl::string_view prefix) const;
 
   // Recomputes the indexes from the records and replays the change log, and
   // reports every disagreement as DATA_LOSS (the first few in the message).
@@ -146,11 +150,15 @@ class Store {
   // Latency of Apply calls that wrote something (merge, index, fsync).
   const LatencyHistogram& apply_latency() const { return apply_latency_; }
 
-  // Calls `fn` for every stored record, in id order.
-  void ForEachRecord(const std::function<void(const v1::Record&)>& fn) const;
+  // Calls `fn` for every stored record, in id order. Stops at the first
+  // record that does not parse (DATA_LOSS naming its id) or iterator error.
+  absl::Status ForEachRecord(const std::function<void(const v1::Record&)>& fn) const;
 
   // Test hook: deletes one raw index entry, to prove Verify finds damage.
   absl::Status TEST_DeleteIndexEntry(absl::string_view key);
+  // Test hook: puts raw bytes as the stored value of record `id` (no index,
+  // log or counts), to prove reads report damage.
+  absl::Status TEST_PutRawRecord(absl::string_view id, absl::string_view bytes);
 
  private:
   Store() = default;

@@ -331,6 +331,20 @@ std::vector<BadCase> BadCases() {
   };
 
   // ---- CreatePatient -------------------------------------------------------
+  add("create: sex number not in the enum is unknown, not unspecified",
+      [](RecordsCore& c) {
+        v1::Patient p = PatientWithNik(kNik);
+        p.set_sex(static_cast<v1::Sex>(42));
+        return Create(c, p);
+      },
+      kInvalid, "patient.sex: 42 is not a known value", {kFreshId});
+  add("create: identifier system number not in the enum is unknown",
+      [](RecordsCore& c) {
+        v1::Patient p = PatientWithNik(kNik);
+        p.mutable_identifiers(0)->set_system(static_cast<v1::IdentifierSystem>(42));
+        return Create(c, p);
+      },
+      kInvalid, "patient.identifiers[0].system: 42 is not a known value", {kFreshId});
   add("create: NIK of 15 digits",
       [](RecordsCore& c) { return Create(c, PatientWithNik("537103450790001")); }, kInvalid,
       "patient.identifiers[0].value", {kFreshId});
@@ -707,6 +721,13 @@ std::vector<BadCase> BadCases() {
         return RecordEnc(c, e);
       },
       kInvalid, "encounter.kind", {kFreshId});
+  add("encounter: kind number not in the enum is unknown, not unspecified",
+      [](RecordsCore& c) {
+        v1::Encounter e = FreshEncounter();
+        e.set_kind(static_cast<v1::EncounterKind>(42));
+        return RecordEnc(c, e);
+      },
+      kInvalid, "encounter.kind: 42 is not a known value", {kFreshId});
   add("encounter: status set (output only)",
       [](RecordsCore& c) {
         v1::Encounter e = FreshEncounter();
@@ -765,7 +786,18 @@ std::vector<BadCase> BadCases() {
         b.set_id(kFreshId2);
         return RecordEnc(c, FreshEncounter(), {a, b});
       },
-      kInvalid, kFreshId2, {kFreshId, kFreshId2});
+      kInvalid, "observations[1].id: " + std::string(kFreshId2) + " is used twice in this request",
+      {kFreshId, kFreshId2});
+  add("encounter: an immunization reusing an observation's id names the immunization",
+      [](RecordsCore& c) {
+        v1::Observation o = Weight(50);
+        o.set_id(kFreshId2);
+        v1::Immunization i = ValidImmunization();
+        i.set_id(kFreshId2);
+        return RecordEnc(c, FreshEncounter(), {o}, {i});
+      },
+      kInvalid, "immunizations[0].id: " + std::string(kFreshId2) + " is used twice in this request",
+      {kFreshId, kFreshId2});
   add("encounter: observation id already stored",
       [](RecordsCore& c) {
         v1::Observation o = Weight(56);
@@ -885,6 +917,11 @@ std::vector<BadCase> BadCases() {
         return Transition(c, kReferralId, v1::REFERRAL_STATE_UNSPECIFIED);
       },
       kInvalid, "to_state", {kReferralId});
+  add("transition: referral state number not in the enum is unknown, not unspecified",
+      [](RecordsCore& c) {
+        return Transition(c, kReferralId, static_cast<v1::ReferralState>(42));
+      },
+      kInvalid, "to_state: 42 is not a known value", {kReferralId});
   add("transition: unknown referral",
       [](RecordsCore& c) { return Transition(c, kFreshId, v1::RECEIVED); }, C::kNotFound,
       kFreshId, {kFreshId});
@@ -919,6 +956,23 @@ std::vector<BadCase> BadCases() {
         return Respond(c, r, "re-check", kFreshId2);
       },
       kInvalid, "response.next_control_date", {kFreshId, kFreshId2});
+  add("respond: control date past ten years states the ten-year rule",
+      [](RecordsCore& c) {
+        v1::ReferralResponse r = FreshResponse();
+        *r.mutable_next_control_date() = MakeDate(2036, 12, 1);  // the limit, now + 3650 days, is 2036-11-20
+        return Respond(c, r, "re-check", kFreshId2);
+      },
+      kInvalid, "response.next_control_date: must be no more than 10 years in the future",
+      {kFreshId, kFreshId2});
+  add("referral: priority number not in the enum is unknown",
+      [](RecordsCore& c) {
+        v1::CreateReferralRequest req;
+        *req.mutable_referral() = ValidReferral();
+        req.mutable_referral()->set_id(kFreshId);
+        req.mutable_referral()->set_priority(static_cast<v1::Priority>(42));
+        return c.CreateReferral(req).status();
+      },
+      kInvalid, "referral.priority: 42 is not a known value", {kFreshId});
   add("respond: to a cancelled referral",
       [](RecordsCore& c) {
         v1::ReferralResponse r = FreshResponse();
@@ -947,6 +1001,9 @@ std::vector<BadCase> BadCases() {
   add("task: unspecified target state",
       [](RecordsCore& c) { return MoveTask(c, kTaskId, v1::TASK_STATE_UNSPECIFIED, "x"); },
       kInvalid, "to_state", {kTaskId});
+  add("task: task state number not in the enum is unknown, not unspecified",
+      [](RecordsCore& c) { return MoveTask(c, kTaskId, static_cast<v1::TaskState>(42), "x"); },
+      kInvalid, "to_state: 42 is not a known value", {kTaskId});
   add("task: OPEN to OPEN",
       [](RecordsCore& c) { return MoveTask(c, kTaskId, v1::OPEN, "again"); },
       C::kFailedPrecondition, "cannot move to OPEN", {kTaskId});
@@ -1040,6 +1097,22 @@ TEST_F(BadInputTest, ErrorMessagesExplainTheRule) {
   *enc.add_observations() = Weight(0.2);
   EXPECT_THAT(std::string(core_->RecordEncounter(enc).status().message()),
               HasSubstr("body weight must be 0.3-300 kg, got 0.2"));
+}
+
+TEST_F(BadInputTest, ADamagedStoredRecordIsDataLossNotASilentlyShorterAnswer) {
+  // Field 1, length 5, then only 2 bytes: the stored observation cannot parse.
+  ASSERT_TRUE(store_->TEST_PutRawRecord(kObservationId, std::string("\x0a\x05ab", 4)).ok());
+  v1::ListPatientHistoryRequest history;
+  history.set_patient_id(kPatientId);
+  absl::Status st = core_->ListPatientHistory(history).status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss) << st;
+  EXPECT_THAT(std::string(st.message()), HasSubstr(kObservationId));
+  // A create that must check the id is free reports the damage too, not "free".
+  v1::RecordEncounterRequest enc;
+  *enc.mutable_encounter() = FreshEncounter();
+  *enc.add_observations() = Weight(50);
+  enc.mutable_observations(0)->set_id(kObservationId);
+  EXPECT_EQ(core_->RecordEncounter(enc).status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST_F(BadInputTest, RepeatedCreateWithSameIdAndContentSucceedsAndWritesNothing) {

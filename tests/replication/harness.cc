@@ -117,8 +117,9 @@ void Hierarchy::Advance(int64_t ms) {
 
 std::map<std::string, std::string> Hierarchy::Contents(const std::string& id) {
   std::map<std::string, std::string> out;
-  node(id)->store()->ForEachRecord(
+  absl::Status st = node(id)->store()->ForEachRecord(
       [&](const v1::Record& r) { out[r.id()] = r.SerializeAsString(); });
+  EXPECT_TRUE(st.ok()) << id << ": " << st;
   return out;
 }
 

@@ -58,7 +58,9 @@ std::map<std::string, std::string> StoreContents(const std::string& data_dir) {
   EXPECT_TRUE(store.ok()) << store.status();
   if (!store.ok()) return out;
   EXPECT_TRUE((*store)->Verify().ok()) << data_dir;
-  (*store)->ForEachRecord([&](const v1::Record& r) { out[r.id()] = r.SerializeAsString(); });
+  absl::Status st =
+      (*store)->ForEachRecord([&](const v1::Record& r) { out[r.id()] = r.SerializeAsString(); });
+  EXPECT_TRUE(st.ok()) << data_dir << ": " << st;
   return out;
 }
 

@@ -110,7 +110,10 @@ TEST(CrashTest, EveryAcknowledgedWriteSurvivesSigkillAndIndexesAgree) {
       ASSERT_TRUE(r.ok()) << "acknowledged patient " << id << " lost in round " << round;
       // The NIK and village indexes find it.
       const std::string& nik = r->patient().elements(0).key();
-      EXPECT_FALSE((*store)->ScanIndex(IndexKey('n', {nik.substr(4), id}), 1).empty());
+      absl::StatusOr<std::vector<std::string>> hits =
+          (*store)->ScanIndex(IndexKey('n', {nik.substr(4), id}), 1);
+      ASSERT_TRUE(hits.ok()) << hits.status();
+      EXPECT_FALSE(hits->empty());
     }
     for (const std::string& id : acked.encounters) {
       ASSERT_TRUE((*store)->Get(id).ok()) << "acknowledged encounter " << id << " lost";

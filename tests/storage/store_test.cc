@@ -70,10 +70,25 @@ TEST_F(StoreTest, ChangeLogRecordsEveryChangeWithItsSourcePeer) {
 TEST_F(StoreTest, VillageIndexFollowsAMove) {
   ASSERT_TRUE(Apply({PatientIn("5371031001", kT0)}).ok());
   ASSERT_TRUE(Apply({PatientIn("5371031002", kT0 + 5)}).ok());
-  EXPECT_TRUE(store_->ScanIndex(IndexKey('v', {"5371031001", ""}), 10).empty());
-  EXPECT_EQ(store_->ScanIndex(IndexKey('v', {"5371031002", ""}), 10),
+  EXPECT_TRUE(store_->ScanIndex(IndexKey('v', {"5371031001", ""}), 10)->empty());
+  EXPECT_EQ(*store_->ScanIndex(IndexKey('v', {"5371031002", ""}), 10),
             std::vector<std::string>{kId});
   EXPECT_TRUE(store_->Verify().ok());
+}
+
+TEST_F(StoreTest, AScanOverARecordThatDoesNotParseIsDataLossNotAShortResult) {
+  ASSERT_TRUE(Apply({PatientIn("5371031001", kT0)}).ok());
+  // Sorts before kId, so a scan that skipped it would still see kId.
+  const char kDamaged[] = "0190a0b1-0000-7000-8000-000000000000";
+  // Field 1, length 5, then only 2 bytes: truncated, so it cannot parse.
+  ASSERT_TRUE(store_->TEST_PutRawRecord(kDamaged, std::string("\x0a\x05ab", 4)).ok());
+  int seen = 0;
+  absl::Status st = store_->ForEachRecord([&](const v1::Record&) { ++seen; });
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss) << st;
+  EXPECT_NE(st.message().find(kDamaged), absl::string_view::npos) << st;
+  EXPECT_EQ(seen, 0);
+  EXPECT_EQ(store_->Get(kDamaged).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(store_->Get(kId).ok());
 }
 
 TEST_F(StoreTest, ChangesSurviveReopen) {
@@ -115,7 +130,7 @@ TEST_F(StoreTest, AWriteThatLosesOutrightIsRecordedOnceAndLoggedForTheNodesAbove
   // Arriving again, it is a plain duplicate.
   ASSERT_TRUE(Apply({loser}, "pus-c").ok());
   EXPECT_EQ(store_->LastSeq(), 3u);
-  EXPECT_EQ(store_->LostWrites(0).size(), 1u);
+  EXPECT_EQ(store_->LostWrites(0)->size(), 1u);
   EXPECT_TRUE(store_->Verify().ok()) << store_->Verify();
   store_.reset();
   auto reopened = Store::Open(dir_.path(), &clock_);
