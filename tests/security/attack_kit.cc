@@ -182,7 +182,8 @@ v1::NodeStatus StatusOf(const std::string& addr) {
 }
 
 v1::PeerState PeerOf(const std::string& addr, const std::string& id) {
-  for (const v1::PeerStatus& p : StatusOf(addr).peers()) {
+  const v1::NodeStatus status = StatusOf(addr);
+  for (const v1::PeerStatus& p : status.peers()) {
     if (p.state().node_id() == id) return p.state();
   }
   return v1::PeerState();

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "ilp/v1/admin.grpc.pb.h"
-#include "ilp/v1/records_service.pb.h"
+#include "ilp/v1/records_service.grpc.pb.h"
 #include "ilp/v1/state.pb.h"
 #include "ilp/v1/sync.grpc.pb.h"
 #include "services/records/records_core.h"

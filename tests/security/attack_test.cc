@@ -5,6 +5,7 @@
 // streams. Every attack must be refused with the right code and a reason
 // that names it, and leave the parent as it was: the same change log (so the
 // same records), `ilpctl verify` clean, and the real child still syncing.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <zstd.h>
 
@@ -328,7 +329,9 @@ TEST_F(AttackTest, ChildCannotOpenASessionAsItsSibling) {
   o.ignore_unknown_fields = true;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(status.out, &st, o).ok()) << status.out;
   for (const v1::PeerStatus& p : st.peers()) {
-    if (p.state().node_id() == "pustu-a") EXPECT_EQ(p.state().last_error(), "");
+    if (p.state().node_id() == "pustu-a") {
+      EXPECT_EQ(p.state().last_error(), "");
+    }
   }
   EXPECT_EQ(ChangeLogBytes(addr_), before);
   ExpectVerifies();
