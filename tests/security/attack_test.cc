@@ -723,5 +723,63 @@ TEST_F(AttackTest, FloodOfIdleStreamsLeavesHealthCheckFastAndMemoryBounded) {
   ExpectRealChildSyncs("pustu-a", kAreaA);
 }
 
+TEST_F(AttackTest, SilentSessionsOfOneChildCannotPinTheServersThreads) {
+  // A child's stolen certificate opens 128 sync streams and never says Hello.
+  constexpr int kStreams = 128;
+  StartParent();
+  const std::string before = ChangeLogBytes(addr_);
+  struct Call {
+    grpc::ClientContext ctx;
+    grpc::Status status;
+    std::unique_ptr<grpc::ClientAsyncReaderWriter<v1::SyncMessage, v1::SyncMessage>> rw;
+  };
+  grpc::CompletionQueue cq;
+  std::vector<std::unique_ptr<v1::Sync::Stub>> stubs;
+  for (int c = 0; c < 8; ++c) {
+    stubs.push_back(v1::Sync::NewStub(
+        testing::OwnChannel(addr_, grpc::SslCredentials(NodeCerts("pustu-a")))));
+  }
+  std::vector<std::unique_ptr<Call>> calls;
+  for (int i = 0; i < kStreams; ++i) {
+    auto c = std::make_unique<Call>();
+    c->rw = stubs[i % stubs.size()]->PrepareAsyncSession(&c->ctx, &cq);
+    c->rw->StartCall(nullptr);
+    c->rw->Finish(&c->status, c.get());
+    calls.push_back(std::move(c));
+  }
+  std::atomic<int> ended{0};
+  std::thread drain([&] {
+    void* t;
+    bool ok;
+    while (cq.Next(&t, &ok)) ended += t != nullptr;
+  });
+  // All but one are turned away at once; the one left holds one thread.
+  EXPECT_TRUE(testing::WaitUntil([&] { return ended.load() >= kStreams - 1; }, 20))
+      << ended.load() << " of " << kStreams << " silent sessions ended";
+  auto api = Api();
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+  v1::FindPatientsRequest find;
+  find.set_name_prefix("Yo");
+  v1::FindPatientsResponse found;
+  grpc::Status s = api->FindPatients(&ctx, find, &found);
+  EXPECT_TRUE(s.ok()) << "the operator is locked out: " << s.error_message();
+  for (auto& c : calls) c->ctx.TryCancel();
+  EXPECT_TRUE(testing::WaitUntil([&] { return ended.load() == kStreams; }, 20));
+  cq.Shutdown();
+  drain.join();
+  int aborted = 0;
+  for (auto& c : calls) {
+    if (c->status.error_code() == grpc::StatusCode::ABORTED) {
+      ++aborted;
+      EXPECT_THAT(c->status.error_message(), HasSubstr("already has a sync session open"));
+    }
+  }
+  EXPECT_GE(aborted, kStreams - 1);
+  EXPECT_EQ(ChangeLogBytes(addr_), before);
+  ExpectVerifies();
+  ExpectRealChildSyncs("pustu-a", kAreaA);
+}
+
 }  // namespace
 }  // namespace ilp
