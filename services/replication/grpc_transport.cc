@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
 #include "services/common/grpc_status.h"
 #include "services/common/idle_watchdog.h"
 #include "services/security/credentials.h"
@@ -101,7 +102,22 @@ grpc::Status SyncGrpc::Session(grpc::ServerContext* ctx,
     }
     peer.node_id = who->id;
     peer.authenticated = true;
+    absl::MutexLock l(&mu_);
+    if (!open_.insert(peer.node_id).second) {
+      return grpc::Status(grpc::StatusCode::ABORTED,
+                          absl::StrCat("node ", peer.node_id,
+                                       " already has a sync session open; retry later"));
+    }
   }
+  struct Close {
+    SyncGrpc* self;
+    const SessionPeer& peer;
+    ~Close() {
+      if (!peer.authenticated) return;
+      absl::MutexLock l(&self->mu_);
+      self->open_.erase(peer.node_id);
+    }
+  } close{this, peer};
   std::unique_ptr<IdleWatchdog::Lease> lease = IdleWatchdog::Global().Watch(ctx, idle_);
   GrpcServerStream s(stream, lease.get());
   return ToGrpcStatus(engine_->ServeChildSession(&s, peer));

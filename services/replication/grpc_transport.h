@@ -5,8 +5,10 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <set>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
 #include "ilp/v1/sync.grpc.pb.h"
 #include "absl/time/time.h"
 #include "services/replication/stream.h"
@@ -31,6 +33,9 @@ class GrpcDialer : public SyncDialer {
 
 // ilp.v1.Sync: hands each session to the engine, with the identity the
 // transport proved (`authenticate`), and ends sessions idle for `idle`.
+// A certificate holds at most one session at a time, counted before its
+// Hello is read (ABORTED beyond), so one node's silent streams cannot pin
+// the server's threads.
 class SyncGrpc final : public v1::Sync::Service {
  public:
   SyncGrpc(SyncEngine* engine, bool authenticate, absl::Duration idle)
@@ -42,6 +47,8 @@ class SyncGrpc final : public v1::Sync::Service {
   SyncEngine* const engine_;
   const bool authenticate_;
   const absl::Duration idle_;
+  absl::Mutex mu_;
+  std::set<std::string> open_ ABSL_GUARDED_BY(mu_);  // node ids with a session open
 };
 
 }  // namespace ilp
