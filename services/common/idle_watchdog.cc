@@ -45,7 +45,7 @@ void IdleWatchdog::Loop() {
     const int64_t now = MonoNs();
     absl::MutexLock l(&mu_);  // a lease cannot be destroyed while we hold it
     for (auto& [lease, unused] : leases_) {
-      if (!lease->expired_.load() && now - lease->last_ns_.load() > lease->idle_ns_) {
+      if (!lease->expired_.load() && now - lease->last_ns_.load() > lease->idle_ns_.load()) {
         lease->expired_.store(true);
         lease->ctx_->TryCancel();
       }

@@ -29,6 +29,9 @@ class IdleWatchdog {
     ~Lease();
     // Records activity now.
     void Touch();
+    // Changes the idle limit from now on (e.g. longer once a session has
+    // said who it is).
+    void SetIdle(absl::Duration idle) { idle_ns_.store(absl::ToInt64Nanoseconds(idle)); }
     // True once the watchdog cancelled the call for idleness.
     bool expired() const { return expired_.load(); }
 
@@ -37,7 +40,7 @@ class IdleWatchdog {
     Lease(IdleWatchdog* owner, grpc::ServerContext* ctx, absl::Duration idle);
     IdleWatchdog* const owner_;
     grpc::ServerContext* const ctx_;
-    const int64_t idle_ns_;
+    std::atomic<int64_t> idle_ns_;
     std::atomic<int64_t> last_ns_;
     std::atomic<bool> expired_{false};
   };

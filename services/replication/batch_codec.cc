@@ -35,8 +35,12 @@ void DecompressionBudget::Release(size_t n) {
 
 absl::StatusOr<std::string> DecompressPayload(const std::string& z, size_t cap,
                                               DecompressionBudget* budget) {
+  // zstd level 3 (CompressPayload) uses at most a 2 MiB window; refuse larger
+  // ones, and charge the window to the budget with the output.
+  constexpr int kWindowLog = 21;
+  const size_t charge = cap + (size_t{1} << kWindowLog);
   if (budget != nullptr) {
-    if (absl::Status s = budget->Acquire(cap, absl::Seconds(10)); !s.ok()) return s;
+    if (absl::Status s = budget->Acquire(charge, absl::Seconds(10)); !s.ok()) return s;
   }
   struct Release {
     DecompressionBudget* b;
@@ -44,11 +48,11 @@ absl::StatusOr<std::string> DecompressPayload(const std::string& z, size_t cap,
     ~Release() {
       if (b) b->Release(n);
     }
-  } release{budget, cap};
+  } release{budget, charge};
   std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> ctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
   if (!ctx) return absl::ResourceExhaustedError("zstd: out of memory");
   // Bound the window too, so a frame cannot ask for a huge history buffer.
-  ZSTD_DCtx_setParameter(ctx.get(), ZSTD_d_windowLogMax, 23);
+  ZSTD_DCtx_setParameter(ctx.get(), ZSTD_d_windowLogMax, kWindowLog);
   std::string out;
   out.reserve(std::min(cap, z.size() * 4 + 1024));
   ZSTD_inBuffer in{z.data(), z.size(), 0};

@@ -1,5 +1,6 @@
 #include "services/replication/grpc_transport.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
@@ -48,11 +49,17 @@ class GrpcClientStream : public ClientSyncStream {
 // The parent's end. Every message moved is activity for the idle watchdog.
 class GrpcServerStream : public SyncStream {
  public:
+  // `lease` starts with a short limit for the Hello; after the first
+  // message the session gets `idle`.
   GrpcServerStream(grpc::ServerReaderWriter<v1::SyncMessage, v1::SyncMessage>* s,
-                   IdleWatchdog::Lease* lease)
-      : s_(s), lease_(lease) {}
+                   IdleWatchdog::Lease* lease, absl::Duration idle)
+      : s_(s), lease_(lease), idle_(idle) {}
   bool Read(v1::SyncMessage* m) override {
     const bool ok = s_->Read(m);
+    if (!greeted_) {
+      lease_->SetIdle(idle_);
+      greeted_ = true;
+    }
     lease_->Touch();
     return ok;
   }
@@ -65,6 +72,8 @@ class GrpcServerStream : public SyncStream {
  private:
   grpc::ServerReaderWriter<v1::SyncMessage, v1::SyncMessage>* s_;
   IdleWatchdog::Lease* lease_;
+  const absl::Duration idle_;
+  bool greeted_ = false;
 };
 
 }  // namespace
@@ -118,8 +127,11 @@ grpc::Status SyncGrpc::Session(grpc::ServerContext* ctx,
       self->open_.erase(peer.node_id);
     }
   } close{this, peer};
-  std::unique_ptr<IdleWatchdog::Lease> lease = IdleWatchdog::Global().Watch(ctx, idle_);
-  GrpcServerStream s(stream, lease.get());
+  // A session that does not say Hello within 15 s (or the idle timeout, if
+  // shorter) is ended: silent sessions cannot hold the server's threads.
+  std::unique_ptr<IdleWatchdog::Lease> lease =
+      IdleWatchdog::Global().Watch(ctx, std::min(idle_, absl::Seconds(15)));
+  GrpcServerStream s(stream, lease.get(), idle_);
   return ToGrpcStatus(engine_->ServeChildSession(&s, peer));
 }
 
