@@ -4,7 +4,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -22,7 +25,17 @@ namespace ilp::testing {
 NodeProcess::NodeProcess(std::string dir, std::string config_text)
     : dir_(std::move(dir)), config_text_(std::move(config_text)) {}
 
-NodeProcess::~NodeProcess() { Kill(); }
+NodeProcess::~NodeProcess() {
+  Kill();
+  // A failed test shows the tail of each node's log, so a failure seen only
+  // in CI can be read from CI's output (logs hold no patient data).
+  if (::testing::Test::HasFailure()) {
+    const std::string log = ReadFile(dir_ + "/node.log");
+    constexpr size_t kTail = 6000;
+    std::fprintf(stderr, "----- tail of %s/node.log -----\n%s\n-----\n", dir_.c_str(),
+                 log.size() > kTail ? log.substr(log.size() - kTail).c_str() : log.c_str());
+  }
+}
 
 bool NodeProcess::Start() {
   const std::string ready = dir_ + "/ready";

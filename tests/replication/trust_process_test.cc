@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/field_mask_util.h"
@@ -193,6 +195,16 @@ TEST(TrustProcessTest, AFastClockDoesNotSpreadThroughTheTiers) {
   EXPECT_LE(ev.delta().created().wall_ms(), NowMs() + kSkewMs);
   EXPECT_LE(ev.delta().created().anchor_ms(), NowMs() + kSkewMs);
   ASSERT_TRUE(Update(n.api("pustu-oetete"), p.id(), "name", "Yohana (pustu)").ok());
+  const v1::ChangeEvent pustu_edit = LastChange(n.api("pustu-oetete"));
+  ASSERT_EQ(pustu_edit.delta().patient().versions_size(), 1);
+  const int64_t pustu_wall = pustu_edit.delta().patient().versions(0).stamp().wall_ms();
+  ASSERT_LE(pustu_wall, NowMs() + kSkewMs) << "the pustu's clock followed the fast posyandu";
+  // "Later" means a later millisecond: two concurrent edits stamped in the
+  // same millisecond tie-break by node id (docs/merge.md), whoever came first.
+  const int64_t waited_from = NowMs();
+  while (NowMs() <= pustu_wall && NowMs() - waited_from < 1000) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   ASSERT_TRUE(Update(n.api("dinkes-kupang"), p.id(), "name", "Yohana (district)").ok());
   for (const char* node : {"dinkes-kupang", "pkm-oebobo", "pustu-oetete", "pos-mawar"}) {
     EXPECT_TRUE(WaitUntil([&] {
