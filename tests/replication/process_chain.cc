@@ -73,6 +73,37 @@ bool WaitUntil(const std::function<bool()>& done, int seconds) {
   return done();
 }
 
+bool NodeSet::StartAll() {
+  for (const Spec& s : specs_) {
+    if (!Start(s.id)) return false;
+  }
+  return true;
+}
+
+bool NodeSet::Start(const std::string& id) {
+  const Spec& s = spec(id);
+  const std::string parent_addr = s.parent.empty() ? "" : addr_.at(s.parent);
+  const std::string listen = addr_.count(id) ? addr_.at(id) : "127.0.0.1:0";
+  std::filesystem::create_directories(dir_.Sub(id));
+  auto p = std::make_unique<NodeProcess>(
+      dir_.Sub(id),
+      NodeConfigText(id, s.tier, s.area, DataDir(id), listen, s.parent, parent_addr, s.children));
+  p->set_wrapper(s.wrapper);
+  if (!p->Start()) return false;
+  addr_[id] = p->address();
+  api_[id] = RecordsStub(p->address());
+  procs_[id] = std::move(p);
+  return true;
+}
+
+const NodeSet::Spec& NodeSet::spec(const std::string& id) const {
+  for (const Spec& s : specs_) {
+    if (s.id == id) return s;
+  }
+  ADD_FAILURE() << "no node " << id;
+  std::abort();
+}
+
 DistrictChain::DistrictChain() {
   specs_ = {
       {"dinkes-kupang", "DISTRICT", "5371", "", {{"pkm-oebobo", "537103"}}},

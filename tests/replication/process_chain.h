@@ -34,6 +34,39 @@ std::map<std::string, std::string> StoreContents(const std::string& data_dir);
 // Polls `done` every 50 ms for up to `seconds`; true once it holds.
 bool WaitUntil(const std::function<bool()>& done, int seconds = 60);
 
+// A set of real nodes in one temp dir, described by specs and started in
+// order (parents first). A node restarted after Stop or Kill keeps its
+// address and data dir, so its parent and children find it again.
+class NodeSet {
+ public:
+  struct Spec {
+    std::string id;
+    const char* tier;
+    std::string area, parent;
+    std::vector<std::pair<std::string, std::string>> children;  // id, area
+    std::vector<std::string> wrapper;  // e.g. a faketime environment
+  };
+  explicit NodeSet(std::vector<Spec> specs) : specs_(std::move(specs)) {}
+  bool StartAll();
+  bool Start(const std::string& id);
+  // SIGTERM; returns the exit status.
+  int Stop(const std::string& id) { return procs_.at(id)->Stop(); }
+  // SIGKILL, as a power cut would.
+  void Kill(const std::string& id) { procs_.at(id)->Kill(); }
+  v1::Records::Stub* api(const std::string& id) { return api_.at(id).get(); }
+  const std::string& addr(const std::string& id) { return addr_.at(id); }
+  std::string DataDir(const std::string& id) const { return dir_.Sub(id + "/data"); }
+  const std::vector<Spec>& specs() const { return specs_; }
+
+ private:
+  const Spec& spec(const std::string& id) const;
+  TempDir dir_;
+  std::vector<Spec> specs_;
+  std::map<std::string, std::unique_ptr<NodeProcess>> procs_;
+  std::map<std::string, std::string> addr_;
+  std::map<std::string, std::unique_ptr<v1::Records::Stub>> api_;
+};
+
 // dinkes-kupang > pkm-oebobo > pustu-oetete > {pos-mawar, pos-melati},
 // syncing every second.
 class DistrictChain {

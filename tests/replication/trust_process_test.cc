@@ -89,56 +89,7 @@ v1::ChangeEvent LastChange(v1::Records::Stub* api) {
   return last;
 }
 
-// A set of real nodes in one temp dir, started in order (parents first).
-class Nodes {
- public:
-  struct Spec {
-    std::string id;
-    const char* tier;
-    std::string area, parent;
-    std::vector<std::pair<std::string, std::string>> children;
-    std::vector<std::string> wrapper;
-  };
-  explicit Nodes(std::vector<Spec> specs) : specs_(std::move(specs)) {}
-  bool StartAll() {
-    for (const Spec& s : specs_) {
-      if (!Start(s.id)) return false;
-    }
-    return true;
-  }
-  bool Start(const std::string& id) {
-    const Spec& s = spec(id);
-    const std::string parent_addr = s.parent.empty() ? "" : addr_.at(s.parent);
-    const std::string listen = addr_.count(id) ? addr_.at(id) : "127.0.0.1:0";
-    auto p = std::make_unique<NodeProcess>(
-        dir_.Sub(id),
-        NodeConfigText(id, s.tier, s.area, DataDir(id), listen, s.parent, parent_addr, s.children));
-    std::filesystem::create_directories(dir_.Sub(id));
-    p->set_wrapper(s.wrapper);
-    if (!p->Start()) return false;
-    addr_[id] = p->address();
-    api_[id] = RecordsStub(p->address());
-    procs_[id] = std::move(p);
-    return true;
-  }
-  void Stop(const std::string& id) { procs_.at(id)->Stop(); }
-  v1::Records::Stub* api(const std::string& id) { return api_.at(id).get(); }
-  const std::string& addr(const std::string& id) { return addr_.at(id); }
-  std::string DataDir(const std::string& id) const { return dir_.Sub(id + "/data"); }
-
- private:
-  const Spec& spec(const std::string& id) const {
-    for (const Spec& s : specs_) {
-      if (s.id == id) return s;
-    }
-    std::abort();
-  }
-  TempDir dir_;
-  std::vector<Spec> specs_;
-  std::map<std::string, std::unique_ptr<NodeProcess>> procs_;
-  std::map<std::string, std::string> addr_;
-  std::map<std::string, std::unique_ptr<v1::Records::Stub>> api_;
-};
+using Nodes = testing::NodeSet;
 
 // Scenario 7 over TLS: a device whose clock reads 2019 sees every certificate
 // as "not yet valid", one a year ahead sees them "expired". Both still
