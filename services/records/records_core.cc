@@ -218,7 +218,7 @@ absl::StatusOr<v1::Patient> RecordsCore::CreatePatient(const v1::CreatePatientRe
         "patient: origin_node, create_time and update_time are output only");
   }
   ILP_RETURN_IF_ERROR(ValidatePatient(in, {}, NowMs()));
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   const std::string digest = Digest(req);
   Record d;
   d.set_id(IdOr(in.id()));
@@ -256,7 +256,7 @@ absl::StatusOr<v1::Patient> RecordsCore::UpdatePatient(const v1::UpdatePatientRe
   std::vector<std::string> paths(lww);
   paths.insert(paths.end(), sets.begin(), sets.end());
   ILP_RETURN_IF_ERROR(ValidatePatient(in, paths, NowMs()));
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   ILP_ASSIGN_OR_RETURN(Record cur, Load(in.id(), Record::kPatient, "patient"));
   const bool sets_date = std::find(lww.begin(), lww.end(), "deceased_date") != lww.end();
   const bool sets_flag = std::find(lww.begin(), lww.end(), "deceased") != lww.end();
@@ -344,7 +344,7 @@ absl::StatusOr<v1::Patient> RecordsCore::LinkPatients(const v1::LinkPatientsRequ
   if (req.duplicate_id() == req.survivor_id()) {
     return absl::InvalidArgumentError("survivor_id: must differ from duplicate_id");
   }
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   ILP_ASSIGN_OR_RETURN(Record dup, Load(req.duplicate_id(), Record::kPatient, "patient"));
   ILP_ASSIGN_OR_RETURN(Record survivor, Resolve(req.survivor_id()));
   if (survivor.id() == req.duplicate_id()) {
@@ -385,7 +385,7 @@ absl::StatusOr<v1::RecordEncounterResponse> RecordsCore::RecordEncounter(
     }
     return absl::OkStatus();
   };
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   ILP_RETURN_IF_ERROR(Load(patient_id, Record::kPatient, "patient").status());
   const std::string digest = Digest(req);
   v1::RecordEncounterResponse out;
@@ -480,7 +480,7 @@ absl::StatusOr<v1::MarkEnteredInErrorResponse> RecordsCore::MarkEnteredInError(
   ILP_RETURN_IF_ERROR(ValidateId(req.id(), "id", false));
   if (req.reason().empty()) return absl::InvalidArgumentError("reason: is required");
   if (req.reason().size() > 1000) return absl::InvalidArgumentError("reason: must be at most 1000 bytes");
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   absl::StatusOr<Record> cur = store_->Get(req.id());
   if (absl::IsNotFound(cur.status())) {
     return absl::NotFoundError(absl::StrCat("record ", req.id(), " not found at node ", node_id()));
@@ -509,7 +509,7 @@ absl::StatusOr<v1::MarkEnteredInErrorResponse> RecordsCore::MarkEnteredInError(
 
 absl::StatusOr<v1::Referral> RecordsCore::CreateReferral(const v1::CreateReferralRequest& req) {
   ILP_RETURN_IF_ERROR(ValidateReferral(req.referral()));
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   ILP_RETURN_IF_ERROR(Load(req.referral().patient_id(), Record::kPatient, "patient").status());
   const std::string digest = Digest(req);
   if (!req.referral().id().empty()) {
@@ -555,7 +555,7 @@ absl::StatusOr<v1::Referral> RecordsCore::TransitionReferral(
     return absl::InvalidArgumentError("to_state: must be a referral state other than unspecified");
   }
   if (req.note().size() > 1000) return absl::InvalidArgumentError("note: must be at most 1000 bytes");
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   ILP_ASSIGN_OR_RETURN(Record cur, Load(req.id(), Record::kReferral, "referral"));
   const v1::Move* win = WinningMove(cur.moves());
   const auto from = win ? static_cast<v1::ReferralState>(win->to_state()) : v1::SENT;
@@ -575,7 +575,7 @@ absl::StatusOr<v1::RespondToReferralResponse> RecordsCore::RespondToReferral(
   if (req.task_description().size() > 2000) {
     return absl::InvalidArgumentError("task_description: must be at most 2000 bytes");
   }
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   ILP_ASSIGN_OR_RETURN(Record ref, Load(req.response().referral_id(), Record::kReferral, "referral"));
   const v1::Referral& referral = ref.referral();
   if (const v1::Move* win = WinningMove(ref.moves());
@@ -654,7 +654,7 @@ absl::StatusOr<v1::Task> RecordsCore::UpdateTask(const v1::UpdateTaskRequest& re
     return absl::InvalidArgumentError("note: an outcome is required to complete a task");
   }
   if (req.note().size() > 2000) return absl::InvalidArgumentError("note: must be at most 2000 bytes");
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   ILP_ASSIGN_OR_RETURN(Record cur, Load(req.id(), Record::kTask, "task"));
   const v1::Move* win = WinningMove(cur.moves());
   const auto from = win ? static_cast<v1::TaskState>(win->to_state()) : v1::OPEN;

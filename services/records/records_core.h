@@ -5,11 +5,12 @@
 #ifndef ILP_SERVICES_RECORDS_RECORDS_CORE_H_
 #define ILP_SERVICES_RECORDS_RECORDS_CORE_H_
 
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "ilp/v1/records_service.pb.h"
 #include "storage/clock/hlc.h"
 #include "storage/store/store.h"
@@ -44,13 +45,15 @@ class RecordsCore {
   const std::string& node_id() const { return hlc_->node_id(); }
 
  private:
-  // Commits deltas durably with the HLC high water. REQUIRES: mu_ held.
-  absl::StatusOr<ApplyResult> Commit(std::vector<v1::Record> deltas);
+  // Commits deltas durably with the HLC high water.
+  absl::StatusOr<ApplyResult> Commit(std::vector<v1::Record> deltas)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Commits a lifecycle move of `cur` (a referral or task) to `to_state`,
-  // stamped after its winning move; returns the merged state. REQUIRES: mu_
-  // held and the transition already checked.
+  // stamped after its winning move; returns the merged state. REQUIRES: the
+  // transition already checked.
   absl::StatusOr<v1::Record> CommitMove(const v1::Record& cur, int to_state,
-                                        const std::string& note);
+                                        const std::string& note)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Loads a record of the given body kind, or NOT_FOUND naming `what`.
   absl::StatusOr<v1::Record> Load(const std::string& id, v1::Record::BodyCase kind,
                                   const char* what) const;
@@ -63,7 +66,10 @@ class RecordsCore {
   Store* const store_;
   HybridClock* const hlc_;
   Random* const random_;
-  std::mutex mu_;  // serializes check-then-write sequences of API writes
+  // Serializes check-then-write sequences of API writes (the state it guards
+  // is in the store); taken before Store's lock (docs/reliability.md, "Locks
+  // and sanitizers").
+  absl::Mutex mu_;
 };
 
 }  // namespace ilp

@@ -22,33 +22,29 @@ Replicator::~Replicator() { Stop(); }
 
 void Replicator::Start() {
   {
-    std::lock_guard<std::mutex> l(mu_);
+    absl::MutexLock l(&mu_);
     running_ = true;
   }
   thread_ = std::thread([this] { Loop(); });
 }
 
 bool Replicator::TriggerNow() {
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    if (!running_ || stop_) return false;
-    wake_ = true;
-  }
-  cv_.notify_all();
+  absl::MutexLock l(&mu_);  // Loop's Await sees wake_ when this unlocks
+  if (!running_ || stop_) return false;
+  wake_ = true;
   return true;
 }
 
 void Replicator::Stop() {
   {
-    std::lock_guard<std::mutex> l(mu_);
+    absl::MutexLock l(&mu_);
     stop_ = true;
   }
-  cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
 absl::StatusOr<SessionStats> Replicator::SyncOnce() {
-  std::lock_guard<std::mutex> l(session_mu_);
+  absl::MutexLock l(&session_mu_);
   std::unique_ptr<ClientSyncStream> stream = dialer_->Open();
   absl::StatusOr<SessionStats> st = engine_->RunChildSession(stream.get());
   if (!st.ok()) engine_->RecordParentError(st.status());
@@ -71,8 +67,9 @@ void Replicator::Loop() {
       wait = BackoffDelay(failures, std::min(interval_, absl::Minutes(5)), random_);
       spdlog::warn("sync failed ({}), retry in {}", st.status().ToString(), absl::FormatDuration(wait));
     }
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait_for(l, absl::ToChronoMilliseconds(wait), [&] { return stop_ || wake_; });
+    absl::MutexLock l(&mu_);
+    auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || wake_; };
+    mu_.AwaitWithTimeout(absl::Condition(&woken), wait);
     if (stop_) return;
     wake_ = false;
   }

@@ -4,11 +4,11 @@
 #ifndef ILP_SERVICES_REPLICATION_REPLICATOR_H_
 #define ILP_SERVICES_REPLICATION_REPLICATOR_H_
 
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/replication/stream.h"
 #include "services/replication/sync_engine.h"
@@ -45,12 +45,13 @@ class Replicator {
   SyncDialer* const dialer_;
   Random* const random_;
   const absl::Duration interval_;
-  std::mutex session_mu_;  // one session at a time
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;     // guarded by mu_
-  bool wake_ = false;     // guarded by mu_
-  bool running_ = false;  // guarded by mu_
+  // One session at a time; held across the session, so taken before the
+  // engine's and the store's locks (docs/reliability.md, "Locks and sanitizers").
+  absl::Mutex session_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  absl::Mutex mu_;  // a leaf; Loop awaits stop_ || wake_ on it
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  bool running_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

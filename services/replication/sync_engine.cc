@@ -102,7 +102,7 @@ absl::Status SyncEngine::SavePeer(const v1::PeerState& p) {
 void SyncEngine::RaiseAlarm(const std::string& peer, const std::string& role,
                             const std::string& what) {
   spdlog::error("ALARM peer {} ({}): {}", peer, role, what);
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   v1::PeerState p = Peer(peer).value_or(v1::PeerState());
   p.set_node_id(peer);
   p.set_role(role);
@@ -129,7 +129,7 @@ void SyncEngine::RecordParentError(const absl::Status& error) {
 
 void SyncEngine::RecordPeerError(const std::string& peer, const std::string& role,
                                  const absl::Status& error) {
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   v1::PeerState p = Peer(peer).value_or(v1::PeerState());
   p.set_node_id(peer);
   p.set_role(role);
@@ -204,7 +204,7 @@ std::vector<v1::NodeReport> SyncEngine::ReportsToRelay(uint64_t* max_rx_seq) con
 }
 
 absl::Status SyncEngine::StoreReports(const v1::Hello& hello) {
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   const int64_t now = hlc_->physical()->NowMs();
   uint64_t rx = MetaU64(kReportRxSeq);
   ApplyRequest req;
@@ -342,7 +342,7 @@ absl::StatusOr<uint64_t> SyncEngine::ApplyBatch(const v1::Batch& batch, const st
 void SyncEngine::FinishPeer(const std::string& peer, const std::string& role,
                             uint64_t sent_cursor, const SessionStats& s,
                             const std::set<std::string>* subtree) {
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   v1::PeerState p = Peer(peer).value_or(v1::PeerState());
   p.set_node_id(peer);
   p.set_role(role);
@@ -547,7 +547,7 @@ absl::Status SyncEngine::ServeChildSession(SyncStream* stream, const SessionPeer
         "node ", hello.node_id(), " is not a configured child of ", cfg_.node_id()));
   }
   {
-    std::lock_guard<std::mutex> l(mu_);
+    absl::MutexLock l(&mu_);
     if (!active_.insert(child->node_id()).second) {
       return absl::AbortedError(absl::StrCat("child ", child->node_id(),
                                              " already has a sync session open; retry later"));
@@ -555,7 +555,7 @@ absl::Status SyncEngine::ServeChildSession(SyncStream* stream, const SessionPeer
   }
   absl::Status st = ServeKnownChild(stream, &io, hello, *child);
   {
-    std::lock_guard<std::mutex> l(mu_);
+    absl::MutexLock l(&mu_);
     active_.erase(child->node_id());
   }
   if (!st.ok()) RecordPeerError(child->node_id(), "child", st);
@@ -635,7 +635,7 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   PlanChildSession(hello, id, &up_from, &down_from, &alarm);
   if (!alarm.empty()) RaiseAlarm(id, "child", alarm);
   {
-    std::lock_guard<std::mutex> l(mu_);
+    absl::MutexLock l(&mu_);
     v1::PeerState p = Peer(id).value_or(v1::PeerState());
     if (p.incarnation() != hello.incarnation()) {
       p.set_node_id(id);

@@ -15,7 +15,7 @@ HybridClock::HybridClock(Clock* physical, std::string node_id, bool trusted_time
       max_skew_ms_(max_skew_ms) {}
 
 void HybridClock::Restore(const v1::Stamp& hw) {
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   if (hw.wall_ms() > wall_ || (hw.wall_ms() == wall_ && hw.logical() > logical_)) {
     wall_ = hw.wall_ms();
     logical_ = hw.logical();
@@ -37,7 +37,7 @@ int64_t HybridClock::TrustedNowLocked(int64_t pt) const {
 }
 
 int64_t HybridClock::TrustedNowMs() const {
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   return TrustedNowLocked(physical_->NowMs());
 }
 
@@ -59,12 +59,12 @@ v1::Stamp HybridClock::NowLocked() {
 }
 
 v1::Stamp HybridClock::Now() {
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   return NowLocked();
 }
 
 v1::Stamp HybridClock::NowAfter(const v1::Stamp& prior) {
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   v1::Stamp s = NowLocked();
   if (StampLess(prior, s)) return s;
   // `prior` lies beyond our clock (a fast writer). Order after it for this one
@@ -103,7 +103,7 @@ void HybridClock::AdvanceLocked(int64_t wall, uint32_t logical, int64_t limit) {
 }
 
 void HybridClock::Observe(const v1::Stamp& remote) {
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   const int64_t pt = physical_->NowMs();
   int64_t base = TrustedNowLocked(pt);
   if (base == 0) base = pt;  // never learned trusted time: our own clock bounds
@@ -113,7 +113,7 @@ void HybridClock::Observe(const v1::Stamp& remote) {
 }
 
 void HybridClock::ObserveParentTime(const v1::Stamp& parent_now, int64_t parent_trusted_now_ms) {
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   if (trusted_) return;  // the root defines trusted time itself
   const int64_t pt = physical_->NowMs();
   const int64_t parent_trusted = std::max(parent_now.anchor_ms(), parent_trusted_now_ms);
@@ -129,7 +129,7 @@ void HybridClock::ObserveParentTime(const v1::Stamp& parent_now, int64_t parent_
 }
 
 v1::Stamp HybridClock::HighWater() const {
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   v1::Stamp s;
   s.set_wall_ms(wall_);
   s.set_logical(logical_);

@@ -17,8 +17,10 @@
 #define ILP_STORAGE_CLOCK_HLC_H_
 
 #include <cstdint>
-#include <mutex>
 #include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 #include "ilp/v1/clock.pb.h"
 #include "storage/clock/clock.h"
@@ -68,20 +70,21 @@ class HybridClock {
   Clock* physical() const { return physical_; }
 
  private:
-  v1::Stamp NowLocked();
-  int64_t TrustedNowLocked(int64_t pt) const;
-  void AdvanceLocked(int64_t wall, uint32_t logical, int64_t limit);
+  v1::Stamp NowLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int64_t TrustedNowLocked(int64_t pt) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  void AdvanceLocked(int64_t wall, uint32_t logical, int64_t limit)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Clock* const physical_;
   const std::string node_id_;
   const bool trusted_;
   const int64_t max_skew_ms_;
-  mutable std::mutex mu_;
-  int64_t wall_ = 0;       // guarded by mu_
-  uint32_t logical_ = 0;   // guarded by mu_
-  int64_t anchor_ = 0;     // guarded by mu_
-  int64_t ref_ = 0;        // guarded by mu_: the parent's trusted time at last contact
-  int64_t ref_pt_ = 0;     // guarded by mu_: our physical time then
+  mutable absl::Mutex mu_;  // a leaf: nothing else is locked while it is held
+  int64_t wall_ ABSL_GUARDED_BY(mu_) = 0;
+  uint32_t logical_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t anchor_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t ref_ ABSL_GUARDED_BY(mu_) = 0;     // the parent's trusted time at last contact
+  int64_t ref_pt_ ABSL_GUARDED_BY(mu_) = 0;  // our physical time then
 };
 
 }  // namespace ilp

@@ -64,6 +64,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
       {"index", cf}, {"lost", cf}, {"quarantine", cf}};
   std::unique_ptr<Store> s(new Store());
   s->clock_ = clock;
+  absl::MutexLock init(&s->mu_);  // no other thread sees `s` yet; held for the analysis
   rocksdb::DB* raw = nullptr;
   ILP_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(opts, dir, cfs, &s->handles_, &raw),
                                 absl::StrCat("opening store ", dir)));
@@ -85,7 +86,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
     if (!s->counts_.ParseFromString(*counts)) return absl::DataLossError("meta counts does not parse");
   } else if (absl::IsNotFound(counts.status())) {
     ILP_RETURN_IF_ERROR(s->ForEachRecord(
-        [&](const v1::Record& r) { ++(*s->counts_.mutable_counts())[KindName(r)]; }));
+        [&](const v1::Record& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu_) {
+          ++(*s->counts_.mutable_counts())[KindName(r)];
+        }));
     ILP_RETURN_IF_ERROR(s->PutMeta(kCountsKey, s->counts_.SerializeAsString()));
   } else {
     return counts.status();
@@ -118,7 +121,7 @@ v1::Change Store::MakeChange(uint64_t seq, const v1::Record& delta, const std::s
 
 absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   const absl::Time start = absl::Now();
-  std::unique_lock<std::mutex> lock(mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   ApplyResult res;
   v1::KindCounts counts = counts_;
   rocksdb::WriteBatch batch;
@@ -208,11 +211,8 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   const bool logged = seq > last_seq_;
   last_seq_ = seq;
   res.last_seq = seq;
-  lock.unlock();
-  if (logged) {
-    changed_.notify_all();
-    apply_latency_.Record(absl::Now() - start);
-  }
+  lock.Release();  // wakes WaitForChange callers whose condition now holds
+  if (logged) apply_latency_.Record(absl::Now() - start);
   return res;
 }
 
@@ -258,14 +258,16 @@ absl::StatusOr<std::vector<v1::Change>> Store::ReadChanges(uint64_t after_seq, s
 }
 
 uint64_t Store::LastSeq() const {
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   return last_seq_;
 }
 
 bool Store::WaitForChange(uint64_t after_seq, absl::Duration timeout) const {
-  std::unique_lock<std::mutex> l(mu_);
-  return changed_.wait_for(l, absl::ToChronoMilliseconds(timeout),
-                           [&] { return last_seq_ > after_seq; });
+  absl::MutexLock l(&mu_);
+  auto newer = [this, after_seq]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return last_seq_ > after_seq;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&newer), timeout);
 }
 
 absl::StatusOr<std::vector<v1::LostWrite>> Store::LostWrites(int64_t since_ms) const {
@@ -432,7 +434,7 @@ StoreStats Store::Stats() const {
     if (db_->GetIntProperty(h, "rocksdb.size-all-mem-tables", &v)) size += v;
   }
   s.approximate_bytes = size;
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   s.last_seq = last_seq_;
   std::map<std::string, uint64_t> kinds(counts_.counts().begin(), counts_.counts().end());
   s.records_by_kind.assign(kinds.begin(), kinds.end());
@@ -476,12 +478,12 @@ absl::StatusOr<std::vector<v1::QuarantinedDelta>> Store::ListQuarantine(size_t l
 }
 
 uint64_t Store::QuarantineCount() const {
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   return quarantine_count_;
 }
 
 uint64_t Store::LostWriteCount() const {
-  std::lock_guard<std::mutex> l(mu_);
+  absl::MutexLock l(&mu_);
   return lost_count_;
 }
 

@@ -15,19 +15,19 @@
 #ifndef ILP_STORAGE_STORE_STORE_H_
 #define ILP_STORAGE_STORE_STORE_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ilp/v1/state.pb.h"
 #include "storage/util/histogram.h"
@@ -164,9 +164,10 @@ class Store {
   Store() = default;
   v1::Change MakeChange(uint64_t seq, const v1::Record& delta, const std::string& via) const;
   // Puts the entries not already kept into `batch`, numbering them after
-  // quarantine_count_ and counting them in res->quarantined. REQUIRES: mu_ held.
+  // quarantine_count_ and counting them in res->quarantined.
   absl::Status AddQuarantine(std::vector<v1::QuarantinedDelta>& entries, int64_t now_ms,
-                             rocksdb::WriteBatch* batch, ApplyResult* res);
+                             rocksdb::WriteBatch* batch, ApplyResult* res)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Clock* clock_ = nullptr;
   std::unique_ptr<rocksdb::DB> db_;
@@ -178,12 +179,13 @@ class Store {
   rocksdb::ColumnFamilyHandle* lost_ = nullptr;
   rocksdb::ColumnFamilyHandle* quarantine_ = nullptr;
 
-  mutable std::mutex mu_;  // serializes writers; guards last_seq_
-  mutable std::condition_variable changed_;
-  uint64_t last_seq_ = 0;
-  v1::KindCounts counts_;   // guarded by mu_; persisted as meta "counts"
-  uint64_t lost_count_ = 0;  // guarded by mu_
-  uint64_t quarantine_count_ = 0;  // guarded by mu_; also the last quarantine seq
+  // Serializes Apply; taken after the callers' locks (docs/reliability.md,
+  // "Locks and sanitizers"). WaitForChange awaits last_seq_ on it.
+  mutable absl::Mutex mu_;
+  uint64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  v1::KindCounts counts_ ABSL_GUARDED_BY(mu_);  // persisted as meta "counts"
+  uint64_t lost_count_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t quarantine_count_ ABSL_GUARDED_BY(mu_) = 0;  // also the last quarantine seq
   LatencyHistogram apply_latency_;
 };
 

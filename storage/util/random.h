@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <random>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace ilp {
 
@@ -25,13 +27,13 @@ class SeededRandom : public Random {
  public:
   explicit SeededRandom(uint64_t seed) : gen_(seed) {}
   uint64_t Next64() override {
-    std::lock_guard<std::mutex> l(mu_);
+    absl::MutexLock l(&mu_);
     return gen_();
   }
 
  private:
-  std::mutex mu_;
-  std::mt19937_64 gen_;
+  absl::Mutex mu_;
+  std::mt19937_64 gen_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ilp
