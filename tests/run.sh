@@ -1,10 +1,58 @@
 #!/usr/bin/env bash
 # Builds ilp-sync and runs every test through ctest. Installs missing Debian
 # packages first. Safe to run twice: the build directory is reused.
+#
+#   tests/run.sh                    RelWithDebInfo build in build/
+#   tests/run.sh --sanitize         clang 14, ASan+UBSan and -Werror=thread-safety, in build-asan/
+#   tests/run.sh --sanitize=thread  clang 14, TSan, in build-tsan/ (not in CI; see
+#                                   docs/reliability.md, "Locks and sanitizers")
+#
+# Under a sanitizer every process (test binaries, the ilp-node and ilpctl they
+# spawn) writes its reports to <build>/sanitizer-reports/; any report there
+# fails the run, even from a child that a test killed afterwards.
+# ILP_JOBS (default 2) sets build and ctest parallelism.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash deploy/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j2
-cd build
-ctest --output-on-failure -j2 --timeout 600
+case "${1:-}" in
+  "") sanitize="" ;;
+  --sanitize | --sanitize=address) sanitize=address build=build-asan ;;
+  --sanitize=thread) sanitize=thread build=build-tsan ;;
+  *) echo "usage: tests/run.sh [--sanitize[=address|thread]]" >&2; exit 2 ;;
+esac
+jobs="${ILP_JOBS:-2}"
+
+if [ -z "$sanitize" ]; then
+  bash deploy/install-deps.sh
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build -j"$jobs"
+  cd build
+  ctest --output-on-failure -j"$jobs" --timeout 600
+  exit
+fi
+
+bash deploy/install-deps.sh --clang
+reports="$PWD/$build/sanitizer-reports"
+rm -rf "$reports" && mkdir -p "$reports"
+supp="$PWD/tests/sanitize"
+common="log_path=$reports/report:log_exe_name=1:print_suppressions=0"
+# Exported before the build: gtest_discover_tests runs each test binary then.
+export ASAN_OPTIONS="$common:halt_on_error=1:detect_leaks=1:check_initialization_order=1:strict_init_order=1"
+export LSAN_OPTIONS="$common:suppressions=$supp/lsan.supp"
+export UBSAN_OPTIONS="$common:halt_on_error=1:print_stacktrace=1"
+export TSAN_OPTIONS="$common:halt_on_error=0:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
+CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DILP_SANITIZE="$sanitize" >/dev/null
+cmake --build "$build" -j"$jobs"
+rc=0
+(cd "$build" && ctest --output-on-failure -j"$jobs" --timeout 600) || rc=$?
+shopt -s nullglob
+found=("$reports"/*)
+for f in "${found[@]}"; do
+  echo "===== sanitizer report $(basename "$f") ====="
+  cat "$f"
+done
+if [ ${#found[@]} -gt 0 ]; then
+  echo "${#found[@]} sanitizer report(s) in $reports" >&2
+  exit 1
+fi
+exit "$rc"
