@@ -1101,7 +1101,7 @@ TEST_F(BadInputTest, ErrorMessagesExplainTheRule) {
 
 TEST_F(BadInputTest, ADamagedStoredRecordIsDataLossNotASilentlyShorterAnswer) {
   // Field 1, length 5, then only 2 bytes: the stored observation cannot parse.
-  ASSERT_TRUE(store_->TEST_PutRawRecord(kObservationId, std::string("\x0a\x05ab", 4)).ok());
+  ASSERT_TRUE(store_->TEST_PutRawRecord(kObservationId, std::string("\x0a\x05" "ab", 4)).ok());
   v1::ListPatientHistoryRequest history;
   history.set_patient_id(kPatientId);
   absl::Status st = core_->ListPatientHistory(history).status();

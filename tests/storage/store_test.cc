@@ -81,7 +81,7 @@ TEST_F(StoreTest, AScanOverARecordThatDoesNotParseIsDataLossNotAShortResult) {
   // Sorts before kId, so a scan that skipped it would still see kId.
   const char kDamaged[] = "0190a0b1-0000-7000-8000-000000000000";
   // Field 1, length 5, then only 2 bytes: truncated, so it cannot parse.
-  ASSERT_TRUE(store_->TEST_PutRawRecord(kDamaged, std::string("\x0a\x05ab", 4)).ok());
+  ASSERT_TRUE(store_->TEST_PutRawRecord(kDamaged, std::string("\x0a\x05" "ab", 4)).ok());
   int seen = 0;
   absl::Status st = store_->ForEachRecord([&](const v1::Record&) { ++seen; });
   EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss) << st;
