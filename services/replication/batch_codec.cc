@@ -19,7 +19,7 @@ absl::StatusOr<std::string> CompressPayload(const std::string& raw) {
 absl::Status DecompressionBudget::Acquire(size_t n, absl::Duration wait) {
   absl::MutexLock l(&mu_);
   auto enough = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return free_ >= n; };
-  if (!mu_.AwaitWithTimeout(absl::Condition(&enough), wait)) {
+  if (!freed_.WaitFor(&mu_, wait, enough)) {
     return absl::ResourceExhaustedError(
         absl::StrCat("node is decompressing other sessions' batches (", n,
                      " bytes needed); try again later"));
@@ -29,8 +29,11 @@ absl::Status DecompressionBudget::Acquire(size_t n, absl::Duration wait) {
 }
 
 void DecompressionBudget::Release(size_t n) {
-  absl::MutexLock l(&mu_);
-  free_ += n;
+  {
+    absl::MutexLock l(&mu_);
+    free_ += n;
+  }
+  freed_.SignalAll();
 }
 
 absl::StatusOr<std::string> DecompressPayload(const std::string& z, size_t cap,

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "storage/util/steady_wait.h"
 
 namespace ilp {
 
@@ -32,6 +33,7 @@ class DecompressionBudget {
 
  private:
   absl::Mutex mu_;
+  SteadyCondVar freed_;  // signalled when free_ grows
   size_t free_ ABSL_GUARDED_BY(mu_);
 };
 

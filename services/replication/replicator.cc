@@ -29,9 +29,12 @@ void Replicator::Start() {
 }
 
 bool Replicator::TriggerNow() {
-  absl::MutexLock l(&mu_);  // Loop's Await sees wake_ when this unlocks
-  if (!running_ || stop_) return false;
-  wake_ = true;
+  {
+    absl::MutexLock l(&mu_);
+    if (!running_ || stop_) return false;
+    wake_ = true;
+  }
+  cv_.SignalAll();
   return true;
 }
 
@@ -40,6 +43,7 @@ void Replicator::Stop() {
     absl::MutexLock l(&mu_);
     stop_ = true;
   }
+  cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -69,7 +73,7 @@ void Replicator::Loop() {
     }
     absl::MutexLock l(&mu_);
     auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || wake_; };
-    mu_.AwaitWithTimeout(absl::Condition(&woken), wait);
+    cv_.WaitFor(&mu_, wait, woken);
     if (stop_) return;
     wake_ = false;
   }

@@ -13,6 +13,7 @@
 #include "services/replication/stream.h"
 #include "services/replication/sync_engine.h"
 #include "storage/util/random.h"
+#include "storage/util/steady_wait.h"
 
 namespace ilp {
 
@@ -48,7 +49,8 @@ class Replicator {
   // One session at a time; held across the session, so taken before the
   // engine's and the store's locks (docs/reliability.md, "Locks and sanitizers").
   absl::Mutex session_mu_ ABSL_ACQUIRED_BEFORE(mu_);
-  absl::Mutex mu_;  // a leaf; Loop awaits stop_ || wake_ on it
+  absl::Mutex mu_;  // a leaf
+  SteadyCondVar cv_;  // signalled when stop_ or wake_ is set
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;
   bool running_ ABSL_GUARDED_BY(mu_) = false;

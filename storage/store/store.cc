@@ -211,8 +211,11 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   const bool logged = seq > last_seq_;
   last_seq_ = seq;
   res.last_seq = seq;
-  lock.Release();  // wakes WaitForChange callers whose condition now holds
-  if (logged) apply_latency_.Record(absl::Now() - start);
+  lock.Release();
+  if (logged) {
+    changed_.SignalAll();
+    apply_latency_.Record(absl::Now() - start);
+  }
   return res;
 }
 
@@ -267,7 +270,7 @@ bool Store::WaitForChange(uint64_t after_seq, absl::Duration timeout) const {
   auto newer = [this, after_seq]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return last_seq_ > after_seq;
   };
-  return mu_.AwaitWithTimeout(absl::Condition(&newer), timeout);
+  return changed_.WaitFor(&mu_, timeout, newer);
 }
 
 absl::StatusOr<std::vector<v1::LostWrite>> Store::LostWrites(int64_t since_ms) const {

@@ -28,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "storage/util/steady_wait.h"
 #include "absl/time/time.h"
 #include "ilp/v1/state.pb.h"
 #include "storage/util/histogram.h"
@@ -180,8 +181,9 @@ class Store {
   rocksdb::ColumnFamilyHandle* quarantine_ = nullptr;
 
   // Serializes Apply; taken after the callers' locks (docs/reliability.md,
-  // "Locks and sanitizers"). WaitForChange awaits last_seq_ on it.
+  // "Locks and sanitizers").
   mutable absl::Mutex mu_;
+  mutable SteadyCondVar changed_;  // signalled when last_seq_ grows
   uint64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;
   v1::KindCounts counts_ ABSL_GUARDED_BY(mu_);  // persisted as meta "counts"
   uint64_t lost_count_ ABSL_GUARDED_BY(mu_) = 0;
