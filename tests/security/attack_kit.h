@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/config.h"
 #include "ilp/v1/admin.grpc.pb.h"
 #include "ilp/v1/records_service.grpc.pb.h"
 #include "ilp/v1/state.pb.h"
@@ -107,6 +108,15 @@ v1::PeerState PeerOf(const std::string& addr, const std::string& id);
 
 // VmRSS of process `pid`, bytes (0 if unreadable).
 size_t RssBytes(pid_t pid);
+
+// What an ASan build adds to a node's VmRSS, for memory bounds to allow:
+// freed blocks held in ASan's quarantine (256 MiB by default), shadow memory
+// and redzones. 0 in other builds.
+#ifdef ABSL_HAVE_ADDRESS_SANITIZER
+inline constexpr size_t kSanitizerRssAllowance = 320u << 20;
+#else
+inline constexpr size_t kSanitizerRssAllowance = 0;
+#endif
 
 // grpc.health.v1.Health/Check for `service` over `channel` within `deadline_ms`:
 // OK and *serving set to whether the answer was SERVING.

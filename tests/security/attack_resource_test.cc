@@ -51,7 +51,7 @@ using testing::PemFile;
 
 TEST_F(AttackTest, ConcurrentDecompressionBombsAreRefusedWithinBoundedMemory) {
   constexpr int kSessions = 48;
-  constexpr size_t kRssBound = 300u << 20;
+  constexpr size_t kRssBound = (300u << 20) + testing::kSanitizerRssAllowance;
   std::vector<std::pair<std::string, std::string>> children = {{"pustu-a", kAreaA}, {"pustu-b", kAreaB}};
   std::vector<std::string> bombers;
   for (int i = 0; i < kSessions; ++i) {
@@ -114,7 +114,7 @@ TEST_F(AttackTest, ConcurrentDecompressionBombsAreRefusedWithinBoundedMemory) {
 
 TEST_F(AttackTest, FloodOfIdleStreamsLeavesHealthCheckFastAndMemoryBounded) {
   constexpr int kChannels = 40, kFollowsPerChannel = 200, kAnonymousSessions = 1000;
-  constexpr size_t kRssBound = 400u << 20;
+  constexpr size_t kRssBound = (400u << 20) + testing::kSanitizerRssAllowance;
   StartParent();
   const std::string before = ChangeLogBytes(addr_);
   TestPki& pki = TestPki::Default();
