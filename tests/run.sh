@@ -4,20 +4,21 @@
 #
 #   tests/run.sh                    RelWithDebInfo build in build/
 #   tests/run.sh --sanitize         clang 14, ASan+UBSan and -Werror=thread-safety, in build-asan/
-#   tests/run.sh --sanitize=thread  clang 14, TSan, in build-tsan/ (not in CI; see
-#                                   docs/reliability.md, "Locks and sanitizers")
+#   tests/run.sh --sanitize=thread  clang 14, TSan, in build-tsan/ (not in CI)
+#   tests/run.sh [--sanitize] -R X  further arguments go to ctest
 #
 # Under a sanitizer every process (test binaries, the ilp-node and ilpctl they
 # spawn) writes its reports to <build>/sanitizer-reports/; any report there
-# fails the run, even from a child that a test killed afterwards.
-# ILP_JOBS (default 2) sets build and ctest parallelism.
+# fails the run, even from a child that a test killed afterwards
+# (docs/reliability.md, "Locks and sanitizers"). ILP_JOBS (default 2) sets
+# build and ctest parallelism.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+sanitize="" build=build
 case "${1:-}" in
-  "") sanitize="" ;;
-  --sanitize | --sanitize=address) sanitize=address build=build-asan ;;
-  --sanitize=thread) sanitize=thread build=build-tsan ;;
-  *) echo "usage: tests/run.sh [--sanitize[=address|thread]]" >&2; exit 2 ;;
+  --sanitize | --sanitize=address) sanitize=address build=build-asan; shift ;;
+  --sanitize=thread) sanitize=thread build=build-tsan; shift ;;
+  --sanitize=*) echo "usage: tests/run.sh [--sanitize[=address|thread]] [ctest args]" >&2; exit 2 ;;
 esac
 jobs="${ILP_JOBS:-2}"
 
@@ -26,7 +27,7 @@ if [ -z "$sanitize" ]; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build build -j"$jobs"
   cd build
-  ctest --output-on-failure -j"$jobs" --timeout 600
+  ctest --output-on-failure -j"$jobs" --timeout 600 "$@"
   exit
 fi
 
@@ -44,7 +45,7 @@ CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebI
   -DILP_SANITIZE="$sanitize" >/dev/null
 cmake --build "$build" -j"$jobs"
 rc=0
-(cd "$build" && ctest --output-on-failure -j"$jobs" --timeout 600) || rc=$?
+(cd "$build" && ctest --output-on-failure -j"$jobs" --timeout 600 "$@") || rc=$?
 shopt -s nullglob
 found=("$reports"/*)
 for f in "${found[@]}"; do
