@@ -5,6 +5,7 @@
 // Exits 0 after a clean SIGTERM/SIGINT shutdown; 2 on a bad command line or
 // config (one line on stderr naming the field); 1 when the node cannot start.
 #include <signal.h>
+#include <systemd/sd-daemon.h>
 
 #include <cstdio>
 #include <fstream>
@@ -61,9 +62,13 @@ int main(int argc, char** argv) {
     }
     std::rename(tmp.c_str(), cfg->ready_file().c_str());
   }
+  // Under systemd (Type=notify) the unit counts as started only now; without
+  // NOTIFY_SOCKET this does nothing.
+  sd_notify(0, "READY=1");
   int sig = 0;
   sigwait(&stop, &sig);
   spdlog::info("signal {}: shutting down", sig);
+  sd_notify(0, "STOPPING=1");
   (*node)->Shutdown();
   (*node)->Wait();
   node->reset();
