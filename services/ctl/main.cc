@@ -1,7 +1,7 @@
 // ilpctl: the operator's CLI for an ilp-node, over gRPC (docs/operations.md).
 //
 //   ilpctl --node 127.0.0.1:7070 status | tree [--stale 7d] | sync now [--wait]
-//   ilpctl --node ... conflicts [--since 24h] | verify
+//   ilpctl --node ... conflicts [--since 24h] | verify | backup --out DIR
 //   ilpctl --node ... patient get ID | patient find --nik N | patient history ID
 //   ilpctl --node ... tasks [--for NODE] | changes [--after SEQ] [--follow]
 //   ilpctl pki init|issue-node|issue-operator|revoke --dir DIR ... (no node needed)
@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   AddRecordsCommands(&app, &run);
   AddPkiCommands(&app, &run);
   AddPlanCommands(&app, &run);
+  AddBackupCommands(&app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

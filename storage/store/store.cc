@@ -12,6 +12,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
+#include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "storage/clock/clock.h"
 #include "storage/merge/merge.h"
@@ -310,6 +311,14 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::ScanMeta
   }
   ILP_RETURN_IF_ERROR(FromRocks(it->status(), absl::StrCat("reading meta ", prefix)));
   return out;
+}
+
+absl::Status Store::Checkpoint(const std::string& dir) const {
+  rocksdb::Checkpoint* raw = nullptr;
+  ILP_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "starting a checkpoint"));
+  std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+  // log_size_for_flush 0: flush first, so the copy needs no WAL replay.
+  return FromRocks(cp->CreateCheckpoint(dir, /*log_size_for_flush=*/0), absl::StrCat("checkpoint into ", dir));
 }
 
 absl::Status Store::Verify() const {

@@ -130,6 +130,11 @@ class Store {
   // reports every disagreement as DATA_LOSS (the first few in the message).
   absl::Status Verify() const;
 
+  // A consistent copy of the whole store in `dir` (which must not exist), as
+  // of now, made by RocksDB's Checkpoint: hard links where `dir` is on the
+  // same filesystem, copies elsewhere. Writes go on meanwhile.
+  absl::Status Checkpoint(const std::string& dir) const;
+
   // Head, approximate size and record counts by kind (kept with every Apply,
   // no scan).
   StoreStats Stats() const;
