@@ -81,6 +81,10 @@ struct StoreOptions {
   uint32_t memory_mib = 64;
 };
 
+// The layout of the store on disk (column families, keys, encodings). A
+// store records its format; ilp-node refuses a newer one with a clear error.
+inline constexpr uint32_t kStoreFormat = 1;
+
 class Store {
  public:
   // Opens (creating if missing) the store in `dir`. `clock` stamps change-log
@@ -174,6 +178,9 @@ class Store {
                              rocksdb::WriteBatch* batch, ApplyResult* res);
 
   Clock* clock_ = nullptr;
+  // Records the format of a new store; refuses a newer one.
+  absl::Status CheckFormat(const std::string& dir);
+
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
