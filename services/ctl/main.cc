@@ -5,6 +5,7 @@
 //   ilpctl --node ... patient get ID | patient find --nik N | patient history ID
 //   ilpctl --node ... tasks [--for NODE] | changes [--after SEQ] [--follow]
 //   ilpctl pki init|issue-node|issue-operator|revoke --dir DIR ... (no node needed)
+//   ilpctl token keygen --dir DIR | token issue --key DIR/token.key --sub S --role R --area A... (no node)
 //   ilpctl plan check FILE | plan apply FILE --ca-dir DIR --out DIR (no node needed)
 //
 // Every command takes -o table (default) or -o json. Exit codes: 0 ok,
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
   AddPkiCommands(&app, &run);
   AddPlanCommands(&app, &run);
   AddBackupCommands(&app, &run);
+  AddTokenCommands(&app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -66,7 +68,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<ilp::pki::CertVerifier> verifier;
   grpc::ChannelArguments args;
   ilp::SetClientChannelArgs(&args, 1000);
-  if (app.got_subcommand("pki") || app.got_subcommand("plan")) {
+  if (app.got_subcommand("pki") || app.got_subcommand("plan") || app.got_subcommand("token")) {
     // Offline commands: no node to reach.
   } else if (insecure) {
     if (!ilp::IsLoopbackAddress(node)) {
