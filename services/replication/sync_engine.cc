@@ -481,6 +481,7 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
   h->set_up_acked(MetaU64(kUpAcked));
   h->set_parent_incarnation(store_->GetMeta(kParentIncarnation).value_or(""));
   h->set_max_batch_bytes(cfg_.max_batch_bytes());
+  h->set_protocol_version(versions_.newest);
   *h->mutable_now() = hlc_->Now();
   if (!io.Send(hello)) return cut("sending hello");
   if (!io.Recv()) return cut("waiting for welcome");
@@ -489,6 +490,12 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
         absl::StrCat("protocol: parent ", parent, " did not answer Hello with Welcome")));
   }
   const v1::Welcome welcome = io.in.welcome();
+  const uint32_t version = std::max<uint32_t>(welcome.protocol_version(), 1);
+  if (version < versions_.oldest || version > versions_.newest) {
+    return refuse(absl::FailedPreconditionError(absl::StrCat(
+        "protocol: parent ", parent, " chose sync protocol version ", version, "; this node speaks ",
+        versions_.oldest, "-", versions_.newest, ": upgrade ", version < versions_.oldest ? "the parent" : "this node")));
+  }
   // The parent stores the reports before it welcomes us: relay them once.
   if (relayed_rx > MetaU64(kReportSentSeq)) {
     ILP_RETURN_IF_ERROR(store_->PutMeta(kReportSentSeq, absl::StrCat(relayed_rx)));
@@ -545,6 +552,15 @@ absl::Status SyncEngine::ServeChildSession(SyncStream* stream, const SessionPeer
   if (child == nullptr) {
     return absl::PermissionDeniedError(absl::StrCat(
         "node ", hello.node_id(), " is not a configured child of ", cfg_.node_id()));
+  }
+  // A newer child speaks down to us; an older one must still be spoken to.
+  const uint32_t version = std::min(std::max<uint32_t>(hello.protocol_version(), 1), versions_.newest);
+  if (version < versions_.oldest) {
+    absl::Status old = absl::FailedPreconditionError(absl::StrCat(
+        "protocol: child ", hello.node_id(), " speaks sync protocol up to version ", version, "; ",
+        cfg_.node_id(), " speaks ", versions_.oldest, "-", versions_.newest, ": upgrade the child"));
+    RecordPeerError(child->node_id(), "child", old);
+    return old;
   }
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -657,6 +673,7 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   w->set_down_from(down_from);
   w->set_alarm(alarm);
   w->set_max_batch_bytes(cfg_.max_batch_bytes());
+  w->set_protocol_version(std::min(std::max<uint32_t>(hello.protocol_version(), 1), versions_.newest));
   if (!io.Send(welcome)) return cut("sending welcome");
   const std::set<std::string> subtree = BelieveSubtree(hello, id);
   ChildTrust trust;

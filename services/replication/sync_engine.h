@@ -51,6 +51,14 @@ struct SessionPeer {
   bool authenticated = false;
 };
 
+// Sync protocol versions this build speaks. A session runs at the lower of
+// the two sides' newest; a side refuses a session below its oldest
+// (docs/replication.md, "Versions"). Version 1 is the protocol of this file.
+struct ProtocolVersions {
+  uint32_t oldest = 1;
+  uint32_t newest = 1;
+};
+
 class SyncEngine {
  public:
   // All pointers must outlive the engine. `cfg` is the node's validated config.
@@ -65,6 +73,10 @@ class SyncEngine {
   // INVALID_ARGUMENT for a protocol violation (nothing of the bad batch is
   // stored).
   absl::Status ServeChildSession(SyncStream* stream, const SessionPeer& peer);
+
+  // The versions this engine speaks; tests set others to act as an older or
+  // newer build. Call before the first session.
+  void set_protocol_versions(ProtocolVersions v) { versions_ = v; }
 
   // This store's incarnation id (meta "incarnation", made by Node::Start).
   std::string Incarnation() const;
@@ -152,6 +164,7 @@ class SyncEngine {
   mutable std::mutex mu_;  // guards peer-state and report-counter read-modify-write, active_
   std::set<std::string> active_;  // children with a session open; guarded by mu_
   DecompressionBudget budget_;
+  ProtocolVersions versions_;
 };
 
 }  // namespace ilp
