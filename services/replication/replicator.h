@@ -46,6 +46,7 @@ class Replicator {
   Random* const random_;
   const absl::Duration interval_;
   std::mutex session_mu_;  // one session at a time
+  uint64_t sessions_ = 0;  // guarded by session_mu_: numbers sessions in logs
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;     // guarded by mu_

@@ -78,6 +78,9 @@ class SyncEngine {
   // newer build. Call before the first session.
   void set_protocol_versions(ProtocolVersions v) { versions_ = v; }
 
+  // The configured parent's id; empty at the root.
+  const std::string& parent_id() const { return cfg_.parent_id(); }
+
   // This store's incarnation id (meta "incarnation", made by Node::Start).
   std::string Incarnation() const;
 
