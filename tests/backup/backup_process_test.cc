@@ -23,30 +23,13 @@ using testing::CommandResult;
 using testing::Ilpctl;
 using testing::NodeSet;
 using testing::RunCommand;
+using testing::CreatePatientAt;
+using testing::HasPatient;
 using testing::WaitUntil;
 
 constexpr char kMawar[] = "5371031001";
 
-std::string Create(v1::Records::Stub* api, const std::string& name) {
-  v1::CreatePatientRequest req;
-  req.mutable_patient()->set_name(name);
-  req.mutable_patient()->mutable_address()->set_village_code(kMawar);
-  v1::Patient p;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  grpc::Status s = api->CreatePatient(&ctx, req, &p);
-  EXPECT_TRUE(s.ok()) << s.error_message();
-  return p.id();
-}
 
-bool Has(v1::Records::Stub* api, const std::string& id) {
-  v1::GetPatientRequest req;
-  req.set_id(id);
-  v1::Patient p;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  return api->GetPatient(&ctx, req, &p).ok();
-}
 
 CommandResult Restore(NodeSet& n, const std::string& id, const std::string& backup) {
   return RunCommand({std::string(ILP_BIN_DIR) + "/ilp-node", "--config", n.Dir(id) + "/node.textproto",
@@ -59,8 +42,8 @@ TEST(BackupProcessTest, ARestoredPustuCatchesUpAndLosesNothingWrittenAfterTheBac
              {"pustu-oetete", "PUSTU", kMawar, "pkm-oebobo", {{"pos-mawar", kMawar}}, {}},
              {"pos-mawar", "POSYANDU", kMawar, "pustu-oetete", {}, {}}});
   ASSERT_TRUE(n.StartAll());
-  const std::string before = Create(n.api("pustu-oetete"), "Before Backup");
-  for (const std::string& node : all) ASSERT_TRUE(WaitUntil([&] { return Has(n.api(node), before); }, 30));
+  const std::string before = CreatePatientAt(n.api("pustu-oetete"), "Before Backup", kMawar);
+  for (const std::string& node : all) ASSERT_TRUE(WaitUntil([&] { return HasPatient(n.api(node), before); }, 30));
 
   const std::string backup = n.Dir("pustu-oetete") + "/../pustu-backup";
   CommandResult b = Ilpctl({"--node", n.addr("pustu-oetete"), "backup", "--out", backup});
@@ -69,11 +52,11 @@ TEST(BackupProcessTest, ARestoredPustuCatchesUpAndLosesNothingWrittenAfterTheBac
   ASSERT_TRUE(std::filesystem::exists(backup + "/backup.textproto"));
 
   // After the backup, every tier writes, and everything reaches everyone.
-  const std::vector<std::string> after = {Create(n.api("pos-mawar"), "Child After"),
-                                          Create(n.api("pkm-oebobo"), "Parent After"),
-                                          Create(n.api("pustu-oetete"), "Pustu After")};
+  const std::vector<std::string> after = {CreatePatientAt(n.api("pos-mawar"), "Child After", kMawar),
+                                          CreatePatientAt(n.api("pkm-oebobo"), "Parent After", kMawar),
+                                          CreatePatientAt(n.api("pustu-oetete"), "Pustu After", kMawar)};
   for (const std::string& node : all) {
-    for (const std::string& id : after) ASSERT_TRUE(WaitUntil([&] { return Has(n.api(node), id); }, 30));
+    for (const std::string& id : after) ASSERT_TRUE(WaitUntil([&] { return HasPatient(n.api(node), id); }, 30));
   }
 
   // The pustu's disk dies. Restoring over a store is refused; into an empty
@@ -88,12 +71,12 @@ TEST(BackupProcessTest, ARestoredPustuCatchesUpAndLosesNothingWrittenAfterTheBac
   ASSERT_TRUE(n.Start("pustu-oetete"));
 
   for (const std::string& id : after) {
-    EXPECT_TRUE(WaitUntil([&] { return Has(n.api("pustu-oetete"), id); }, 30))
+    EXPECT_TRUE(WaitUntil([&] { return HasPatient(n.api("pustu-oetete"), id); }, 30))
         << "the restored pustu never got back a write made after its backup";
   }
-  const std::string restored = Create(n.api("pustu-oetete"), "After Restore");
+  const std::string restored = CreatePatientAt(n.api("pustu-oetete"), "After Restore", kMawar);
   for (const std::string& node : {"pkm-oebobo", "pos-mawar"}) {
-    EXPECT_TRUE(WaitUntil([&] { return Has(n.api(node), restored); }, 30))
+    EXPECT_TRUE(WaitUntil([&] { return HasPatient(n.api(node), restored); }, 30))
         << node << " skipped the restored pustu's new write";
   }
 }
@@ -101,7 +84,7 @@ TEST(BackupProcessTest, ARestoredPustuCatchesUpAndLosesNothingWrittenAfterTheBac
 TEST(BackupProcessTest, AnIncompleteOrDamagedBackupIsRefused) {
   NodeSet n({{"pustu-oetete", "PUSTU", kMawar, "", {}, {}}});
   ASSERT_TRUE(n.StartAll());
-  Create(n.api("pustu-oetete"), "Someone");
+  CreatePatientAt(n.api("pustu-oetete"), "Someone", kMawar);
   const std::string backup = n.Dir("pustu-oetete") + "/../backup";
   CommandResult b = Ilpctl({"--node", n.addr("pustu-oetete"), "backup", "--out", backup});
   ASSERT_EQ(b.exit_code, 0) << b.out << b.err;

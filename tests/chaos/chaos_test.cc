@@ -86,14 +86,6 @@ void Writer(const std::string& addr, std::vector<const char*> villages, const st
   }
 }
 
-bool Has(v1::Records::Stub* api, const std::string& id) {
-  v1::GetPatientRequest req;
-  req.set_id(id);
-  v1::Patient p;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  return api->GetPatient(&ctx, req, &p).ok();
-}
 
 // record id -> how many times it appears in the node's change log.
 std::map<std::string, int> ChangeLogIds(v1::Records::Stub* api) {
@@ -164,7 +156,7 @@ TEST(ChaosTest, SeededKillsLoseAndDoubleNothing) {
   }
   const bool healed = WaitUntil([&] {
     for (auto& [node, want] : missing) {
-      for (auto it = want.begin(); it != want.end();) it = Has(n.api(node), *it) ? want.erase(it) : ++it;
+      for (auto it = want.begin(); it != want.end();) it = testing::HasPatient(n.api(node), *it) ? want.erase(it) : ++it;
     }
     for (const auto& [node, want] : missing) {
       if (!want.empty()) return false;
