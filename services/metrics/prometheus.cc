@@ -58,6 +58,14 @@ std::string RenderMetrics(const v1::NodeStatus& s, const LatencyHistogram::Snaps
   w.Family("ilp_quarantined_deltas", "gauge",
            "Deltas refused from children and kept in quarantine (ilpctl quarantine).");
   w.Sample("ilp_quarantined_deltas", node, static_cast<double>(s.quarantined_deltas()));
+  w.Family("ilp_disk_free_bytes", "gauge", "Free bytes on the data dir's filesystem.");
+  w.Sample("ilp_disk_free_bytes", node, static_cast<double>(s.disk_free_bytes()));
+  w.Family("ilp_disk_reserve_bytes", "gauge",
+           "Free space kept (min_free_disk_mb); writes are refused below it.");
+  w.Sample("ilp_disk_reserve_bytes", node, static_cast<double>(s.disk_reserve_bytes()));
+  w.Family("ilp_writes_refused_total", "counter", "Writes refused, by reason.");
+  w.Sample("ilp_writes_refused_total", absl::StrCat(node, ",reason=\"disk\""),
+           static_cast<double>(s.writes_refused_disk()));
 
   struct PeerMetric {
     const char* name;
