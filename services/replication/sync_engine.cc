@@ -679,6 +679,9 @@ absl::Status SyncEngine::PlanChildSession(const v1::Hello& hello, const std::str
     ILP_ASSIGN_OR_RETURN(down_acked, MetaU64(DownAckedKey(id)));
   }
   *down_from = std::min({hello.down_cursor(), down_acked, head});
+  // The child's down cursor counts in another store's change log (this node
+  // was replaced, e.g. a damaged store moved aside): send it everything.
+  if (!hello.parent_incarnation().empty() && hello.parent_incarnation() != own) *down_from = 0;
   alarm->clear();
   if (!why.empty()) {
     *alarm = absl::StrCat("child ", id, ": ", absl::StrJoin(why, "; "),

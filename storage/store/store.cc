@@ -89,7 +89,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   s->clock_ = clock;
   s->disk_ = std::make_unique<DiskGuard>(
       dir, options.min_free_bytes,
-      options.free_space ? options.free_space : NewStatvfsProbe());
+      options.free_space ? options.free_space : NewStatvfsProbe(), options.free_space_cache);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status opened = rocksdb::DB::Open(opts, dir, cfs, &s->handles_, &raw);
   if (opened.IsCorruption()) {

@@ -86,6 +86,8 @@ struct StoreOptions {
   uint64_t min_free_bytes = 0;
   // Free-space probe; statvfs if unset (tests inject a fake).
   FreeSpaceProbe free_space;
+  // How long a probed figure is trusted (a low one is always probed again).
+  absl::Duration free_space_cache = absl::Milliseconds(200);
 };
 
 class Store {
