@@ -109,6 +109,8 @@ TEST(DiskFullProcessTest, AFullDiskRefusesWritesKeepsServingAndResumesWithoutLos
     EXPECT_NE(refused.error_message().find(data), std::string::npos) << refused.error_message();
     EXPECT_NE(refused.error_message().find("MiB free"), std::string::npos) << refused.error_message();
     EXPECT_GE(FreeBytes(fs_dir), 4 * kMiB) << "the store wrote into the reserve";
+    std::printf("refused after %zu acknowledged writes with %llu KiB free\n", acked.size(),
+                static_cast<unsigned long long>(FreeBytes(fs_dir) >> 10));
 
     // Reads and status go on; status says why, with exit 4.
     EXPECT_TRUE(Has(api.get(), acked.front()));
