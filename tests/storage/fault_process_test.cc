@@ -70,6 +70,19 @@ class SmallFs {
   bool mounted_ = false;
 };
 
+// Takes space on `fs_dir` so that `leave` bytes stay free (something else
+// filling the disk). Returns the filler's path, or "" on failure.
+std::string FillLeaving(const std::string& fs_dir, uint64_t leave) {
+  const std::string ballast = fs_dir + "/ballast";
+  const uint64_t free = FreeBytes(fs_dir);
+  if (free <= leave) return "";
+  const int fd = open(ballast.c_str(), O_CREAT | O_WRONLY, 0644);
+  if (fd < 0) return "";
+  const bool ok = posix_fallocate(fd, 0, static_cast<off_t>(free - leave)) == 0;
+  close(fd);
+  return ok ? ballast : "";
+}
+
 TEST(DiskFullProcessTest, AFullDiskRefusesWritesKeepsServingAndResumesWithoutLosingAnything) {
   if (geteuid() != 0) {
     GTEST_SKIP() << "mounting a small tmpfs needs root (CI runs as root; see .ci/run)";
@@ -92,13 +105,8 @@ TEST(DiskFullProcessTest, AFullDiskRefusesWritesKeepsServingAndResumesWithoutLos
     acked.push_back(id);
 
     // Something else fills the disk to 1 MiB above the reserve.
-    const std::string ballast = fs_dir + "/ballast";
-    const uint64_t free = FreeBytes(fs_dir);
-    ASSERT_GT(free, 10 * kMiB);
-    const int fd = open(ballast.c_str(), O_CREAT | O_WRONLY, 0644);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(posix_fallocate(fd, 0, static_cast<off_t>(free - 9 * kMiB)), 0);
-    close(fd);
+    const std::string ballast = FillLeaving(fs_dir, 9 * kMiB);
+    ASSERT_FALSE(ballast.empty());
 
     grpc::Status refused;
     for (int i = 1; i < 20000 && refused.ok(); ++i) {
@@ -136,6 +144,54 @@ TEST(DiskFullProcessTest, AFullDiskRefusesWritesKeepsServingAndResumesWithoutLos
     EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
     ASSERT_EQ(node.Stop(), 0);
   }
+}
+
+// A pustu whose disk is full still sends its posyandu what it has, takes
+// nothing up (the posyandu keeps it and its cursor), and takes it once space
+// is freed.
+TEST(DiskFullProcessTest, AParentWithAFullDiskSendsDownTakesNothingUpAndCatchesUpLater) {
+  if (geteuid() != 0) {
+    GTEST_SKIP() << "mounting a small tmpfs needs root (CI runs as root; see .ci/run)";
+  }
+  testing::TempDir dir;
+  const std::string fs_dir = dir.Sub("small");
+  SmallFs small(fs_dir, 48);
+  ASSERT_TRUE(small.mounted()) << "mount -t tmpfs failed: " << std::strerror(errno);
+  const char kMawar[] = "5371031001";
+  std::filesystem::create_directories(dir.Sub("pustu"));
+  std::filesystem::create_directories(dir.Sub("pos"));
+  testing::NodeProcess pustu(dir.Sub("pustu"), testing::NodeConfigText(
+      "pustu-oetete", "PUSTU", kMawar, fs_dir + "/data", "127.0.0.1:0", "", "",
+      {{"pos-mawar", kMawar}}) + "min_free_disk_mb: 8 store_memory_mib: 8\n");
+  ASSERT_TRUE(pustu.Start());
+  auto pustu_api = testing::RecordsStub(pustu.address());
+  std::string down_id, up_id;
+  ASSERT_TRUE(Create(pustu_api.get(), 1, &down_id).ok());
+  // Below the reserve (8 MiB), above half of it (cursors may still move).
+  const std::string ballast = FillLeaving(fs_dir, 6 * kMiB);
+  ASSERT_FALSE(ballast.empty());
+  // Free space is read at most every 200 ms: a write or two may still pass.
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    std::string ignored;
+    return Create(pustu_api.get(), 2, &ignored).error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+  }, 10));
+
+  testing::NodeProcess pos(dir.Sub("pos"), testing::NodeConfigText(
+      "pos-mawar", "POSYANDU", kMawar, dir.Sub("pos/data"), "127.0.0.1:0", "pustu-oetete",
+      pustu.address(), {}));
+  ASSERT_TRUE(pos.Start());
+  auto pos_api = testing::RecordsStub(pos.address());
+  ASSERT_TRUE(Create(pos_api.get(), 3, &up_id).ok());
+  EXPECT_TRUE(testing::WaitUntil([&] { return Has(pos_api.get(), down_id); }, 30))
+      << "a full parent must still send down what it has";
+  testing::CommandResult now = testing::Ilpctl({"--node", pos.address(), "sync", "now", "--wait"});
+  EXPECT_EQ(now.exit_code, 4) << now.out << now.err;
+  EXPECT_NE((now.out + now.err).find("below the reserve"), std::string::npos) << now.out << now.err;
+  EXPECT_FALSE(Has(pustu_api.get(), up_id));
+
+  std::filesystem::remove(ballast);
+  EXPECT_TRUE(testing::WaitUntil([&] { return Has(pustu_api.get(), up_id); }, 30))
+      << "the posyandu's write must reach the pustu once it has room";
 }
 
 TEST(DamagedWalProcessTest, ANodeWhoseWalWasCutRefusesToStartNamingTheFile) {
