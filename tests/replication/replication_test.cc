@@ -308,5 +308,25 @@ TEST(ReplicationTest, ADeviceSetTo2019LearnsTrustedTimeFromItsParent) {
   EXPECT_GE(s.anchor_ms(), kT0);
 }
 
+// Only NOT_FOUND means absent: a peer state that does not parse is damage,
+// and the session fails on it instead of starting over from an empty one
+// (which would forget the child's incarnation and subtree).
+TEST(ReplicationTest, ADamagedPeerStateFailsTheSessionAndMovesNoCursor) {
+  Hierarchy h(District(), kT0, Seed());
+  NewPatient(h.api("pos-mawar"), "Sebelum", kMawar);
+  ASSERT_TRUE(h.Sync("pos-mawar").ok());
+  NewPatient(h.api("pos-mawar"), "Sesudah", kMawar);
+  Store* pustu = h.node("pustu-oetete")->store();
+  const absl::StatusOr<std::string> cursor = pustu->GetMeta("cursor/up/pos-mawar");
+  ASSERT_TRUE(cursor.ok()) << cursor.status();
+  ASSERT_TRUE(pustu->PutMeta("peer/pos-mawar", "\xff\xff not a PeerState").ok());
+  absl::StatusOr<SessionStats> s = h.Sync("pos-mawar");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("peer state does not parse"), absl::string_view::npos)
+      << s.status();
+  EXPECT_EQ(pustu->GetMeta("cursor/up/pos-mawar").value_or(""), *cursor);
+  EXPECT_EQ(h.Contents("pustu-oetete").size() + 1, h.Contents("pos-mawar").size());
+}
+
 }  // namespace
 }  // namespace ilp
