@@ -24,9 +24,9 @@ grpc::Status AdminGrpc::ListConflicts(grpc::ServerContext*, const v1::ListConfli
   return Reply(core_->ListConflicts(*req), resp);
 }
 
-grpc::Status AdminGrpc::Verify(grpc::ServerContext*, const v1::VerifyRequest*,
+grpc::Status AdminGrpc::Verify(grpc::ServerContext*, const v1::VerifyRequest* req,
                                v1::VerifyResponse* resp) {
-  return Reply(core_->Verify(), resp);
+  return Reply(core_->Verify(*req), resp);
 }
 
 grpc::Status AdminGrpc::ListQuarantine(grpc::ServerContext*, const v1::ListQuarantineRequest* req,

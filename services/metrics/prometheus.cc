@@ -69,6 +69,13 @@ std::vector<prometheus::MetricFamily> MetricFamilies(const v1::NodeStatus& s,
   w.Family("ilp_quarantined_deltas", MetricType::Gauge,
            "Deltas refused from children and kept in quarantine (ilpctl quarantine).");
   w.Sample(node, static_cast<double>(s.quarantined_deltas()));
+  w.Family("ilp_disk_free_bytes", MetricType::Gauge, "Free bytes on the data dir's filesystem.");
+  w.Sample(node, static_cast<double>(s.disk_free_bytes()));
+  w.Family("ilp_disk_reserve_bytes", MetricType::Gauge,
+           "Free space kept (min_free_disk_mb); writes are refused below it.");
+  w.Sample(node, static_cast<double>(s.disk_reserve_bytes()));
+  w.Family("ilp_writes_refused_total", MetricType::Counter, "Writes refused, by reason.");
+  w.Sample(With(node, {{"reason", "disk"}}), static_cast<double>(s.writes_refused_disk()));
 
   struct PeerMetric {
     const char* name;

@@ -107,6 +107,8 @@ absl::Status ValidateNodeConfig(v1::NodeConfig* cfg) {
   if (cfg->store_memory_mib() < 8 || cfg->store_memory_mib() > 65536) {
     return Bad("store_memory_mib", "must be 8 - 65536 (MiB)");
   }
+  if (!cfg->has_min_free_disk_mb()) cfg->set_min_free_disk_mb(256);
+  if (cfg->min_free_disk_mb() > 1024 * 1024) return Bad("min_free_disk_mb", "must be at most 1048576 (1 TiB)");
   if (cfg->max_batch_bytes() < 1024 || cfg->max_batch_bytes() > 64 * 1024 * 1024) {
     return Bad("max_batch_bytes", "must be 1 KiB - 64 MiB");
   }

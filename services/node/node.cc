@@ -39,8 +39,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
     return absl::FailedPreconditionError(
         absl::StrCat("data_dir ", cfg.data_dir(), ": cannot create: ", ec.message()));
   }
-  ILP_ASSIGN_OR_RETURN(n->store_, Store::Open(cfg.data_dir(), clock,
-                                              StoreOptions{n->cfg_.store_memory_mib()}));
+  StoreOptions store_options;
+  store_options.memory_mib = n->cfg_.store_memory_mib();
+  store_options.min_free_bytes = uint64_t{n->cfg_.min_free_disk_mb()} << 20;
+  ILP_ASSIGN_OR_RETURN(n->store_, Store::Open(cfg.data_dir(), clock, store_options));
   ILP_RETURN_IF_ERROR(EnsureIncarnation(n->store_.get(), random));
   n->hlc_ = std::make_unique<HybridClock>(clock, cfg.node_id(), cfg.parent_address().empty(),
                                           int64_t{n->cfg_.max_clock_skew_s()} * 1000);

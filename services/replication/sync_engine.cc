@@ -75,17 +75,32 @@ struct SyncEngine::SessionIo {
 SyncEngine::SyncEngine(const v1::NodeConfig& cfg, Store* store, HybridClock* hlc)
     : cfg_(cfg), store_(store), hlc_(hlc), budget_(kDecompressionBudget) {}
 
-uint64_t SyncEngine::MetaU64(const std::string& key) const {
-  uint64_t v = 0;
+absl::StatusOr<uint64_t> SyncEngine::MetaU64(const std::string& key) const {
   absl::StatusOr<std::string> s = store_->GetMeta(key);
-  // Absent means 0; a cursor we cannot parse is treated as 0 too, which
-  // resends rather than skips.
-  if (s.ok() && !absl::SimpleAtoi(*s, &v)) v = 0;
+  if (absl::IsNotFound(s.status())) return 0;  // never stored
+  if (!s.ok()) return s.status();
+  uint64_t v = 0;
+  // A counter that does not parse reads as 0: for a cursor that resends
+  // rather than skips, and resent batches merge to no change.
+  if (!absl::SimpleAtoi(*s, &v)) {
+    spdlog::error("meta {} does not parse as a number; reading it as 0", key);
+    v = 0;
+  }
   return v;
 }
 
-std::string SyncEngine::Incarnation() const {
-  return store_->GetMeta("incarnation").value_or("");
+absl::StatusOr<std::string> SyncEngine::MetaOrEmpty(const std::string& key) const {
+  absl::StatusOr<std::string> s = store_->GetMeta(key);
+  if (absl::IsNotFound(s.status())) return std::string();
+  return s;
+}
+
+absl::StatusOr<std::string> SyncEngine::Incarnation() const { return MetaOrEmpty("incarnation"); }
+
+absl::StatusOr<v1::PeerState> SyncEngine::KnownPeer(const std::string& node_id) const {
+  absl::StatusOr<v1::PeerState> p = Peer(node_id);
+  if (absl::IsNotFound(p.status())) return v1::PeerState();
+  return p;
 }
 
 absl::StatusOr<v1::PeerState> SyncEngine::Peer(const std::string& node_id) const {
@@ -103,7 +118,13 @@ void SyncEngine::RaiseAlarm(const std::string& peer, const std::string& role,
                             const std::string& what) {
   spdlog::error("ALARM peer {} ({}): {}", peer, role, what);
   std::lock_guard<std::mutex> l(mu_);
-  v1::PeerState p = Peer(peer).value_or(v1::PeerState());
+  absl::StatusOr<v1::PeerState> known = KnownPeer(peer);
+  if (!known.ok()) {
+    // Never overwrite a peer state we cannot read (it holds its incarnation).
+    spdlog::error("cannot record the alarm for peer {}: {}", peer, known.status().ToString());
+    return;
+  }
+  v1::PeerState p = std::move(*known);
   p.set_node_id(peer);
   p.set_role(role);
   p.set_alarm(what);
@@ -113,12 +134,12 @@ void SyncEngine::RaiseAlarm(const std::string& peer, const std::string& role,
   }
 }
 
-std::set<std::string> SyncEngine::Subtree() const {
+absl::StatusOr<std::set<std::string>> SyncEngine::Subtree() const {
   std::set<std::string> out;
   for (const auto& c : cfg_.children()) {
     out.insert(c.node_id());
-    absl::StatusOr<v1::PeerState> p = Peer(c.node_id());
-    if (p.ok()) out.insert(p->subtree().begin(), p->subtree().end());
+    ILP_ASSIGN_OR_RETURN(v1::PeerState p, KnownPeer(c.node_id()));
+    out.insert(p.subtree().begin(), p.subtree().end());
   }
   return out;
 }
@@ -130,7 +151,14 @@ void SyncEngine::RecordParentError(const absl::Status& error) {
 void SyncEngine::RecordPeerError(const std::string& peer, const std::string& role,
                                  const absl::Status& error) {
   std::lock_guard<std::mutex> l(mu_);
-  v1::PeerState p = Peer(peer).value_or(v1::PeerState());
+  absl::StatusOr<v1::PeerState> known = KnownPeer(peer);
+  if (!known.ok()) {
+    // Status is best effort, but a peer state we cannot read is never overwritten.
+    spdlog::error("cannot record the error of peer {} ({}): reading its state: {}", peer,
+                  error.ToString(), known.status().ToString());
+    return;
+  }
+  v1::PeerState p = std::move(*known);
   p.set_node_id(peer);
   p.set_role(role);
   p.set_last_error(std::string(error.message()));
@@ -142,7 +170,7 @@ void SyncEngine::RecordPeerError(const std::string& peer, const std::string& rol
   }
 }
 
-v1::NodeReport SyncEngine::SelfReport() const {
+absl::StatusOr<v1::NodeReport> SyncEngine::SelfReport() const {
   const int64_t now = hlc_->physical()->NowMs();
   v1::NodeReport r;
   r.set_node_id(cfg_.node_id());
@@ -154,7 +182,7 @@ v1::NodeReport SyncEngine::SelfReport() const {
   for (const auto& c : cfg_.children()) r.add_children(c.node_id());
   r.set_last_success_age_ms(-1);
   if (cfg_.parent_id().empty()) return r;
-  v1::PeerState parent = Peer(cfg_.parent_id()).value_or(v1::PeerState());
+  ILP_ASSIGN_OR_RETURN(const v1::PeerState parent, KnownPeer(cfg_.parent_id()));
   if (parent.last_success_ms() > 0) {
     r.set_last_success_age_ms(std::max<int64_t>(0, now - parent.last_success_ms()));
   }
@@ -162,38 +190,36 @@ v1::NodeReport SyncEngine::SelfReport() const {
     r.set_last_error(parent.last_error());
     r.set_last_error_age_ms(std::max<int64_t>(0, now - parent.last_error_ms()));
   }
-  absl::StatusOr<Backlog> b = store_->BacklogAfter(parent.sent_cursor(), cfg_.parent_id());
-  if (b.ok()) {
-    r.set_pending_changes(b->changes);
-    r.set_pending_bytes(b->bytes);
-    if (b->changes > 0) r.set_oldest_unsent_age_ms(std::max<int64_t>(0, now - b->oldest_ms));
-  }
+  ILP_ASSIGN_OR_RETURN(const Backlog b, store_->BacklogAfter(parent.sent_cursor(), cfg_.parent_id()));
+  r.set_pending_changes(b.changes);
+  r.set_pending_bytes(b.bytes);
+  if (b.changes > 0) r.set_oldest_unsent_age_ms(std::max<int64_t>(0, now - b.oldest_ms));
   return r;
 }
 
-std::map<std::string, v1::StoredReport> SyncEngine::Reports() const {
+absl::StatusOr<std::map<std::string, v1::StoredReport>> SyncEngine::Reports() const {
   std::map<std::string, v1::StoredReport> out;
-  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> reports =
-      store_->ScanMeta(kReportPrefix);
-  if (!reports.ok()) {
-    // Reports() has no status to return: the reports are then missing from
-    // status and relay until the store reads again; say so in the log.
-    spdlog::error("reading status reports: {}", reports.status().ToString());
-    return out;
-  }
-  for (const auto& [key, raw] : *reports) {
+  ILP_ASSIGN_OR_RETURN(auto reports, store_->ScanMeta(kReportPrefix));
+  for (const auto& [key, raw] : reports) {
     v1::StoredReport r;
-    if (r.ParseFromString(raw)) out[r.report().node_id()] = std::move(r);
+    if (r.ParseFromString(raw)) {
+      out[r.report().node_id()] = std::move(r);
+    } else {
+      // A status report only: skipping it hides one node's status until it
+      // reports again, which is better than stopping replication over it.
+      spdlog::error("meta {} does not parse; skipping that status report", key);
+    }
   }
   return out;
 }
 
-std::vector<v1::NodeReport> SyncEngine::ReportsToRelay(uint64_t* max_rx_seq) const {
+absl::StatusOr<std::vector<v1::NodeReport>> SyncEngine::ReportsToRelay(uint64_t* max_rx_seq) const {
   const int64_t now = hlc_->physical()->NowMs();
-  const uint64_t sent = MetaU64(kReportSentSeq);
+  ILP_ASSIGN_OR_RETURN(const uint64_t sent, MetaU64(kReportSentSeq));
   *max_rx_seq = sent;
   std::vector<v1::NodeReport> out;
-  for (auto& [id, stored] : Reports()) {
+  ILP_ASSIGN_OR_RETURN(auto reports, Reports());
+  for (auto& [id, stored] : reports) {
     if (stored.rx_seq() <= sent) continue;
     *max_rx_seq = std::max(*max_rx_seq, stored.rx_seq());
     v1::NodeReport r = stored.report();
@@ -206,7 +232,7 @@ std::vector<v1::NodeReport> SyncEngine::ReportsToRelay(uint64_t* max_rx_seq) con
 absl::Status SyncEngine::StoreReports(const v1::Hello& hello) {
   std::lock_guard<std::mutex> l(mu_);
   const int64_t now = hlc_->physical()->NowMs();
-  uint64_t rx = MetaU64(kReportRxSeq);
+  ILP_ASSIGN_OR_RETURN(uint64_t rx, MetaU64(kReportRxSeq));
   ApplyRequest req;
   for (const v1::NodeReport& r : hello.reports()) {
     // A report about this node or its ancestors would be a loop; drop it.
@@ -339,17 +365,19 @@ absl::StatusOr<uint64_t> SyncEngine::ApplyBatch(const v1::Batch& batch, const st
   return res.changed;
 }
 
-void SyncEngine::FinishPeer(const std::string& peer, const std::string& role,
-                            uint64_t sent_cursor, const SessionStats& s,
-                            const std::set<std::string>* subtree) {
+absl::Status SyncEngine::FinishPeer(const std::string& peer, const std::string& role,
+                                    uint64_t sent_cursor, const SessionStats& s,
+                                    const std::set<std::string>* subtree) {
   std::lock_guard<std::mutex> l(mu_);
-  v1::PeerState p = Peer(peer).value_or(v1::PeerState());
+  ILP_ASSIGN_OR_RETURN(v1::PeerState p, KnownPeer(peer));
   p.set_node_id(peer);
   p.set_role(role);
   p.set_last_success_ms(hlc_->physical()->NowMs());
   p.clear_last_error();
   p.set_sent_cursor(sent_cursor);
-  p.set_received_cursor(role == "parent" ? MetaU64(kDownCursor) : MetaU64(UpCursorKey(peer)));
+  ILP_ASSIGN_OR_RETURN(const uint64_t received,
+                       MetaU64(role == "parent" ? kDownCursor : UpCursorKey(peer)));
+  p.set_received_cursor(received);
   p.set_sessions(p.sessions() + 1);
   p.set_changes_sent(p.changes_sent() + s.sent_changes);
   p.set_changes_received(p.changes_received() + s.received_changes);
@@ -361,7 +389,7 @@ void SyncEngine::FinishPeer(const std::string& peer, const std::string& role,
   }
   // Pending: our changes after what the peer acknowledged, not from the peer
   // (before scope filtering, so an upper bound for a child).
-  Backlog backlog = store_->BacklogAfter(sent_cursor, peer).value_or(Backlog());
+  ILP_ASSIGN_OR_RETURN(const Backlog backlog, store_->BacklogAfter(sent_cursor, peer));
   p.set_pending_changes(backlog.changes);
   p.set_pending_bytes(backlog.bytes);
   p.set_oldest_unsent_ms(backlog.oldest_ms);
@@ -372,9 +400,9 @@ void SyncEngine::FinishPeer(const std::string& peer, const std::string& role,
   if (role == "child") {
     // The child's report was made at its Hello, before this session drained
     // its backlog: bring it up to the session's end (and relay it again).
-    absl::StatusOr<std::string> raw = store_->GetMeta(absl::StrCat(kReportPrefix, peer));
+    ILP_ASSIGN_OR_RETURN(const std::string raw, MetaOrEmpty(absl::StrCat(kReportPrefix, peer)));
     v1::StoredReport stored;
-    if (raw.ok() && stored.ParseFromString(*raw)) {
+    if (!raw.empty() && stored.ParseFromString(raw)) {
       v1::NodeReport* r = stored.mutable_report();
       r->set_age_ms(0);
       r->set_pending_changes(0);
@@ -384,7 +412,8 @@ void SyncEngine::FinishPeer(const std::string& peer, const std::string& role,
       r->set_last_error_age_ms(0);
       r->set_last_success_age_ms(0);
       stored.set_received_ms(hlc_->physical()->NowMs());
-      const uint64_t rx = MetaU64(kReportRxSeq) + 1;
+      ILP_ASSIGN_OR_RETURN(uint64_t rx, MetaU64(kReportRxSeq));
+      ++rx;
       stored.set_rx_seq(rx);
       ApplyRequest req;
       req.meta.emplace_back(absl::StrCat(kReportPrefix, peer), stored.SerializeAsString());
@@ -395,6 +424,7 @@ void SyncEngine::FinishPeer(const std::string& peer, const std::string& role,
       }
     }
   }
+  return absl::OkStatus();
 }
 
 absl::Status SyncEngine::SendBatches(SessionIo* io, uint64_t* cursor, const std::string& peer,
@@ -471,15 +501,35 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
   v1::Hello* h = hello.mutable_hello();
   h->set_node_id(cfg_.node_id());
   h->set_tier(cfg_.tier());
-  h->set_down_cursor(MetaU64(kDownCursor));
-  for (const auto& n : Subtree()) h->add_subtree(n);
-  *h->add_reports() = SelfReport();
+  // Any read below that fails (other than absent) ends the session before
+  // it starts: nothing is sent and no cursor moves.
+  const auto fail = [&](const absl::Status& st) {
+    stream->WritesDone();
+    (void)stream->Finish();  // our own error is the reason; the parent's status adds nothing
+    return absl::Status(st.code(), absl::StrCat("sync with parent ", parent,
+                                                ": reading this node's state: ", st.message()));
+  };
+  absl::StatusOr<uint64_t> down_cursor = MetaU64(kDownCursor);
+  absl::StatusOr<std::set<std::string>> subtree = Subtree();
+  absl::StatusOr<v1::NodeReport> self = SelfReport();
   uint64_t relayed_rx = 0;
-  for (auto& r : ReportsToRelay(&relayed_rx)) *h->add_reports() = std::move(r);
-  h->set_incarnation(Incarnation());
+  absl::StatusOr<std::vector<v1::NodeReport>> relay = ReportsToRelay(&relayed_rx);
+  absl::StatusOr<std::string> incarnation = Incarnation();
+  absl::StatusOr<uint64_t> up_acked = MetaU64(kUpAcked);
+  absl::StatusOr<std::string> parent_incarnation = MetaOrEmpty(kParentIncarnation);
+  for (const absl::Status& st : {down_cursor.status(), subtree.status(), self.status(),
+                                 relay.status(), incarnation.status(), up_acked.status(),
+                                 parent_incarnation.status()}) {
+    if (!st.ok()) return fail(st);
+  }
+  h->set_down_cursor(*down_cursor);
+  for (const auto& n : *subtree) h->add_subtree(n);
+  *h->add_reports() = std::move(*self);
+  for (auto& r : *relay) *h->add_reports() = std::move(r);
+  h->set_incarnation(*incarnation);
   h->set_head(store_->LastSeq());
-  h->set_up_acked(MetaU64(kUpAcked));
-  h->set_parent_incarnation(store_->GetMeta(kParentIncarnation).value_or(""));
+  h->set_up_acked(*up_acked);
+  h->set_parent_incarnation(*parent_incarnation);
   h->set_max_batch_bytes(cfg_.max_batch_bytes());
   h->set_protocol_version(versions_.newest);
   *h->mutable_now() = hlc_->Now();
@@ -497,7 +547,9 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
         versions_.oldest, "-", versions_.newest, ": upgrade ", version < versions_.oldest ? "the parent" : "this node")));
   }
   // The parent stores the reports before it welcomes us: relay them once.
-  if (relayed_rx > MetaU64(kReportSentSeq)) {
+  absl::StatusOr<uint64_t> relayed_before = MetaU64(kReportSentSeq);
+  if (!relayed_before.ok()) return fail(relayed_before.status());
+  if (relayed_rx > *relayed_before) {
     ILP_RETURN_IF_ERROR(store_->PutMeta(kReportSentSeq, absl::StrCat(relayed_rx)));
   }
   if (welcome.node_id() != parent) {
@@ -517,9 +569,14 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
     return refuse(absl::InvalidArgumentError(absl::StrCat(
         "welcome.up_cursor: ", cursor, " is beyond our head ", store_->LastSeq())));
   }
-  ILP_RETURN_IF_ERROR(
-      SendBatches(&io, &cursor, parent, nullptr, /*echo=*/false, up_max,
-                  /*until=*/h->head(), kUpAcked, cut));  // up: within the head announced
+  if (welcome.up_refused().empty()) {
+    ILP_RETURN_IF_ERROR(
+        SendBatches(&io, &cursor, parent, nullptr, /*echo=*/false, up_max,
+                    /*until=*/h->head(), kUpAcked, cut));  // up: within the head announced
+  } else {
+    // The parent cannot store now (full disk): take what it sends and keep ours.
+    spdlog::warn("parent {} takes nothing up this session: {}", parent, welcome.up_refused());
+  }
   // Down: the parent's head grows during the session (our own batches), so
   // only forward movement is checked; the parent is trusted for its log.
   ILP_RETURN_IF_ERROR(ReceiveBatches(&io, parent, kDownCursor, /*from_parent=*/true,
@@ -530,7 +587,12 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
   if (!fin.ok()) {
     return absl::Status(fin.code(), absl::StrCat("sync with parent ", parent, ": ", fin.message()));
   }
-  FinishPeer(parent, "parent", cursor, io.stats, nullptr);
+  ILP_RETURN_IF_ERROR(FinishPeer(parent, "parent", cursor, io.stats, nullptr));
+  if (!welcome.up_refused().empty()) {
+    // The down phase is stored; the session still failed its up half.
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "sync with parent ", parent, ": received its changes, sent none: ", welcome.up_refused()));
+  }
   return io.stats;
 }
 
@@ -578,16 +640,16 @@ absl::Status SyncEngine::ServeChildSession(SyncStream* stream, const SessionPeer
   return st;
 }
 
-std::set<std::string> SyncEngine::BelieveSubtree(const v1::Hello& hello,
-                                                 const std::string& id) const {
+absl::StatusOr<std::set<std::string>> SyncEngine::BelieveSubtree(const v1::Hello& hello,
+                                                                 const std::string& id) const {
   KnownTopology topo;
   topo.self_id = cfg_.node_id();
   topo.parent_id = cfg_.parent_id();
   for (const auto& c : cfg_.children()) {
     topo.children.push_back(c.node_id());
     if (c.node_id() == id) continue;
-    absl::StatusOr<v1::PeerState> p = Peer(c.node_id());
-    if (p.ok()) topo.believed[c.node_id()] = {p->subtree().begin(), p->subtree().end()};
+    ILP_ASSIGN_OR_RETURN(const v1::PeerState p, KnownPeer(c.node_id()));
+    topo.believed[c.node_id()] = {p.subtree().begin(), p.subtree().end()};
   }
   std::vector<std::string> refused;
   std::set<std::string> out = BelievedSubtree(
@@ -599,12 +661,12 @@ std::set<std::string> SyncEngine::BelieveSubtree(const v1::Hello& hello,
   return out;
 }
 
-void SyncEngine::PlanChildSession(const v1::Hello& hello, const std::string& id,
-                                  uint64_t* up_from, uint64_t* down_from,
-                                  std::string* alarm) const {
-  const uint64_t up_cursor = MetaU64(UpCursorKey(id));
+absl::Status SyncEngine::PlanChildSession(const v1::Hello& hello, const std::string& id,
+                                          uint64_t* up_from, uint64_t* down_from,
+                                          std::string* alarm) const {
+  ILP_ASSIGN_OR_RETURN(const uint64_t up_cursor, MetaU64(UpCursorKey(id)));
   const uint64_t head = store_->LastSeq();
-  const v1::PeerState known = Peer(id).value_or(v1::PeerState());
+  ILP_ASSIGN_OR_RETURN(const v1::PeerState known, KnownPeer(id));
   std::vector<std::string> why;
   if (!known.incarnation().empty() && known.incarnation() != hello.incarnation()) {
     why.push_back(absl::StrCat("its store incarnation changed from ", known.incarnation(), " to ",
@@ -614,7 +676,7 @@ void SyncEngine::PlanChildSession(const v1::Hello& hello, const std::string& id,
     why.push_back(absl::StrCat("its head ", hello.head(), " is below the ", up_cursor,
                                " this node received (restored from an older copy?)"));
   }
-  const std::string own = Incarnation();
+  ILP_ASSIGN_OR_RETURN(const std::string own, Incarnation());
   if (!hello.parent_incarnation().empty() && hello.parent_incarnation() != own) {
     why.push_back(absl::StrCat("it last saw this node as incarnation ",
                                hello.parent_incarnation(), ", now ", own));
@@ -626,14 +688,22 @@ void SyncEngine::PlanChildSession(const v1::Hello& hello, const std::string& id,
   // Resend from the lower of what we hold and what the sender recorded as
   // acknowledged: a lost ack costs one batch, a restored store loses nothing.
   *up_from = std::min(up_cursor, hello.up_acked());
-  const uint64_t down_acked = store_->GetMeta(DownAckedKey(id)).ok() ? MetaU64(DownAckedKey(id))
-                                                                    : hello.down_cursor();
+  // Never acknowledged anything down (absent): trust the child's cursor.
+  ILP_ASSIGN_OR_RETURN(const std::string acked_raw, MetaOrEmpty(DownAckedKey(id)));
+  uint64_t down_acked = hello.down_cursor();
+  if (!acked_raw.empty()) {
+    ILP_ASSIGN_OR_RETURN(down_acked, MetaU64(DownAckedKey(id)));
+  }
   *down_from = std::min({hello.down_cursor(), down_acked, head});
+  // The child's down cursor counts in another store's change log (this node
+  // was replaced, e.g. a damaged store moved aside): send it everything.
+  if (!hello.parent_incarnation().empty() && hello.parent_incarnation() != own) *down_from = 0;
   alarm->clear();
   if (!why.empty()) {
     *alarm = absl::StrCat("child ", id, ": ", absl::StrJoin(why, "; "),
                           "; cursors reset, data is resent both ways");
   }
+  return absl::OkStatus();
 }
 
 absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
@@ -647,12 +717,12 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   ILP_RETURN_IF_ERROR(StoreReports(hello));
   uint64_t up_from = 0, down_from = 0;
   std::string alarm;
-  const uint64_t up_cursor_before = MetaU64(UpCursorKey(id));
-  PlanChildSession(hello, id, &up_from, &down_from, &alarm);
+  ILP_ASSIGN_OR_RETURN(const uint64_t up_cursor_before, MetaU64(UpCursorKey(id)));
+  ILP_RETURN_IF_ERROR(PlanChildSession(hello, id, &up_from, &down_from, &alarm));
   if (!alarm.empty()) RaiseAlarm(id, "child", alarm);
   {
     std::lock_guard<std::mutex> l(mu_);
-    v1::PeerState p = Peer(id).value_or(v1::PeerState());
+    ILP_ASSIGN_OR_RETURN(v1::PeerState p, KnownPeer(id));
     if (p.incarnation() != hello.incarnation()) {
       p.set_node_id(id);
       p.set_role("child");
@@ -669,13 +739,19 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   *w->mutable_now() = hlc_->Now();
   w->set_trusted_now_ms(hlc_->TrustedNowMs());
   w->set_head(store_->LastSeq());
-  w->set_incarnation(Incarnation());
+  ILP_ASSIGN_OR_RETURN(const std::string own, Incarnation());
+  w->set_incarnation(own);
   w->set_down_from(down_from);
+  // A full disk takes nothing up but still sends down what it has.
+  if (absl::Status room = store_->disk().Check(WriteClass::kData); !room.ok()) {
+    if (!absl::IsResourceExhausted(room)) return room;
+    w->set_up_refused(std::string(room.message()));
+  }
   w->set_alarm(alarm);
   w->set_max_batch_bytes(cfg_.max_batch_bytes());
   w->set_protocol_version(std::min(std::max<uint32_t>(hello.protocol_version(), 1), versions_.newest));
   if (!io.Send(welcome)) return cut("sending welcome");
-  const std::set<std::string> subtree = BelieveSubtree(hello, id);
+  ILP_ASSIGN_OR_RETURN(const std::set<std::string> subtree, BelieveSubtree(hello, id));
   ChildTrust trust;
   trust.child_id = id;
   trust.writers = subtree;
@@ -683,9 +759,11 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   trust.area.assign(child.working_area().begin(), child.working_area().end());
   trust.now_ms = hlc_->TrustedNowMs() > 0 ? hlc_->TrustedNowMs() : hlc_->physical()->NowMs();
   trust.max_skew_ms = int64_t{cfg_.max_clock_skew_s()} * 1000;
-  ILP_RETURN_IF_ERROR(ReceiveBatches(&io, id, UpCursorKey(id), /*from_parent=*/false,
-                                     {up_from, hello.head()}, cfg_.max_batch_bytes(), &trust,
-                                     cut));  // up
+  if (w->up_refused().empty()) {
+    ILP_RETURN_IF_ERROR(ReceiveBatches(&io, id, UpCursorKey(id), /*from_parent=*/false,
+                                       {up_from, hello.head()}, cfg_.max_batch_bytes(), &trust,
+                                       cut));  // up
+  }
   ChildScopeSpec scope{{child.working_area().begin(), child.working_area().end()}, subtree};
   scope.addressed.insert(id);
   uint64_t cursor = down_from;
@@ -696,7 +774,11 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   ILP_RETURN_IF_ERROR(SendBatches(&io, &cursor, id, &scope, echo, max_batch, UINT64_MAX,
                                   DownAckedKey(id), cut));  // down
   if (io.Recv()) return absl::InvalidArgumentError("protocol: unexpected message after the last ack");
-  FinishPeer(id, "child", cursor, io.stats, &subtree);
+  ILP_RETURN_IF_ERROR(FinishPeer(id, "child", cursor, io.stats, &subtree));
+  if (!w->up_refused().empty()) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("took nothing up from child ", id, ": ", w->up_refused()));
+  }
   return absl::OkStatus();
 }
 

@@ -81,8 +81,9 @@ class SyncEngine {
   // The configured parent's id; empty at the root.
   const std::string& parent_id() const { return cfg_.parent_id(); }
 
-  // This store's incarnation id (meta "incarnation", made by Node::Start).
-  std::string Incarnation() const;
+  // This store's incarnation id (meta "incarnation", made by Node::Start);
+  // "" if absent, the read error if it cannot be read.
+  absl::StatusOr<std::string> Incarnation() const;
 
   // What this node knows of a peer; NOT_FOUND if it never synced with it.
   absl::StatusOr<v1::PeerState> Peer(const std::string& node_id) const;
@@ -91,9 +92,10 @@ class SyncEngine {
   void RecordParentError(const absl::Status& error);
 
   // This node's status as it reports it to its parent (age 0).
-  v1::NodeReport SelfReport() const;
-  // The status reports received from the subtree, by node id.
-  std::map<std::string, v1::StoredReport> Reports() const;
+  absl::StatusOr<v1::NodeReport> SelfReport() const;
+  // The status reports received from the subtree, by node id (one that does
+  // not parse is skipped and logged; a store read error is returned).
+  absl::StatusOr<std::map<std::string, v1::StoredReport>> Reports() const;
 
  private:
   struct SessionIo;
@@ -140,25 +142,33 @@ class SyncEngine {
   // req->quarantine with the reason. Fails only if the stored state cannot be read.
   absl::Status Admit(v1::Record delta, const ChildTrust& trust, ApplyRequest* req) const;
   // The part of the Hello's claimed subtree this node can believe.
-  std::set<std::string> BelieveSubtree(const v1::Hello& hello, const std::string& id) const;
-  uint64_t MetaU64(const std::string& key) const;
-  std::set<std::string> Subtree() const;
-  absl::Status SavePeer(const v1::PeerState& p);
+  absl::StatusOr<std::set<std::string>> BelieveSubtree(const v1::Hello& hello,
+                                                       const std::string& id) const;
+  // Reads of meta where only NOT_FOUND means absent (0, "", an empty peer
+  // state); any other store error is returned and fails the session.
+  absl::StatusOr<uint64_t> MetaU64(const std::string& key) const;
+  absl::StatusOr<std::string> MetaOrEmpty(const std::string& key) const;
+  absl::StatusOr<v1::PeerState> KnownPeer(const std::string& node_id) const;
+  absl::StatusOr<std::set<std::string>> Subtree() const;
+  ABSL_MUST_USE_RESULT absl::Status SavePeer(const v1::PeerState& p);
   // Records an alarm on `peer` (restored or duplicated store) and logs it.
   void RaiseAlarm(const std::string& peer, const std::string& role, const std::string& what);
   void RecordPeerError(const std::string& peer, const std::string& role, const absl::Status& error);
   // Reports to relay in the next Hello (received since the last Hello that
   // reached the parent), with their ages brought up to now; sets *max_rx_seq.
-  std::vector<v1::NodeReport> ReportsToRelay(uint64_t* max_rx_seq) const;
+  absl::StatusOr<std::vector<v1::NodeReport>> ReportsToRelay(uint64_t* max_rx_seq) const;
   // Stores the reports of a child's Hello.
-  absl::Status StoreReports(const v1::Hello& hello);
+  ABSL_MUST_USE_RESULT absl::Status StoreReports(const v1::Hello& hello);
   absl::Status ServeKnownChild(SyncStream* stream, SessionIo* io, const v1::Hello& hello,
                                const v1::ChildConfig& child);
   // Decides where the up and down phases start for `hello` and whether the
   // child's store was restored or duplicated (then *alarm says how).
-  void PlanChildSession(const v1::Hello& hello, const std::string& id, uint64_t* up_from,
-                        uint64_t* down_from, std::string* alarm) const;
-  void FinishPeer(const std::string& peer, const std::string& role, uint64_t sent_cursor,
+  ABSL_MUST_USE_RESULT absl::Status PlanChildSession(const v1::Hello& hello, const std::string& id,
+                                                     uint64_t* up_from, uint64_t* down_from,
+                                                     std::string* alarm) const;
+  // Records a completed session in the peer state. A failed read is
+  // returned; a failed status write is only logged (cursors are durable).
+  ABSL_MUST_USE_RESULT absl::Status FinishPeer(const std::string& peer, const std::string& role, uint64_t sent_cursor,
                   const SessionStats& s, const std::set<std::string>* skip_via);
 
   const v1::NodeConfig cfg_;

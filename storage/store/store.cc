@@ -1,6 +1,7 @@
 #include "storage/store/store.h"
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -33,11 +34,28 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
   if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat(what, ": not found"));
   if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(what, ": ", s.ToString()));
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(absl::StrCat(what, ": ", s.ToString()));
   if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
     return absl::FailedPreconditionError(
         absl::StrCat(what, ": ", s.ToString(), " (is another ilp-node using this data_dir?)"));
   }
   return absl::InternalError(absl::StrCat(what, ": ", s.ToString()));
+}
+
+// RocksDB's open error says what is wrong but not where; its info log names
+// the file ("<path>: dropping N bytes; Corruption: ..."). The damaged files it
+// names, or "" if none.
+std::string DamagedFiles(const std::string& dir) {
+  std::ifstream log(dir + "/LOG");
+  std::set<std::string> files;
+  for (std::string line; std::getline(log, line);) {
+    const size_t drop = line.find(": dropping ");
+    if (drop == std::string::npos) continue;
+    const size_t start = line.rfind(' ', drop);
+    files.insert(line.substr(start == std::string::npos ? 0 : start + 1,
+                             drop - (start == std::string::npos ? 0 : start + 1)));
+  }
+  return absl::StrJoin(files, ", ");
 }
 
 }  // namespace
@@ -50,6 +68,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   opts.create_missing_column_families = true;
   opts.max_background_jobs = 2;
   opts.keep_log_file_num = 5;
+  // Every acknowledged write is fsynced to the WAL, so a WAL that does not
+  // replay to its end lost acknowledged writes: refuse it (a WAL cut short
+  // replays cleanly up to the cut under the other modes). docs/reliability.md.
+  opts.wal_recovery_mode = rocksdb::WALRecoveryMode::kAbsoluteConsistency;
+  opts.paranoid_checks = true;
   // All memtables together stay within half the budget (the largest column
   // family is flushed first); the block cache gets a quarter.
   opts.db_write_buffer_size = budget / 2;
@@ -80,9 +103,19 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   }
   std::unique_ptr<Store> s(new Store());
   s->clock_ = clock;
+  s->disk_ = std::make_unique<DiskGuard>(
+      dir, options.min_free_bytes,
+      options.free_space ? options.free_space : NewStatvfsProbe(), options.free_space_cache);
   rocksdb::DB* raw = nullptr;
-  ILP_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(opts, dir, cfs, &s->handles_, &raw),
-                                absl::StrCat("opening store ", dir)));
+  rocksdb::Status opened = rocksdb::DB::Open(opts, dir, cfs, &s->handles_, &raw);
+  if (opened.IsCorruption()) {
+    const std::string files = DamagedFiles(dir);
+    return absl::DataLossError(absl::StrCat(
+        "opening store ", dir, ": ", opened.ToString(),
+        files.empty() ? "" : absl::StrCat(" in ", files),
+        "; the store is damaged and was not opened (docs/operations.md, \"Damaged files\")"));
+  }
+  ILP_RETURN_IF_ERROR(FromRocks(opened, absl::StrCat("opening store ", dir)));
   s->db_.reset(raw);
   s->meta_ = s->handles_[0];
   s->records_ = s->handles_[1];
@@ -237,13 +270,15 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
     res.states.push_back(std::move(merged.record));
   }
   ILP_RETURN_IF_ERROR(AddQuarantine(req.quarantine, now_ms, &batch, &res));
+  const bool data = res.changed > 0 || !res.lost.empty() || res.quarantined > 0;
   if (req.hlc_high_water) batch.Put(meta_, kHlcKey, req.hlc_high_water->SerializeAsString());
   for (const auto& [k, v] : req.meta) batch.Put(meta_, k, v);
   if (res.changed > 0) batch.Put(meta_, kCountsKey, counts.SerializeAsString());
   if (batch.Count() > 0) {
+    ILP_RETURN_IF_ERROR(ReadyToWrite(data ? WriteClass::kData : WriteClass::kHousekeeping));
     rocksdb::WriteOptions wo;
     wo.sync = req.sync;
-    ILP_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &batch), "writing batch"));
+    ILP_RETURN_IF_ERROR(WriteLocked(wo, &batch));
   }
   counts_ = std::move(counts);
   lost_count_ += res.lost.size();
@@ -336,11 +371,40 @@ absl::StatusOr<std::string> Store::GetMeta(absl::string_view key) const {
 }
 
 absl::Status Store::PutMeta(absl::string_view key, absl::string_view value) {
+  std::lock_guard<std::mutex> l(mu_);
+  ILP_RETURN_IF_ERROR(ReadyToWrite(WriteClass::kHousekeeping));
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  return FromRocks(db_->Put(wo, meta_, rocksdb::Slice(key.data(), key.size()),
-                            rocksdb::Slice(value.data(), value.size())),
-                   absl::StrCat("writing meta ", key));
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_, rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
+  absl::Status st = WriteLocked(wo, &batch);
+  if (!st.ok()) return absl::Status(st.code(), absl::StrCat("writing meta ", key, ": ", st.message()));
+  return absl::OkStatus();
+}
+
+absl::Status Store::ReadyToWrite(WriteClass cls) {
+  ILP_RETURN_IF_ERROR(disk_->Check(cls));
+  if (needs_resume_) {
+    // A write failed inside RocksDB (it may have stopped writes after a
+    // background error); space is back now, so clear the error and go on.
+    ILP_RETURN_IF_ERROR(FromRocks(db_->Resume(), "resuming writes after an I/O error"));
+    needs_resume_ = false;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Store::WriteLocked(const rocksdb::WriteOptions& wo, rocksdb::WriteBatch* batch) {
+  rocksdb::Status st = db_->Write(wo, batch);
+  if (st.IsIOError() || st.IsNoSpace()) needs_resume_ = true;
+  return FromRocks(st, "writing batch");
+}
+
+absl::Status Store::VerifyChecksums() const {
+  return FromRocks(db_->VerifyChecksum(), "verifying table checksums");
+}
+
+absl::Status Store::TEST_Flush() {
+  return FromRocks(db_->Flush(rocksdb::FlushOptions(), handles_), "flushing");
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::ScanMeta(
