@@ -9,6 +9,8 @@ PKGS=(
   faketime libcli11-dev libspdlog-dev libzstd-dev libsodium-dev libcivetweb-dev libbenchmark-dev
   libssl-dev openssl
 )
+# --clang adds clang 14 and its sanitizer and libFuzzer runtimes (tests/fuzz/run.sh).
+if [ "${1:-}" = "--clang" ]; then PKGS+=(clang-14 libclang-rt-14-dev); fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

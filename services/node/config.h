@@ -14,6 +14,11 @@ namespace ilp {
 // file and field; NOT_FOUND if the file cannot be read.
 absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path);
 
+// Parses and validates a config's text (JSON if `json`, else textproto), as
+// LoadNodeConfig does; errors name the config as `name`.
+absl::StatusOr<v1::NodeConfig> ParseNodeConfig(const std::string& text, bool json,
+                                               const std::string& name);
+
 // Checks a parsed config and fills defaults (sync interval, batch bytes, skew).
 absl::Status ValidateNodeConfig(v1::NodeConfig* cfg);
 
