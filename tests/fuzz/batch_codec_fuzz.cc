@@ -13,6 +13,7 @@
 #include "ilp/v1/state.pb.h"
 #include "ilp/v1/sync.pb.h"
 #include "services/replication/batch_codec.h"
+#include "tests/fuzz/fuzz_node.h"
 
 namespace {
 
@@ -26,6 +27,11 @@ void Fail(const char* what) {
 }
 
 }  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  ilp::fuzz::QuietLogs();
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static auto* budget = new ilp::DecompressionBudget(kBudget);

@@ -12,6 +12,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "services/node/config.h"
+#include "tests/fuzz/fuzz_node.h"
 
 namespace {
 
@@ -29,6 +30,11 @@ void CheckSame(const ilp::v1::NodeConfig& want, const absl::StatusOr<ilp::v1::No
 }
 
 }  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  ilp::fuzz::QuietLogs();
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

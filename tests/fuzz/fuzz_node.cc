@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/util/time_util.h"
+#include "spdlog/spdlog.h"
 
 namespace ilp::fuzz {
 namespace {
@@ -52,6 +54,11 @@ v1::NodeConfig ChildConfig() {
   cfg.set_parent_id("pkm-fuzz");
   cfg.set_parent_address("127.0.0.1:1");
   return cfg;
+}
+
+void QuietLogs() {
+  spdlog::set_level(spdlog::level::off);
+  google::protobuf::SetLogHandler(nullptr);  // null discards
 }
 
 void Check(const absl::Status& s, const char* what) {

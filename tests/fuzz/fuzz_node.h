@@ -37,6 +37,11 @@ v1::NodeConfig ParentConfig();
 // "pustu-a" under "pkm-fuzz".
 v1::NodeConfig ChildConfig();
 
+// Silences spdlog and protobuf's log, which would otherwise print a line for
+// most inputs (quarantined deltas, strings that are not UTF-8). Call from
+// LLVMFuzzerInitialize.
+void QuietLogs();
+
 // Aborts with `what` and the status when `s` is not OK: a fuzz finding.
 void Check(const absl::Status& s, const char* what);
 

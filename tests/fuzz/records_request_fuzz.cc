@@ -16,6 +16,11 @@
 #include "tests/fuzz/fuzz_node.h"
 #include "tests/fuzz/records_calls.h"
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  ilp::fuzz::QuietLogs();
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ilp;
   using namespace ilp::fuzz;

@@ -13,7 +13,6 @@
 #include "absl/strings/numbers.h"
 #include "services/replication/batch_codec.h"
 #include "services/replication/sync_engine.h"
-#include "spdlog/spdlog.h"
 #include "tests/fuzz/fuzz_node.h"
 #include "tests/fuzz/session_script.h"
 
@@ -97,7 +96,7 @@ void ChildOne(FuzzNode* node, const Script& script) {
 }  // namespace ilp::fuzz
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  spdlog::set_level(spdlog::level::off);  // quarantine and alarm warnings on every run
+  ilp::fuzz::QuietLogs();
   return 0;
 }
 

@@ -10,9 +10,9 @@ if(ILP_FUZZ)
     target_link_options(${t} PRIVATE -fsanitize=fuzzer)
   endforeach()
   target_link_libraries(sync_session_fuzz PRIVATE ilp_fuzz_support)
-  target_link_libraries(batch_codec_fuzz PRIVATE ilp_replication)
+  target_link_libraries(batch_codec_fuzz PRIVATE ilp_fuzz_support)
   target_link_libraries(records_request_fuzz PRIVATE ilp_fuzz_support)
-  target_link_libraries(config_fuzz PRIVATE ilp_node)
+  target_link_libraries(config_fuzz PRIVATE ilp_fuzz_support ilp_node)
   add_custom_target(fuzz_targets DEPENDS ${ILP_FUZZ_TARGETS} fuzz_seeds)
 
   # Regenerates the seed corpora: fuzz_seeds tests/fuzz/corpus
