@@ -40,10 +40,11 @@ for t in "${TARGETS[@]}"; do
   work="$OUT/$t-corpus"
   mkdir -p "$work"
   cp -r "$corpus"/. "$work"/
+  dict=(); [ -f "tests/fuzz/${t%_fuzz}.dict" ] && dict=(-dict="tests/fuzz/${t%_fuzz}.dict")
   echo "== $t: ${SECONDS_EACH}s"
   # -entropic=0: clang 14's entropic schedule spent half of every run updating
   # feature frequencies (perf, sync_session_fuzz); the classic one runs twice the inputs.
-  if nice -n 10 "$bin" "$work" -max_total_time="$SECONDS_EACH" -timeout=30 -rss_limit_mb=2560 \
+  if nice -n 10 "$bin" "$work" "${dict[@]}" -max_total_time="$SECONDS_EACH" -timeout=30 -rss_limit_mb=2560 \
       -entropic=0 -print_final_stats=1 -artifact_prefix="$OUT/artifacts/$t-" >"$OUT/$t.log" 2>&1; then
     grep -E "stat::number_of_executed_units|stat::average_exec_per_sec" "$OUT/$t.log" | tr '\n' ' '
     echo
