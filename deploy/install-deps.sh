@@ -10,6 +10,8 @@ PKGS=(
   libssl-dev openssl libsystemd-dev prometheus-cpp-dev
   lintian fakeroot dpkg-dev help2man
 )
+# --clang adds clang 14 and its sanitizer and libFuzzer runtimes (tests/fuzz/run.sh).
+if [ "${1:-}" = "--clang" ]; then PKGS+=(clang-14 libclang-rt-14-dev); fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

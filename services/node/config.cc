@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/stubs/common.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/records/validate.h"
@@ -45,9 +46,38 @@ class OneLineCollector : public google::protobuf::io::ErrorCollector {
   std::string first_;
 };
 
+// Proto3 strings must be UTF-8, but the text format parser stores any bytes
+// its escapes spell; such a config would not serialize or print faithfully.
+absl::Status CheckUtf8(const google::protobuf::Message& m, const std::string& prefix) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* refl = m.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  refl->ListFields(m, &fields);
+  for (const FieldDescriptor* f : fields) {
+    const int n = f->is_repeated() ? refl->FieldSize(m, f) : 1;
+    for (int i = 0; i < n; ++i) {
+      const std::string at =
+          f->is_repeated() ? absl::StrCat(prefix, f->name(), "[", i, "]") : prefix + f->name();
+      if (f->type() == FieldDescriptor::TYPE_STRING) {
+        std::string scratch;
+        const std::string& v = f->is_repeated() ? refl->GetRepeatedStringReference(m, f, i, &scratch)
+                                                : refl->GetStringReference(m, f, &scratch);
+        if (!google::protobuf::internal::IsStructurallyValidUTF8(v)) {
+          return Bad(at, "is not valid UTF-8");
+        }
+      } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        ILP_RETURN_IF_ERROR(CheckUtf8(
+            f->is_repeated() ? refl->GetRepeatedMessage(m, f, i) : refl->GetMessage(m, f), at + "."));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateNodeConfig(v1::NodeConfig* cfg) {
+  ILP_RETURN_IF_ERROR(CheckUtf8(*cfg, ""));
   ILP_RETURN_IF_ERROR(ValidateNodeId(cfg->node_id(), "node_id"));
   if (cfg->tier() == v1::TIER_UNSPECIFIED || !v1::Tier_IsValid(cfg->tier())) {
     return Bad("tier", "must be one of POSYANDU, PUSTU, PUSKESMAS, DISTRICT, PROVINCE");
@@ -120,36 +150,48 @@ absl::Status ValidateNodeConfig(v1::NodeConfig* cfg) {
   return ValidateTransportSecurity(*cfg);
 }
 
+absl::Status ParseMessageText(const std::string& text, bool json, absl::string_view name,
+                              google::protobuf::Message* msg) {
+  if (json) {
+    auto st = google::protobuf::util::JsonStringToMessage(text, msg);
+    if (!st.ok()) return absl::InvalidArgumentError(absl::StrCat(name, ": ", st.message().as_string()));
+    return absl::OkStatus();
+  }
+  google::protobuf::TextFormat::Parser parser;
+  OneLineCollector errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text, msg)) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": ", errors.first()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status LoadMessageFile(const std::string& path, absl::string_view what,
                              google::protobuf::Message* msg) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat(what, " ", path, ": cannot read file"));
   std::stringstream ss;
   ss << in.rdbuf();
-  if (absl::EndsWith(path, ".json")) {
-    auto st = google::protobuf::util::JsonStringToMessage(ss.str(), msg);
-    if (!st.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(what, " ", path, ": ", st.message().as_string()));
-    }
-    return absl::OkStatus();
+  return ParseMessageText(ss.str(), absl::EndsWith(path, ".json"), absl::StrCat(what, " ", path), msg);
+}
+
+absl::StatusOr<v1::NodeConfig> ParseNodeConfig(const std::string& text, bool json,
+                                               const std::string& name) {
+  v1::NodeConfig cfg;
+  ILP_RETURN_IF_ERROR(ParseMessageText(text, json, absl::StrCat("config ", name), &cfg));
+  absl::Status st = ValidateNodeConfig(&cfg);
+  if (!st.ok()) {
+    return absl::Status(st.code(), absl::StrCat("config ", name, ": ", st.message()));
   }
-  google::protobuf::TextFormat::Parser parser;
-  OneLineCollector errors;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(ss.str(), msg)) {
-    return absl::InvalidArgumentError(absl::StrCat(what, " ", path, ": ", errors.first()));
-  }
-  return absl::OkStatus();
+  return cfg;
 }
 
 absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
-  v1::NodeConfig cfg;
-  ILP_RETURN_IF_ERROR(LoadMessageFile(path, "config", &cfg));
-  absl::Status st = ValidateNodeConfig(&cfg);
-  if (!st.ok()) {
-    return absl::Status(st.code(), absl::StrCat("config ", path, ": ", st.message()));
-  }
-  return cfg;
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("config ", path, ": cannot read file"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseNodeConfig(ss.str(), absl::EndsWith(path, ".json"), path);
 }
 
 }  // namespace ilp

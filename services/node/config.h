@@ -12,6 +12,11 @@
 
 namespace ilp {
 
+// Parses `text` into `msg` (JSON if `json`, else textproto);
+// INVALID_ARGUMENT "<name>: line N: <error>".
+absl::Status ParseMessageText(const std::string& text, bool json, absl::string_view name,
+                              google::protobuf::Message* msg);
+
 // Reads `path` into `msg`: textproto, or JSON when the name ends in .json.
 // NOT_FOUND if unreadable; INVALID_ARGUMENT "<what> <path>: line N: <error>".
 absl::Status LoadMessageFile(const std::string& path, absl::string_view what,
@@ -20,6 +25,11 @@ absl::Status LoadMessageFile(const std::string& path, absl::string_view what,
 // Parses and validates `path`, filling defaults. INVALID_ARGUMENT names the
 // file and field; NOT_FOUND if the file cannot be read.
 absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path);
+
+// Parses and validates a config's text (JSON if `json`, else textproto), as
+// LoadNodeConfig does; errors name the config as `name`.
+absl::StatusOr<v1::NodeConfig> ParseNodeConfig(const std::string& text, bool json,
+                                               const std::string& name);
 
 // Checks a parsed config and fills defaults (sync interval, batch bytes, skew).
 absl::Status ValidateNodeConfig(v1::NodeConfig* cfg);
