@@ -47,6 +47,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   opts.create_missing_column_families = true;
   opts.max_background_jobs = 2;
   opts.keep_log_file_num = 5;
+  if (options.env != nullptr) opts.env = options.env;
   // All memtables together stay within half the budget (the largest column
   // family is flushed first); the block cache gets a quarter.
   opts.db_write_buffer_size = budget / 2;

@@ -34,6 +34,7 @@
 
 namespace rocksdb {
 class DB;
+class Env;
 class ColumnFamilyHandle;
 class WriteBatch;
 }  // namespace rocksdb
@@ -79,6 +80,10 @@ struct StoreOptions {
   // Budget for RocksDB's write buffers (half) and block cache (a quarter),
   // MiB. Small devices (a posyandu tablet) get little; a district more.
   uint32_t memory_mib = 64;
+  // The file system RocksDB runs on; nullptr = the machine's. The district
+  // simulation passes an in-memory one that can lose unsynced data. Must
+  // outlive the store.
+  rocksdb::Env* env = nullptr;
 };
 
 class Store {
