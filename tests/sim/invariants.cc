@@ -200,7 +200,11 @@ void Checker::AtEnd() {
       if (it == mine.end()) {
         Fail(absl::StrCat(n.id, ": missing record ", id, " of its scope"));
       } else if (it->second != top[id]) {
-        Fail(absl::StrCat(n.id, ": record ", id, " differs from the district's"));
+        v1::Record here;
+        here.ParseFromString(it->second);
+        Fail(absl::StrCat(n.id, ": record ", id, " differs from the district's:\n    here:     ",
+                          here.ShortDebugString().substr(0, 1500), "\n    district: ",
+                          r.ShortDebugString().substr(0, 1500)));
       }
     }
     for (const auto& [id, bytes] : mine) {

@@ -12,18 +12,22 @@ using rocksdb::IOOptions;
 using rocksdb::IOStatus;
 using rocksdb::Slice;
 
+IOStatus PowerCut() { return IOStatus::IOError("sim: power cut"); }
+
 class TrackedFile : public rocksdb::FSWritableFileOwnerWrapper {
  public:
   TrackedFile(std::unique_ptr<rocksdb::FSWritableFile> f, SimFileSystem* fs, std::string name)
       : FSWritableFileOwnerWrapper(std::move(f)), fs_(fs), name_(std::move(name)) {}
 
   IOStatus Append(const Slice& d, const IOOptions& o, IODebugContext* dbg) override {
+    if (fs_->IsCut(name_)) return PowerCut();
     IOStatus s = target()->Append(d, o, dbg);
     if (s.ok()) fs_->Appended(name_, d.size());
     return s;
   }
   IOStatus Append(const Slice& d, const IOOptions& o, const rocksdb::DataVerificationInfo& v,
                   IODebugContext* dbg) override {
+    if (fs_->IsCut(name_)) return PowerCut();
     IOStatus s = target()->Append(d, o, v, dbg);
     if (s.ok()) fs_->Appended(name_, d.size());
     return s;
@@ -36,16 +40,19 @@ class TrackedFile : public rocksdb::FSWritableFileOwnerWrapper {
     return IOStatus::NotSupported("SimFileSystem: positioned append");
   }
   IOStatus Truncate(uint64_t size, const IOOptions& o, IODebugContext* dbg) override {
+    if (fs_->IsCut(name_)) return PowerCut();
     IOStatus s = target()->Truncate(size, o, dbg);
     if (s.ok()) fs_->Truncated(name_, size);
     return s;
   }
   IOStatus Sync(const IOOptions& o, IODebugContext* dbg) override {
+    if (fs_->IsCut(name_)) return PowerCut();
     IOStatus s = target()->Sync(o, dbg);
     if (s.ok()) fs_->Synced(name_);
     return s;
   }
   IOStatus Fsync(const IOOptions& o, IODebugContext* dbg) override {
+    if (fs_->IsCut(name_)) return PowerCut();
     IOStatus s = target()->Fsync(o, dbg);
     if (s.ok()) fs_->Synced(name_);
     return s;
@@ -81,6 +88,7 @@ IOStatus SimFileSystem::Track(const std::string& f, uint64_t size,
 IOStatus SimFileSystem::NewWritableFile(const std::string& f, const rocksdb::FileOptions& o,
                                         std::unique_ptr<rocksdb::FSWritableFile>* r,
                                         IODebugContext* dbg) {
+  if (IsCut(f)) return PowerCut();
   IOStatus s = target()->NewWritableFile(f, o, r, dbg);
   if (!s.ok()) return s;
   {
@@ -93,6 +101,7 @@ IOStatus SimFileSystem::NewWritableFile(const std::string& f, const rocksdb::Fil
 IOStatus SimFileSystem::ReopenWritableFile(const std::string& f, const rocksdb::FileOptions& o,
                                            std::unique_ptr<rocksdb::FSWritableFile>* r,
                                            IODebugContext* dbg) {
+  if (IsCut(f)) return PowerCut();
   IOStatus s = target()->ReopenWritableFile(f, o, r, dbg);
   if (!s.ok()) return s;
   uint64_t size = 0;
@@ -107,6 +116,7 @@ IOStatus SimFileSystem::ReopenWritableFile(const std::string& f, const rocksdb::
 
 IOStatus SimFileSystem::RenameFile(const std::string& src, const std::string& dst,
                                    const IOOptions& o, IODebugContext* dbg) {
+  if (IsCut(src) || IsCut(dst)) return PowerCut();
   IOStatus s = target()->RenameFile(src, dst, o, dbg);
   if (!s.ok()) return s;
   std::lock_guard<std::mutex> l(mu_);
@@ -121,6 +131,7 @@ IOStatus SimFileSystem::RenameFile(const std::string& src, const std::string& ds
 }
 
 IOStatus SimFileSystem::DeleteFile(const std::string& f, const IOOptions& o, IODebugContext* dbg) {
+  if (IsCut(f)) return PowerCut();
   IOStatus s = target()->DeleteFile(f, o, dbg);
   std::lock_guard<std::mutex> l(mu_);
   files_.erase(f);
@@ -145,8 +156,17 @@ void SimFileSystem::Truncated(const std::string& f, uint64_t size) {
   st.synced = std::min(st.synced, size);
 }
 
+bool SimFileSystem::IsCut(const std::string& f) {
+  std::lock_guard<std::mutex> l(mu_);
+  for (const std::string& p : cut_) {
+    if (absl::StartsWith(f, p)) return true;
+  }
+  return false;
+}
+
 void SimFileSystem::Cut(const std::string& prefix) {
   std::lock_guard<std::mutex> l(mu_);
+  cut_.insert(prefix);
   for (const auto& [name, st] : files_) {
     if (absl::StartsWith(name, prefix)) at_cut_[name] = st.synced;
   }
@@ -181,6 +201,7 @@ absl::StatusOr<uint64_t> SimFileSystem::DropUnsynced(const std::string& prefix) 
     dropped += st.size - st.synced;
     st.size = st.synced;
   }
+  cut_.erase(prefix);
   return dropped;
 }
 

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "absl/status/status.h"
@@ -43,8 +44,11 @@ class SimFileSystem : public rocksdb::FileSystemWrapper {
                                rocksdb::IODebugContext* dbg) override;
 
   // The power cut under `prefix`: remembers how much of each file is synced
-  // now. Whatever the store does after (closing) never reached the disk.
+  // now, and fails every later write, create, rename and delete there until
+  // DropUnsynced, so nothing the store does after (closing) reaches the disk.
   void Cut(const std::string& prefix);
+  // True if `f` lies under a prefix that was Cut and not yet restored.
+  bool IsCut(const std::string& f);
   // Truncates each file under `prefix` to what was synced at Cut (a file
   // made since becomes empty). Call it with no store open on those files.
   // Returns the bytes dropped.
@@ -67,6 +71,7 @@ class SimFileSystem : public rocksdb::FileSystemWrapper {
   std::mutex mu_;
   std::map<std::string, FileState> files_;  // guarded by mu_
   std::map<std::string, uint64_t> at_cut_;   // guarded by mu_: file -> synced at Cut
+  std::set<std::string> cut_;                // guarded by mu_: prefixes without power
 };
 
 }  // namespace ilp::sim

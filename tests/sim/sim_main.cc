@@ -18,6 +18,10 @@ int main(int argc, char** argv) {
   uint64_t seeds = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--trace") {
+      o.trace = true;
+      continue;
+    }
     const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
     if (v == nullptr) {
       std::fprintf(stderr, "%s: needs a value\n", a.c_str());
@@ -32,7 +36,7 @@ int main(int argc, char** argv) {
     } else if (a == "--days") {
       o.fault_days = std::atoi(v);
     } else {
-      std::fprintf(stderr, "unknown flag %s (--seed N --seeds K --size tiny|small|district --days D)\n", a.c_str());
+      std::fprintf(stderr, "unknown flag %s (--seed N --seeds K --size tiny|small|district --days D --trace)\n", a.c_str());
       return 2;
     }
     ++i;

@@ -96,8 +96,15 @@ class Run {
     return false;
   }
 
+  template <typename... Args>
+  void Trace(const absl::FormatSpec<Args...>& f, const Args&... args) {
+    if (o_.trace) std::printf("  [t=%lld h] %s\n", static_cast<long long>((d_->now_ms() - kStartMs) / kHourMs), absl::StrFormat(f, args...).c_str());
+  }
+
   void Crash(int i) {
+    Trace("crash %s (head %d, cursor %s)", d_->node(i).id, d_->node(i).core.store->LastSeq(), d_->node(i).core.store->GetMeta("cursor/down").value_or("-"));
     absl::StatusOr<uint64_t> dropped = d_->CrashAndRestart(i);
+    if (dropped.ok()) Trace("restarted %s (head %d, cursor %s)", d_->node(i).id, d_->node(i).core.store->LastSeq(), d_->node(i).core.store->GetMeta("cursor/down").value_or("-"));
     if (!dropped.ok()) return Fail(absl::StrCat(d_->node(i).id, ": restart after a crash: ", dropped.status().ToString()));
     ++r_.crashes;
     r_.dropped_bytes += *dropped;
@@ -112,6 +119,12 @@ class Run {
                                  d_->node(c).id, LinkFaults{cut_after});
     ++r_.sessions;
     r_.cuts += s.cut;
+    Trace("session %s: %d messages%s; up %d batches to %s of head %d (acked %s); down %d batches to %s of head %d; child %s; parent %s",
+          d_->node(c).id, s.messages, s.cut ? " (cut)" : "", s.up.size(),
+          d_->node(p).core.store->GetMeta("cursor/up/" + d_->node(c).id).value_or("-"),
+          d_->node(c).core.store->LastSeq(), d_->node(c).core.store->GetMeta("acked/up").value_or("-"),
+          s.down.size(), d_->node(c).core.store->GetMeta("cursor/down").value_or("-"),
+          d_->node(p).core.store->LastSeq(), s.child.ToString(), s.parent.ToString());
     if (!s.cut && (!s.child.ok() || !s.parent.ok())) {
       Fail(absl::StrCat(d_->node(c).id, ": session failed on a sound link: child ",
                         s.child.ToString(), ", parent ", s.parent.ToString()));
@@ -133,6 +146,7 @@ class Run {
       } else if (n.clock_offset_ms == 0 && r < 10) {
         n.clock_offset_ms = Draw(2) == 0 ? k2019Ms - d_->now_ms() : 365 * kDayMs;
         ++r_.clock_faults;
+        Trace("clock of %s off by %d days", n.id, n.clock_offset_ms / kDayMs);
       }
     }
   }

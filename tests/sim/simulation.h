@@ -24,6 +24,7 @@ struct SimOptions {
   DistrictSize size;
   int fault_days = 14;
   uint32_t max_batch_bytes = 4096;  // small, so sessions have many batches to cut between
+  bool trace = false;               // print every session, crash and clock change
 };
 
 struct SimResult {
