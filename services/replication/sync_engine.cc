@@ -634,13 +634,20 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   const uint64_t up_cursor_before = MetaU64(UpCursorKey(id));
   PlanChildSession(hello, id, &up_from, &down_from, &alarm);
   if (!alarm.empty()) RaiseAlarm(id, "child", alarm);
+  // The subtree is believed durably before anything it wrote is applied:
+  // this node relays those changes up, and its parent admits them only from
+  // the subtree this node claims (Subtree()), even if this session is cut.
+  const std::set<std::string> subtree = BelieveSubtree(hello, id);
   {
     std::lock_guard<std::mutex> l(mu_);
     v1::PeerState p = Peer(id).value_or(v1::PeerState());
-    if (p.incarnation() != hello.incarnation()) {
+    if (p.incarnation() != hello.incarnation() ||
+        std::set<std::string>(p.subtree().begin(), p.subtree().end()) != subtree) {
       p.set_node_id(id);
       p.set_role("child");
       p.set_incarnation(hello.incarnation());
+      p.clear_subtree();
+      for (const auto& n : subtree) p.add_subtree(n);
       ILP_RETURN_IF_ERROR(SavePeer(p));
     }
   }
@@ -658,7 +665,6 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   w->set_alarm(alarm);
   w->set_max_batch_bytes(cfg_.max_batch_bytes());
   if (!io.Send(welcome)) return cut("sending welcome");
-  const std::set<std::string> subtree = BelieveSubtree(hello, id);
   ChildTrust trust;
   trust.child_id = id;
   trust.writers = subtree;

@@ -308,5 +308,25 @@ TEST(ReplicationTest, ADeviceSetTo2019LearnsTrustedTimeFromItsParent) {
   EXPECT_GE(s.anchor_ms(), kT0);
 }
 
+// Found by the district simulation (tests/sim, seed 20 at size tiny): a
+// parent learnt a child's subtree only when a session completed, so after a
+// session cut between the batch and the end, it relayed a grandchild's
+// records upward without claiming the grandchild, and the district
+// quarantined them for good (authorship) while its cursor moved past.
+TEST(ReplicationTest, RecordsRelayedFromACutSessionAreAdmittedAtTheTop) {
+  Hierarchy h(District(), kT0, Seed());
+  v1::Patient p = NewPatient(h.api("pos-mawar"), "Budi Santoso", kMawar);
+  ASSERT_TRUE(h.Sync("pos-mawar").ok());
+  h.dialer("pustu-oetete")->CutAfter(3);  // Hello, Welcome, the batch: its ack is lost
+  EXPECT_FALSE(h.Sync("pustu-oetete").ok());
+  ASSERT_TRUE(h.Sync("pkm-oebobo").ok());
+  v1::GetPatientRequest get;
+  get.set_id(p.id());
+  absl::StatusOr<v1::Patient> at_district = h.api("dinkes-kupang")->GetPatient(get);
+  ASSERT_TRUE(at_district.ok()) << at_district.status();
+  EXPECT_EQ(at_district->name(), "Budi Santoso");
+  EXPECT_EQ(h.node("dinkes-kupang")->store()->QuarantineCount(), 0u);
+}
+
 }  // namespace
 }  // namespace ilp
