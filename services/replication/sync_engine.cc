@@ -241,7 +241,9 @@ absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
         full_batch = true;
         break;
       }
-      if (c.via() == peer && !echo) {  // never echo a peer's own changes
+      // Never echo a peer's own changes, except a child's move of a patient
+      // into its area: it may lack what was written while they lived elsewhere.
+      if (c.via() == peer && !echo && (scope == nullptr || !TouchesVillage(c.delta()))) {
         pos = c.seq();
         continue;
       }

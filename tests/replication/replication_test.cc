@@ -328,5 +328,33 @@ TEST(ReplicationTest, RecordsRelayedFromACutSessionAreAdmittedAtTheTop) {
   EXPECT_EQ(h.node("dinkes-kupang")->store()->QuarantineCount(), 0u);
 }
 
+
+// Found by the district simulation (tests/sim, seed 4 at size tiny): a
+// child that moved a patient back into its area, unaware they had moved
+// away, never received what was written meanwhile: its own move was not
+// echoed, so the parent's "send the whole patient" rule never ran.
+TEST(ReplicationTest, AChildMovingAPatientBackIntoItsAreaReceivesTheirHistory) {
+  Hierarchy h(District(), kT0, Seed());
+  v1::Patient p = NewPatient(h.api("pustu-oetete"), "Maria Bere", kMawar);
+  ASSERT_TRUE(h.Sync("pustu-oetete").ok());
+  h.Advance(60'000);
+  auto move = [&](const char* node, const char* village) {
+    v1::UpdatePatientRequest req;
+    req.mutable_patient()->set_id(p.id());
+    req.mutable_patient()->mutable_address()->set_village_code(village);
+    req.mutable_update_mask()->add_paths("address.village_code");
+    return h.api(node)->UpdatePatient(req).status();
+  };
+  ASSERT_TRUE(move("pkm-oebobo", "5371031003").ok());  // out of the Pustu's area
+  v1::RecordEncounterResponse visit = Weigh(h.api("pkm-oebobo"), p.id(), 51.5, kT0 + 60'000);
+  ASSERT_TRUE(h.Sync("pustu-oetete").ok());  // neither is the Pustu's business now
+  h.Advance(60'000);
+  ASSERT_TRUE(move("pustu-oetete", kMelati).ok());  // the Pustu still thinks she lives in Mawar
+  ASSERT_TRUE(h.Sync("pustu-oetete").ok());
+  const auto pustu = h.Contents("pustu-oetete"), pkm = h.Contents("pkm-oebobo");
+  EXPECT_EQ(pustu.count(visit.encounter().id()), 1u);
+  EXPECT_EQ(pustu.at(p.id()), pkm.at(p.id()));
+}
+
 }  // namespace
 }  // namespace ilp

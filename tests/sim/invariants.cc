@@ -168,7 +168,11 @@ void Checker::AtEnd() {
   });
   if (!st.ok()) return Fail(absl::StrCat("dinkes: reading records: ", st.ToString()));
   for (const auto& [id, origin] : o_->origin) {
-    if (!top.count(id)) Fail(absl::StrCat("acknowledged record ", id, " written at ", d_->node(origin).id, " never reached the district"));
+    auto it = top_records.find(id);
+    if (it == top_records.end() || it->second.created().node() != d_->node(origin).id) {
+      Fail(absl::StrCat("acknowledged create of ", id, " at ", d_->node(origin).id,
+                        " never reached the district"));
+    }
   }
   for (const Oracle::Move& m : o_->moves) {
     bool kept = false;
@@ -198,7 +202,7 @@ void Checker::AtEnd() {
       if (!Belongs(i, r, false)) continue;
       auto it = mine.find(id);
       if (it == mine.end()) {
-        Fail(absl::StrCat(n.id, ": missing record ", id, " of its scope"));
+        Fail(absl::StrCat(n.id, ": missing record of its scope: ", r.ShortDebugString().substr(0, 1500)));
       } else if (it->second != top[id]) {
         v1::Record here;
         here.ParseFromString(it->second);
