@@ -312,7 +312,7 @@ absl::Status SyncEngine::Admit(v1::Record delta, const ChildTrust& trust, ApplyR
 
 absl::StatusOr<uint64_t> SyncEngine::ApplyBatch(const v1::Batch& batch, const std::string& peer,
                                                 const std::string& cursor_key, bool from_parent,
-                                                const ChildTrust* trust) {
+                                                const ChildTrust* trust, uint64_t keep) {
   ILP_ASSIGN_OR_RETURN(std::string raw,
                        DecompressPayload(batch.payload(),
                                          cfg_.max_batch_bytes() + kBatchRecordAllowance, &budget_));
@@ -334,7 +334,7 @@ absl::StatusOr<uint64_t> SyncEngine::ApplyBatch(const v1::Batch& batch, const st
     }
   }
   for (const v1::Record& r : req.deltas) ObserveAll(hlc_, r);
-  req.meta.emplace_back(cursor_key, absl::StrCat(batch.cursor()));
+  req.meta.emplace_back(cursor_key, absl::StrCat(std::max(keep, batch.cursor())));
   req.hlc_high_water = hlc_->HighWater();
   req.sync = true;
   ILP_ASSIGN_OR_RETURN(ApplyResult res, store_->Apply(std::move(req)));
@@ -443,7 +443,7 @@ absl::Status SyncEngine::ReceiveBatches(SessionIo* io, const std::string& peer,
       return absl::InvalidArgumentError(absl::StrCat("batch.payload: ", b.payload().size(),
                                                      " bytes compressed, over the cap"));
     }
-    ILP_RETURN_IF_ERROR(ApplyBatch(b, peer, cursor_key, from_parent, trust).status());
+    ILP_RETURN_IF_ERROR(ApplyBatch(b, peer, cursor_key, from_parent, trust, window.keep).status());
     prev = b.cursor();
     io->stats.received_changes += b.count();
     ++io->stats.received_batches;
@@ -518,7 +518,9 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
   // Down: the parent's head grows during the session (our own batches), so
   // only forward movement is checked; the parent is trusted for its log.
   ILP_RETURN_IF_ERROR(ReceiveBatches(&io, parent, kDownCursor, /*from_parent=*/true,
-                                     {welcome.down_from(), UINT64_MAX}, cfg_.max_batch_bytes(),
+                                     {welcome.down_from(), UINT64_MAX,
+                                      welcome.alarm().empty() ? MetaU64(kDownCursor) : 0},
+                                     cfg_.max_batch_bytes(),
                                      /*trust=*/nullptr, cut));
   stream->WritesDone();
   absl::Status fin = stream->Finish();
@@ -675,7 +677,8 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   trust.now_ms = hlc_->TrustedNowMs() > 0 ? hlc_->TrustedNowMs() : hlc_->physical()->NowMs();
   trust.max_skew_ms = int64_t{cfg_.max_clock_skew_s()} * 1000;
   ILP_RETURN_IF_ERROR(ReceiveBatches(&io, id, UpCursorKey(id), /*from_parent=*/false,
-                                     {up_from, hello.head()}, cfg_.max_batch_bytes(), &trust,
+                                     {up_from, hello.head(), alarm.empty() ? up_cursor_before : 0},
+                                     cfg_.max_batch_bytes(), &trust,
                                      cut));  // up
   ChildScopeSpec scope{{child.working_area().begin(), child.working_area().end()}, subtree};
   scope.addressed.insert(id);
