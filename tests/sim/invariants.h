@@ -42,6 +42,12 @@ class Checker {
 
   // FNV-1a over every node's records and cursors, after AtEnd().
   uint64_t digest() const { return digest_; }
+  // Deltas quarantined at all nodes.
+  uint64_t quarantined() const;
+  // Acknowledged records held in a quarantine (not at the district in full),
+  // and the first few reasons, after AtEnd().
+  int held_acked() const { return held_acked_; }
+  const std::vector<std::string>& held_reasons() const { return held_reasons_; }
   const std::vector<std::string>& failures() const { return failures_; }
   void Fail(std::string what);
 
@@ -58,11 +64,16 @@ class Checker {
   const Oracle* o_;
   std::map<std::pair<int, std::string>, uint64_t> cursor_;  // highest seen
   std::map<std::pair<int, std::string>, int> rank_;         // referral state seen
+  // Node -> bytes of every delta it quarantined (a delta refused again is
+  // not stored twice, so a session's new entries are not enough).
+  std::map<int, std::set<std::string>> quarantined_;
   // The district's view at the end: patient -> village, referral -> from/to.
   std::map<std::string, std::string> village_;
   std::map<std::string, std::pair<std::string, std::string>> referral_;
   std::vector<std::string> failures_;
   uint64_t digest_ = 0;
+  int held_acked_ = 0;
+  std::vector<std::string> held_reasons_;
 };
 
 }  // namespace ilp::sim

@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
     o.seed = s;
     ilp::sim::SimResult r = ilp::sim::RunSeed(o);
     std::printf("%s\n", r.Summary().c_str());
+    for (const std::string& h : r.held_reasons) std::printf("  held: %s\n", h.c_str());
     if (!r.failures.empty()) {
       ++failed;
       for (const std::string& f : r.failures) std::printf("  %s\n", f.c_str());

@@ -53,6 +53,9 @@ class Run {
     r_.acked_records = static_cast<int>(oracle_.origin.size());
     r_.referral_moves = static_cast<int>(oracle_.moves.size());
     r_.links = oracle_.links;
+    r_.quarantined = check.quarantined();
+    r_.held = check.held_acked();
+    r_.held_reasons = check.held_reasons();
     for (const auto& [call, n] : oracle_.calls) absl::StrAppend(&r_.calls, call, "=", n, " ");
     r_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r_;
@@ -207,10 +210,10 @@ std::string SimResult::Summary() const {
   return absl::StrFormat(
       "seed %d size %s (%d nodes, %d days): %s, %d sessions (%d cut), %d crashes (%d unsynced "
       "bytes dropped), %d clock faults, %d acknowledged records, %d referral moves, %d links, "
-      "healed in %d rounds, digest %016x, %.1f s",
+      "%d quarantined (%d acknowledged held), healed in %d rounds, digest %016x, %.1f s",
       options.seed, options.size_name, nodes, options.fault_days,
       failures.empty() ? "ok" : "FAILED", sessions, cuts, crashes, dropped_bytes, clock_faults,
-      acked_records, referral_moves, links, heal_rounds, digest, seconds);
+      acked_records, referral_moves, links, quarantined, held, heal_rounds, digest, seconds);
 }
 
 std::string SimResult::Replay() const {

@@ -35,6 +35,9 @@ struct SimResult {
   int nodes = 0, sessions = 0, cuts = 0, crashes = 0, clock_faults = 0, heal_rounds = 0;
   uint64_t dropped_bytes = 0;  // unsynced bytes lost in crashes
   int acked_records = 0, referral_moves = 0, links = 0;
+  uint64_t quarantined = 0;  // deltas a parent refused (e.g. edits of a patient who moved away)
+  int held = 0;              // acknowledged records held in a quarantine, short of the district
+  std::vector<std::string> held_reasons;  // the first few quarantine reasons
   std::string calls;  // API calls by result
   // One line: the seed, its counts and its digest.
   std::string Summary() const;
