@@ -56,11 +56,13 @@ absl::StatusOr<std::unique_ptr<District>> District::Open(const DistrictSize& siz
       for (int v = 0; v < size.villages_per_pustu; ++v) {
         villages.push_back(absl::StrFormat("%s%04d", kec, 1001 + t * 10 + v));
       }
-      const int pustu = add(absl::StrFormat("pustu-%02d-%d", k + 1, t + 1), v1::PUSTU, pkm, villages);
+      const int pustu =
+          add(absl::StrFormat("pustu-%02d-%d", k + 1, t + 1), v1::PUSTU, pkm, villages);
       const int pos = size.posyandu / pustu_total + (pustu_seen < size.posyandu % pustu_total);
       for (int p = 0; p < pos; ++p) {
         const std::string& village = villages[p % villages.size()];
-        add(absl::StrFormat("pos-%02d-%d-%02d", k + 1, t + 1, p + 1), v1::POSYANDU, pustu, {village});
+        add(absl::StrFormat("pos-%02d-%d-%02d", k + 1, t + 1, p + 1), v1::POSYANDU, pustu,
+            {village});
       }
       for (auto& v : villages) d->villages_.push_back(v);
     }
@@ -69,7 +71,8 @@ absl::StatusOr<std::unique_ptr<District>> District::Open(const DistrictSize& siz
   for (int i = d->size() - 1; i >= 0; --i) {
     SimNode& n = d->nodes_[i];
     n.subtree.insert(n.id);
-    for (int c : n.children) n.subtree.insert(d->nodes_[c].subtree.begin(), d->nodes_[c].subtree.end());
+    for (int c : n.children)
+      n.subtree.insert(d->nodes_[c].subtree.begin(), d->nodes_[c].subtree.end());
     for (const std::string& v : d->villages_) {
       for (const std::string& a : n.area) {
         if (v.compare(0, a.size(), a) == 0) n.villages.push_back(v);
@@ -113,8 +116,9 @@ District::~District() {
 }
 
 absl::Status District::OpenNode(SimNode* n) {
-  ILP_ASSIGN_OR_RETURN(n->core, NodeCore::Open(n->cfg, n->clock.get(), n->random.get(),
-                                               StoreOptions{n->cfg.store_memory_mib(), env_.get()}));
+  ILP_ASSIGN_OR_RETURN(n->core,
+                       NodeCore::Open(n->cfg, n->clock.get(), n->random.get(),
+                                      StoreOptions{n->cfg.store_memory_mib(), env_.get()}));
   return absl::OkStatus();
 }
 

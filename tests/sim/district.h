@@ -34,7 +34,7 @@ absl::StatusOr<DistrictSize> SizeByName(const std::string& name);
 struct SimNode {
   std::string id;
   v1::Tier tier = v1::TIER_UNSPECIFIED;
-  int parent = -1;              // index in District::nodes(); -1 at the root
+  int parent = -1;  // index in District::nodes(); -1 at the root
   std::vector<int> children;
   std::vector<std::string> area;      // working area codes
   std::vector<std::string> villages;  // the villages (10-digit codes) inside the area
@@ -43,7 +43,7 @@ struct SimNode {
   int64_t clock_offset_ms = 0;  // a wrong device clock: true time + offset
   std::unique_ptr<FakeClock> clock;
   std::unique_ptr<SeededRandom> random;
-  NodeCore core;                // null members while crashed
+  NodeCore core;  // null members while crashed
 };
 
 class District {

@@ -44,12 +44,15 @@ void Checker::CheckCursors(int i) {
 void Checker::CheckReferral(int i, const std::string& id) {
   absl::StatusOr<v1::Record> r = d_->node(i).core.store->Get(id);
   if (absl::IsNotFound(r.status())) return;
-  if (!r.ok()) return Fail(absl::StrCat(d_->node(i).id, ": reading referral ", id, ": ", r.status().ToString()));
+  if (!r.ok())
+    return Fail(
+        absl::StrCat(d_->node(i).id, ": reading referral ", id, ": ", r.status().ToString()));
   const v1::Move* m = WinningMove(r->moves());
   const int rank = m == nullptr ? 0 : m->to_state();
   int& seen = rank_[{i, id}];
   if (rank < seen) {
-    Fail(absl::StrCat(d_->node(i).id, ": referral ", id, " went back from state ", seen, " to ", rank));
+    Fail(absl::StrCat(d_->node(i).id, ": referral ", id, " went back from state ", seen, " to ",
+                      rank));
   }
   seen = std::max(seen, rank);
 }
@@ -115,7 +118,9 @@ void Checker::AfterRestart(int i) {
   for (const auto& [id, origin] : o_->origin) {
     if (origin != i) continue;
     absl::StatusOr<v1::Record> r = n.core.store->Get(id);
-    if (!r.ok()) Fail(absl::StrCat(n.id, ": acknowledged record ", id, " gone after a crash: ", r.status().ToString()));
+    if (!r.ok())
+      Fail(absl::StrCat(n.id, ": acknowledged record ", id,
+                        " gone after a crash: ", r.status().ToString()));
   }
   CheckCursors(i);
 }
@@ -142,10 +147,14 @@ bool Checker::Belongs(int i, const v1::Record& r, bool ever) const {
   };
   auto addressed = [&](const std::string& node) { return n.subtree.count(node) > 0; };
   switch (r.body_case()) {
-    case v1::Record::kPatient: return patient_here(r.id());
-    case v1::Record::kEncounter: return patient_here(r.encounter().patient_id());
-    case v1::Record::kObservation: return patient_here(r.observation().patient_id());
-    case v1::Record::kImmunization: return patient_here(r.immunization().patient_id());
+    case v1::Record::kPatient:
+      return patient_here(r.id());
+    case v1::Record::kEncounter:
+      return patient_here(r.encounter().patient_id());
+    case v1::Record::kObservation:
+      return patient_here(r.observation().patient_id());
+    case v1::Record::kImmunization:
+      return patient_here(r.immunization().patient_id());
     case v1::Record::kReferral:
       return addressed(r.referral().from_node()) || addressed(r.referral().to_node()) ||
              patient_here(r.referral().patient_id());
@@ -156,7 +165,8 @@ bool Checker::Belongs(int i, const v1::Record& r, bool ever) const {
     }
     case v1::Record::kTask:
       return addressed(r.task().assignee_node()) || patient_here(r.task().patient_id());
-    case v1::Record::BODY_NOT_SET: return false;
+    case v1::Record::BODY_NOT_SET:
+      return false;
   }
   return false;
 }
@@ -179,10 +189,12 @@ void Checker::AtEnd() {
   for (int i = 0; i < d_->size(); ++i) {
     Store* s = d_->node(i).core.store.get();
     absl::StatusOr<std::vector<v1::QuarantinedDelta>> q = s->ListQuarantine(s->QuarantineCount());
-    if (!q.ok()) return Fail(absl::StrCat(d_->node(i).id, ": listing quarantine: ", q.status().ToString()));
+    if (!q.ok())
+      return Fail(absl::StrCat(d_->node(i).id, ": listing quarantine: ", q.status().ToString()));
     for (const auto& e : *q) {
       if (held.insert(e.record_id()).second && held_reasons_.size() < 5) {
-        held_reasons_.push_back(absl::StrCat("at ", d_->node(i).id, " from ", e.from_node(), ": ", e.reason()));
+        held_reasons_.push_back(
+            absl::StrCat("at ", d_->node(i).id, " from ", e.from_node(), ": ", e.reason()));
       }
     }
   }
@@ -203,19 +215,25 @@ void Checker::AtEnd() {
         kept |= mv.to_state() == m.to_state && mv.stamp().node() == d_->node(m.node).id;
       }
     }
-    if (!kept) Fail(absl::StrCat("referral ", m.referral, ": move to ", m.to_state, " at ", d_->node(m.node).id, " lost at the district"));
+    if (!kept)
+      Fail(absl::StrCat("referral ", m.referral, ": move to ", m.to_state, " at ",
+                        d_->node(m.node).id, " lost at the district"));
   }
   uint64_t h = 0xcbf29ce484222325ull;
   for (int i = 0; i < d_->size(); ++i) {
     SimNode& n = d_->node(i);
     h = Fnv(h, n.id);
-    if (absl::Status v = n.core.store->Verify(); !v.ok()) Fail(absl::StrCat(n.id, ": Verify: ", v.ToString()));
+    if (absl::Status v = n.core.store->Verify(); !v.ok())
+      Fail(absl::StrCat(n.id, ": Verify: ", v.ToString()));
     CheckCursors(i);
     std::map<std::string, std::string> mine;
-    st = n.core.store->ForEachRecord([&](const v1::Record& r) { mine[r.id()] = r.SerializeAsString(); });
+    st = n.core.store->ForEachRecord(
+        [&](const v1::Record& r) { mine[r.id()] = r.SerializeAsString(); });
     if (!st.ok()) Fail(absl::StrCat(n.id, ": reading records: ", st.ToString()));
     for (const auto& [id, bytes] : mine) h = Fnv(Fnv(h, id), bytes);
-    if (absl::StatusOr<std::vector<std::pair<std::string, std::string>>> meta = n.core.store->ScanMeta("cursor/"); meta.ok()) {
+    if (absl::StatusOr<std::vector<std::pair<std::string, std::string>>> meta =
+            n.core.store->ScanMeta("cursor/");
+        meta.ok()) {
       for (const auto& [k, v] : *meta) h = Fnv(Fnv(h, k), v);
     }
     if (i == 0) continue;
@@ -223,13 +241,14 @@ void Checker::AtEnd() {
       if (held.count(id) || !Belongs(i, r, false)) continue;
       auto it = mine.find(id);
       if (it == mine.end()) {
-        Fail(absl::StrCat(n.id, ": missing record of its scope: ", r.ShortDebugString().substr(0, 1500)));
+        Fail(absl::StrCat(n.id,
+                          ": missing record of its scope: ", r.ShortDebugString().substr(0, 1500)));
       } else if (it->second != top[id]) {
         v1::Record here;
         here.ParseFromString(it->second);
         Fail(absl::StrCat(n.id, ": record ", id, " differs from the district's:\n    here:     ",
-                          here.ShortDebugString().substr(0, 1500), "\n    district: ",
-                          r.ShortDebugString().substr(0, 1500)));
+                          here.ShortDebugString().substr(0, 1500),
+                          "\n    district: ", r.ShortDebugString().substr(0, 1500)));
       }
     }
     for (const auto& [id, bytes] : mine) {
@@ -241,7 +260,8 @@ void Checker::AtEnd() {
       }
       auto origin = o_->origin.find(id);
       const bool own = origin != o_->origin.end() && n.subtree.count(d_->node(origin->second).id);
-      if (!own && !Belongs(i, it->second, true)) Fail(absl::StrCat(n.id, ": holds record ", id, " outside its scope"));
+      if (!own && !Belongs(i, it->second, true))
+        Fail(absl::StrCat(n.id, ": holds record ", id, " outside its scope"));
     }
   }
   digest_ = h;

@@ -197,7 +197,8 @@ absl::StatusOr<uint64_t> SimFileSystem::DropUnsynced(const std::string& prefix) 
     IOStatus s = target()->NewWritableFile(name, rocksdb::FileOptions(), &out, nullptr);
     if (s.ok()) s = out->Append(keep, IOOptions(), nullptr);
     if (s.ok()) s = out->Close(IOOptions(), nullptr);
-    if (!s.ok()) return absl::InternalError(absl::StrCat("sim fs: cutting ", name, ": ", s.ToString()));
+    if (!s.ok())
+      return absl::InternalError(absl::StrCat("sim fs: cutting ", name, ": ", s.ToString()));
     dropped += st.size - st.synced;
     st.size = st.synced;
   }

@@ -70,8 +70,8 @@ class SimFileSystem : public rocksdb::FileSystemWrapper {
   std::unique_ptr<rocksdb::Env> mem_env_;  // owns the in-memory files
   std::mutex mu_;
   std::map<std::string, FileState> files_;  // guarded by mu_
-  std::map<std::string, uint64_t> at_cut_;   // guarded by mu_: file -> synced at Cut
-  std::set<std::string> cut_;                // guarded by mu_: prefixes without power
+  std::map<std::string, uint64_t> at_cut_;  // guarded by mu_: file -> synced at Cut
+  std::set<std::string> cut_;               // guarded by mu_: prefixes without power
 };
 
 }  // namespace ilp::sim

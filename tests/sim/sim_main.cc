@@ -36,14 +36,18 @@ int main(int argc, char** argv) {
     } else if (a == "--days") {
       o.fault_days = std::atoi(v);
     } else {
-      std::fprintf(stderr, "unknown flag %s (--seed N --seeds K --size tiny|small|district --days D --trace)\n", a.c_str());
+      std::fprintf(
+          stderr,
+          "unknown flag %s (--seed N --seeds K --size tiny|small|district --days D --trace)\n",
+          a.c_str());
       return 2;
     }
     ++i;
   }
   absl::StatusOr<ilp::sim::DistrictSize> size = ilp::sim::SizeByName(o.size_name);
   if (!size.ok() || o.fault_days < 1) {
-    std::fprintf(stderr, "%s\n", size.ok() ? "--days: must be at least 1" : size.status().ToString().c_str());
+    std::fprintf(stderr, "%s\n",
+                 size.ok() ? "--days: must be at least 1" : size.status().ToString().c_str());
     return 2;
   }
   o.size = *size;

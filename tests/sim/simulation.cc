@@ -20,9 +20,9 @@ constexpr int64_t k2019Ms = 1'559'347'200'000;   // 2019-06-01T00:00:00Z
 // How a child's link to its parent behaves during the fault phase.
 struct Link {
   enum Kind { kOnline, kFlaky, kDailyWindow, kAwayForWeeks } kind = kOnline;
-  int every_h = 1;          // kOnline: a session every this many hours
-  int up_percent = 100;     // kFlaky: chance the link is up in a given hour
-  int window_hour = 0;      // kDailyWindow/kAwayForWeeks: the hour a day it is up
+  int every_h = 1;                       // kOnline: a session every this many hours
+  int up_percent = 100;                  // kFlaky: chance the link is up in a given hour
+  int window_hour = 0;                   // kDailyWindow/kAwayForWeeks: the hour a day it is up
   int away_from_day = 0, away_days = 0;  // kAwayForWeeks
 };
 
@@ -75,8 +75,10 @@ class Run {
       const int online = t == v1::PUSKESMAS ? 60 : t == v1::PUSTU ? 20 : 5;
       const int flaky = online + (t == v1::POSYANDU ? 20 : 30);
       const int window = flaky + (t == v1::PUSKESMAS ? 0 : 30);
-      l.kind = r < online ? Link::kOnline : r < flaky ? Link::kFlaky
-             : r < window ? Link::kDailyWindow : Link::kAwayForWeeks;
+      l.kind = r < online   ? Link::kOnline
+               : r < flaky  ? Link::kFlaky
+               : r < window ? Link::kDailyWindow
+                            : Link::kAwayForWeeks;
       l.every_h = 1 + static_cast<int>(Draw(t == v1::POSYANDU ? 12 : 4));
       l.up_percent = 5 + static_cast<int>(Draw(40));
       l.window_hour = static_cast<int>(Draw(24));
@@ -89,29 +91,53 @@ class Run {
     const Link& l = links_[i];
     const int day = hour / 24;
     switch (l.kind) {
-      case Link::kOnline: return hour % l.every_h == 0;
-      case Link::kFlaky: return static_cast<int>(Draw(100)) < l.up_percent;
+      case Link::kOnline:
+        return hour % l.every_h == 0;
+      case Link::kFlaky:
+        return static_cast<int>(Draw(100)) < l.up_percent;
       case Link::kAwayForWeeks:
         if (day >= l.away_from_day && day < l.away_from_day + l.away_days) return false;
         [[fallthrough]];
-      case Link::kDailyWindow: return hour % 24 == l.window_hour;
+      case Link::kDailyWindow:
+        return hour % 24 == l.window_hour;
     }
     return false;
   }
 
   template <typename... Args>
   void Trace(const absl::FormatSpec<Args...>& f, const Args&... args) {
-    if (o_.trace) std::printf("  [t=%lld h] %s\n", static_cast<long long>((d_->now_ms() - kStartMs) / kHourMs), absl::StrFormat(f, args...).c_str());
+    if (!o_.trace) return;
+    std::printf("  [t=%lld h] %s\n", static_cast<long long>((d_->now_ms() - kStartMs) / kHourMs),
+                absl::StrFormat(f, args...).c_str());
+  }
+  std::string Meta(int i, const std::string& key) {
+    return d_->node(i).core.store->GetMeta(key).value_or("-");
   }
 
   void Crash(int i) {
-    Trace("crash %s (head %d, cursor %s)", d_->node(i).id, d_->node(i).core.store->LastSeq(), d_->node(i).core.store->GetMeta("cursor/down").value_or("-"));
+    if (o_.trace)
+      Trace("power cut at %s (head %d)", d_->node(i).id, d_->node(i).core.store->LastSeq());
     absl::StatusOr<uint64_t> dropped = d_->CrashAndRestart(i);
-    if (dropped.ok()) Trace("restarted %s (head %d, cursor %s)", d_->node(i).id, d_->node(i).core.store->LastSeq(), d_->node(i).core.store->GetMeta("cursor/down").value_or("-"));
-    if (!dropped.ok()) return Fail(absl::StrCat(d_->node(i).id, ": restart after a crash: ", dropped.status().ToString()));
+    if (!dropped.ok()) {
+      return Fail(
+          absl::StrCat(d_->node(i).id, ": restart after a crash: ", dropped.status().ToString()));
+    }
+    if (o_.trace)
+      Trace("restarted %s (head %d)", d_->node(i).id, d_->node(i).core.store->LastSeq());
     ++r_.crashes;
     r_.dropped_bytes += *dropped;
     check_->AfterRestart(i);
+  }
+
+  void TraceSession(int c, int p, const SessionResult& s) {
+    const std::string& id = d_->node(c).id;
+    Trace(
+        "session %s: %d messages%s; up %d batches, parent cursor %s of head %d (acked %s); "
+        "down %d batches, cursor %s of head %d; child %s; parent %s",
+        id, s.messages, s.cut ? " (cut)" : "", s.up.size(), Meta(p, "cursor/up/" + id),
+        d_->node(c).core.store->LastSeq(), Meta(c, "acked/up"), s.down.size(),
+        Meta(c, "cursor/down"), d_->node(p).core.store->LastSeq(), s.child.ToString(),
+        s.parent.ToString());
   }
 
   // One session of child `c`; returns the changes it moved.
@@ -122,12 +148,7 @@ class Run {
                                  d_->node(c).id, LinkFaults{cut_after});
     ++r_.sessions;
     r_.cuts += s.cut;
-    Trace("session %s: %d messages%s; up %d batches to %s of head %d (acked %s); down %d batches to %s of head %d; child %s; parent %s",
-          d_->node(c).id, s.messages, s.cut ? " (cut)" : "", s.up.size(),
-          d_->node(p).core.store->GetMeta("cursor/up/" + d_->node(c).id).value_or("-"),
-          d_->node(c).core.store->LastSeq(), d_->node(c).core.store->GetMeta("acked/up").value_or("-"),
-          s.down.size(), d_->node(c).core.store->GetMeta("cursor/down").value_or("-"),
-          d_->node(p).core.store->LastSeq(), s.child.ToString(), s.parent.ToString());
+    if (o_.trace) TraceSession(c, p, s);
     if (!s.cut && (!s.child.ok() || !s.parent.ok())) {
       Fail(absl::StrCat(d_->node(c).id, ": session failed on a sound link: child ",
                         s.child.ToString(), ", parent ", s.parent.ToString()));
@@ -186,12 +207,12 @@ class Run {
       uint64_t moved = 0;
       for (int c = d_->size() - 1; c > 0; --c) moved += Session(c, -1);  // children before parents
       if (absl::Status s = work_->LinkDuplicates(); !s.ok()) return Fail(s.ToString());
-      for (int c = 1; c < d_->size(); ++c) moved += Session(c, -1);      // parents before children
+      for (int c = 1; c < d_->size(); ++c) moved += Session(c, -1);  // parents before children
       if (!r_.failures.empty() || !check_->failures().empty()) return;
       if (moved == 0 && oracle_.unlinked.empty()) return;
     }
-    Fail(absl::StrCat("the district did not settle in 8 healing rounds (",
-                      oracle_.unlinked.size(), " duplicates unlinked)"));
+    Fail(absl::StrCat("the district did not settle in 8 healing rounds (", oracle_.unlinked.size(),
+                      " duplicates unlinked)"));
   }
 
   const SimOptions o_;

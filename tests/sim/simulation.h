@@ -38,7 +38,7 @@ struct SimResult {
   uint64_t quarantined = 0;  // deltas a parent refused (e.g. edits of a patient who moved away)
   int held = 0;              // acknowledged records held in a quarantine, short of the district
   std::vector<std::string> held_reasons;  // the first few quarantine reasons
-  std::string calls;  // API calls by result
+  std::string calls;                      // API calls by result
   // One line: the seed, its counts and its digest.
   std::string Summary() const;
   // The command that replays this seed.

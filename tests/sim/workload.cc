@@ -23,7 +23,10 @@ absl::Status Workload::Count(const char* op, const absl::Status& s) {
 int Workload::PickNode() {
   std::vector<int> tier;
   const uint64_t r = Draw(100);
-  const v1::Tier want = r < 70 ? v1::POSYANDU : r < 85 ? v1::PUSTU : r < 95 ? v1::PUSKESMAS : v1::DISTRICT;
+  const v1::Tier want = r < 70   ? v1::POSYANDU
+                        : r < 85 ? v1::PUSTU
+                        : r < 95 ? v1::PUSKESMAS
+                                 : v1::DISTRICT;
   for (int i = 0; i < d_->size(); ++i) {
     if (d_->node(i).tier == want) tier.push_back(i);
   }
@@ -120,7 +123,9 @@ absl::Status Workload::Visit(int n) {
   for (uint64_t i = 0, k = 1 + Draw(3); i < k; ++i) {
     v1::Observation* o = req.add_observations();
     o->set_loinc(i == 0 ? "29463-7" : i == 1 ? "8302-2" : "8480-6");
-    o->set_value(static_cast<double>(i == 0 ? 3 + Draw(80) : i == 1 ? 45 + Draw(140) : 90 + Draw(90)));
+    o->set_value(static_cast<double>(i == 0   ? 3 + Draw(80)
+                                     : i == 1 ? 45 + Draw(140)
+                                              : 90 + Draw(90)));
     o->set_unit(i == 0 ? "kg" : i == 1 ? "cm" : "mm[Hg]");
   }
   absl::StatusOr<v1::RecordEncounterResponse> r = node.core.records->RecordEncounter(req);

@@ -19,10 +19,10 @@ namespace ilp::sim {
 
 // What the API acknowledged, so nothing of it may be lost.
 struct Oracle {
-  std::map<std::string, int> origin;                      // record id -> node that wrote it
-  std::map<std::string, std::set<std::string>> villages;  // patient id -> every village given
+  std::map<std::string, int> origin;                           // record id -> node that wrote it
+  std::map<std::string, std::set<std::string>> villages;       // patient id -> every village given
   std::map<std::string, std::vector<std::string>> by_village;  // village -> patients ever there
-  std::vector<std::string> referrals;                     // referral ids
+  std::vector<std::string> referrals;                          // referral ids
   struct Move {
     std::string referral;
     int node = 0;
