@@ -7,7 +7,8 @@ PKGS=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev
   faketime libcli11-dev libspdlog-dev libzstd-dev libsodium-dev libcivetweb-dev libbenchmark-dev
-  libssl-dev openssl
+  libssl-dev openssl libsystemd-dev prometheus-cpp-dev
+  lintian fakeroot dpkg-dev help2man
 )
 missing=()
 for p in "${PKGS[@]}"; do

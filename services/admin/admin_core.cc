@@ -1,5 +1,7 @@
 #include "services/admin/admin_core.h"
 
+#include "services/backup/backup.h"
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -177,6 +179,13 @@ absl::StatusOr<v1::GetTreeResponse> AdminCore::GetTree() const {
   // send at its last contact (its report), nothing above it.
   visit(cfg_.node_id(), 1, 0);
   return out;
+}
+
+absl::Status AdminCore::Backup(const std::function<bool(const v1::BackupChunk&)>& send) const {
+  v1::BackupManifest m;
+  m.set_node_id(cfg_.node_id());
+  m.set_incarnation(sync_->Incarnation());
+  return StreamBackup(*store_, cfg_.data_dir(), std::move(m), send);
 }
 
 absl::StatusOr<v1::SyncNowResponse> AdminCore::SyncNow(const v1::SyncNowRequest& req) {

@@ -4,6 +4,7 @@
 #ifndef ILP_SERVICES_ADMIN_ADMIN_CORE_H_
 #define ILP_SERVICES_ADMIN_ADMIN_CORE_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -31,6 +32,9 @@ class AdminCore {
   // The newest `req.limit` (0 = 100) deltas refused from children, and the total.
   absl::StatusOr<v1::ListQuarantineResponse> ListQuarantine(
       const v1::ListQuarantineRequest& req) const;
+
+  // A consistent online backup, sent through `send` (services/backup).
+  absl::Status Backup(const std::function<bool(const v1::BackupChunk&)>& send) const;
 
   Store* store() const { return store_; }
 

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
@@ -78,7 +79,13 @@ absl::Status ValidateNodeConfig(v1::NodeConfig* cfg) {
     if (c.node_id() == cfg->node_id()) return Bad(f + ".node_id", "must differ from node_id");
     if (c.working_area_size() == 0) return Bad(f + ".working_area", "must list at least one area code");
     for (int j = 0; j < c.working_area_size(); ++j) {
-      ILP_RETURN_IF_ERROR(ValidateAreaCode(c.working_area(j), absl::StrCat(f, ".working_area[", j, "]")));
+      const std::string fj = absl::StrCat(f, ".working_area[", j, "]");
+      ILP_RETURN_IF_ERROR(ValidateAreaCode(c.working_area(j), fj));
+      if (!AreaWithin(c.working_area(j), cfg->working_area())) {
+        return Bad(fj, absl::StrCat("\"", c.working_area(j), "\" lies outside this node's working_area (",
+                                    absl::StrJoin(cfg->working_area(), ", "),
+                                    "): a child serves part of its parent's area"));
+      }
     }
   }
   if (!cfg->metrics_listen().empty() && cfg->metrics_listen()[0] == ':') {
@@ -111,25 +118,31 @@ absl::Status ValidateNodeConfig(v1::NodeConfig* cfg) {
   return ValidateTransportSecurity(*cfg);
 }
 
-absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
+absl::Status LoadMessageFile(const std::string& path, absl::string_view what,
+                             google::protobuf::Message* msg) {
   std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("config ", path, ": cannot read file"));
+  if (!in) return absl::NotFoundError(absl::StrCat(what, " ", path, ": cannot read file"));
   std::stringstream ss;
   ss << in.rdbuf();
-  v1::NodeConfig cfg;
   if (absl::EndsWith(path, ".json")) {
-    auto st = google::protobuf::util::JsonStringToMessage(ss.str(), &cfg);
+    auto st = google::protobuf::util::JsonStringToMessage(ss.str(), msg);
     if (!st.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("config ", path, ": ", st.message().as_string()));
+      return absl::InvalidArgumentError(absl::StrCat(what, " ", path, ": ", st.message().as_string()));
     }
-  } else {
-    google::protobuf::TextFormat::Parser parser;
-    OneLineCollector errors;
-    parser.RecordErrorsTo(&errors);
-    if (!parser.ParseFromString(ss.str(), &cfg)) {
-      return absl::InvalidArgumentError(absl::StrCat("config ", path, ": ", errors.first()));
-    }
+    return absl::OkStatus();
   }
+  google::protobuf::TextFormat::Parser parser;
+  OneLineCollector errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(ss.str(), msg)) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " ", path, ": ", errors.first()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
+  v1::NodeConfig cfg;
+  ILP_RETURN_IF_ERROR(LoadMessageFile(path, "config", &cfg));
   absl::Status st = ValidateNodeConfig(&cfg);
   if (!st.ok()) {
     return absl::Status(st.code(), absl::StrCat("config ", path, ": ", st.message()));

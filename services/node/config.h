@@ -6,9 +6,16 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
 #include "ilp/v1/config.pb.h"
 
 namespace ilp {
+
+// Reads `path` into `msg`: textproto, or JSON when the name ends in .json.
+// NOT_FOUND if unreadable; INVALID_ARGUMENT "<what> <path>: line N: <error>".
+absl::Status LoadMessageFile(const std::string& path, absl::string_view what,
+                             google::protobuf::Message* msg);
 
 // Parses and validates `path`, filling defaults. INVALID_ARGUMENT names the
 // file and field; NOT_FOUND if the file cannot be read.

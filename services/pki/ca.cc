@@ -189,6 +189,12 @@ absl::StatusOr<IssuedCert> IssueOperator(const std::string& dir, const std::stri
   return IssueLeaf(dir, SpiffeId{SpiffeId::kOperator, "", name}, {}, days, "operator-" + name);
 }
 
+absl::StatusOr<std::string> CaDistrict(const std::string& dir) {
+  ILP_RETURN_IF_ERROR(RequireCa(dir));
+  ILP_ASSIGN_OR_RETURN(Ca ca, LoadCa(dir));
+  return ca.district;
+}
+
 absl::StatusOr<RevokedCert> Revoke(const std::string& dir, const std::string& serial_hex) {
   const std::string serial = internal::CanonicalSerialHex(serial_hex);
   if (serial.empty()) {

@@ -304,8 +304,8 @@ absl::Status SyncEngine::Admit(v1::Record delta, const ChildTrust& trust, ApplyR
   q.set_kind(KindName(delta));
   q.set_reason(std::string(ok.message()).substr(0, 1000));
   q.set_delta(delta.SerializeAsString());
-  spdlog::warn("quarantined a delta from {} (record {}): {}", trust.child_id, q.record_id(),
-               q.reason());
+  spdlog::warn("quarantined a delta from {} (record {}): {} (the whole reason: ilpctl quarantine)",
+               trust.child_id, q.record_id(), ReasonForLog(q.reason()));
   req->quarantine.push_back(std::move(q));
   return absl::OkStatus();
 }

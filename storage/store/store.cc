@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "rocksdb/db.h"
@@ -12,6 +13,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
+#include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "storage/clock/clock.h"
 #include "storage/merge/merge.h"
@@ -23,6 +25,7 @@ namespace {
 
 constexpr char kHlcKey[] = "hlc";
 constexpr char kCountsKey[] = "counts";
+constexpr char kFormatKey[] = "format";
 
 absl::string_view View(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
 
@@ -63,6 +66,19 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf}, {"records", cf}, {"changelog", cf},
       {"index", cf}, {"lost", cf}, {"quarantine", cf}};
+  // A newer ilp-node may add column families; opening would fail with a
+  // RocksDB message, so name the cause first.
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(opts, dir, &existing).ok()) {
+    for (const std::string& name : existing) {
+      const bool known = std::any_of(cfs.begin(), cfs.end(), [&](const auto& d) { return d.name == name; });
+      if (!known) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "store ", dir, " has column family \"", name, "\", unknown to this ilp-node (store format ",
+            kStoreFormat, "): it was written by a newer ilp-node; upgrade this one (docs/operations.md, Upgrades)"));
+      }
+    }
+  }
   std::unique_ptr<Store> s(new Store());
   s->clock_ = clock;
   rocksdb::DB* raw = nullptr;
@@ -75,6 +91,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   s->index_ = s->handles_[3];
   s->lost_ = s->handles_[4];
   s->quarantine_ = s->handles_[5];
+  ILP_RETURN_IF_ERROR(s->CheckFormat(dir));
   std::unique_ptr<rocksdb::Iterator> it(s->db_->NewIterator(rocksdb::ReadOptions(), s->log_));
   it->SeekToLast();
   if (it->Valid()) s->last_seq_ = SeqFromKey(View(it->key()));
@@ -99,6 +116,32 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   for (qit->SeekToFirst(); qit->Valid(); qit->Next()) ++s->quarantine_count_;
   ILP_RETURN_IF_ERROR(FromRocks(qit->status(), "counting quarantined deltas"));
   return s;
+}
+
+absl::Status Store::CheckFormat(const std::string& dir) {
+  absl::StatusOr<std::string> v = GetMeta(kFormatKey);
+  if (absl::IsNotFound(v.status())) {
+    // A new store, or one from before formats were recorded (its layout is
+    // format 1).
+    return PutMeta(kFormatKey, absl::StrCat(kStoreFormat));
+  }
+  if (!v.ok()) return v.status();
+  uint32_t format = 0;
+  if (!absl::SimpleAtoi(*v, &format)) {
+    return absl::DataLossError(absl::StrCat("store ", dir, ": meta format \"", *v, "\" is not a number"));
+  }
+  if (format > kStoreFormat) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store ", dir, " has format ", format, "; this ilp-node reads formats up to ", kStoreFormat,
+        ": it was written by a newer ilp-node; upgrade this one (docs/operations.md, Upgrades)"));
+  }
+  if (format < kStoreFormat) {
+    // Format 1 is the first; a later format adds its one-step migration here,
+    // after a checkpoint of the old store.
+    return absl::FailedPreconditionError(
+        absl::StrCat("store ", dir, " has format ", format, ", which no ilp-node wrote"));
+  }
+  return absl::OkStatus();
 }
 
 Store::~Store() {
@@ -311,6 +354,14 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::ScanMeta
   }
   ILP_RETURN_IF_ERROR(FromRocks(it->status(), absl::StrCat("reading meta ", prefix)));
   return out;
+}
+
+absl::Status Store::Checkpoint(const std::string& dir) const {
+  rocksdb::Checkpoint* raw = nullptr;
+  ILP_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "starting a checkpoint"));
+  std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+  // log_size_for_flush 0: flush first, so the copy needs no WAL replay.
+  return FromRocks(cp->CreateCheckpoint(dir, /*log_size_for_flush=*/0), absl::StrCat("checkpoint into ", dir));
 }
 
 absl::Status Store::Verify() const {

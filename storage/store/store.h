@@ -86,6 +86,10 @@ struct StoreOptions {
   rocksdb::Env* env = nullptr;
 };
 
+// The layout of the store on disk (column families, keys, encodings). A
+// store records its format; ilp-node refuses a newer one with a clear error.
+inline constexpr uint32_t kStoreFormat = 1;
+
 class Store {
  public:
   // Opens (creating if missing) the store in `dir`. `clock` stamps change-log
@@ -135,6 +139,11 @@ class Store {
   // reports every disagreement as DATA_LOSS (the first few in the message).
   absl::Status Verify() const;
 
+  // A consistent copy of the whole store in `dir` (which must not exist), as
+  // of now, made by RocksDB's Checkpoint: hard links where `dir` is on the
+  // same filesystem, copies elsewhere. Writes go on meanwhile.
+  absl::Status Checkpoint(const std::string& dir) const;
+
   // Head, approximate size and record counts by kind (kept with every Apply,
   // no scan).
   StoreStats Stats() const;
@@ -174,6 +183,9 @@ class Store {
                              rocksdb::WriteBatch* batch, ApplyResult* res);
 
   Clock* clock_ = nullptr;
+  // Records the format of a new store; refuses a newer one.
+  absl::Status CheckFormat(const std::string& dir);
+
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;

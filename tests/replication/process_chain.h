@@ -56,6 +56,8 @@ class NodeSet {
   v1::Records::Stub* api(const std::string& id) { return api_.at(id).get(); }
   const std::string& addr(const std::string& id) { return addr_.at(id); }
   std::string DataDir(const std::string& id) const { return dir_.Sub(id + "/data"); }
+  // The node's directory: node.textproto (as started), node.log, data/.
+  std::string Dir(const std::string& id) const { return dir_.Sub(id); }
   const std::vector<Spec>& specs() const { return specs_; }
 
  private:
