@@ -267,7 +267,9 @@ absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
         full_batch = true;
         break;
       }
-      if (c.via() == peer && !echo) {  // never echo a peer's own changes
+      // Never echo a peer's own changes, except a child's move of a patient
+      // into its area: it may lack what was written while they lived elsewhere.
+      if (c.via() == peer && !echo && (scope == nullptr || !TouchesVillage(c.delta()))) {
         pos = c.seq();
         continue;
       }
@@ -336,7 +338,7 @@ absl::Status SyncEngine::Admit(v1::Record delta, const ChildTrust& trust, ApplyR
 
 absl::StatusOr<uint64_t> SyncEngine::ApplyBatch(const v1::Batch& batch, const std::string& peer,
                                                 const std::string& cursor_key, bool from_parent,
-                                                const ChildTrust* trust) {
+                                                const ChildTrust* trust, uint64_t keep) {
   ILP_ASSIGN_OR_RETURN(std::string raw,
                        DecompressPayload(batch.payload(),
                                          cfg_.max_batch_bytes() + kBatchRecordAllowance, &budget_));
@@ -358,7 +360,7 @@ absl::StatusOr<uint64_t> SyncEngine::ApplyBatch(const v1::Batch& batch, const st
     }
   }
   for (const v1::Record& r : req.deltas) ObserveAll(hlc_, r);
-  req.meta.emplace_back(cursor_key, absl::StrCat(batch.cursor()));
+  req.meta.emplace_back(cursor_key, absl::StrCat(std::max(keep, batch.cursor())));
   req.hlc_high_water = hlc_->HighWater();
   req.sync = true;
   ILP_ASSIGN_OR_RETURN(ApplyResult res, store_->Apply(std::move(req)));
@@ -471,7 +473,7 @@ absl::Status SyncEngine::ReceiveBatches(SessionIo* io, const std::string& peer,
       return absl::InvalidArgumentError(absl::StrCat("batch.payload: ", b.payload().size(),
                                                      " bytes compressed, over the cap"));
     }
-    ILP_RETURN_IF_ERROR(ApplyBatch(b, peer, cursor_key, from_parent, trust).status());
+    ILP_RETURN_IF_ERROR(ApplyBatch(b, peer, cursor_key, from_parent, trust, window.keep).status());
     prev = b.cursor();
     io->stats.received_changes += b.count();
     ++io->stats.received_batches;
@@ -579,8 +581,11 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
   }
   // Down: the parent's head grows during the session (our own batches), so
   // only forward movement is checked; the parent is trusted for its log.
+  ILP_ASSIGN_OR_RETURN(const uint64_t down_cursor_now, MetaU64(kDownCursor));
   ILP_RETURN_IF_ERROR(ReceiveBatches(&io, parent, kDownCursor, /*from_parent=*/true,
-                                     {welcome.down_from(), UINT64_MAX}, cfg_.max_batch_bytes(),
+                                     {welcome.down_from(), UINT64_MAX,
+                                      welcome.alarm().empty() ? down_cursor_now : 0},
+                                     cfg_.max_batch_bytes(),
                                      /*trust=*/nullptr, cut));
   stream->WritesDone();
   absl::Status fin = stream->Finish();
@@ -720,13 +725,20 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   ILP_ASSIGN_OR_RETURN(const uint64_t up_cursor_before, MetaU64(UpCursorKey(id)));
   ILP_RETURN_IF_ERROR(PlanChildSession(hello, id, &up_from, &down_from, &alarm));
   if (!alarm.empty()) RaiseAlarm(id, "child", alarm);
+  // The subtree is believed durably before anything it wrote is applied:
+  // this node relays those changes up, and its parent admits them only from
+  // the subtree this node claims (Subtree()), even if this session is cut.
+  ILP_ASSIGN_OR_RETURN(const std::set<std::string> subtree, BelieveSubtree(hello, id));
   {
     std::lock_guard<std::mutex> l(mu_);
     ILP_ASSIGN_OR_RETURN(v1::PeerState p, KnownPeer(id));
-    if (p.incarnation() != hello.incarnation()) {
+    if (p.incarnation() != hello.incarnation() ||
+        std::set<std::string>(p.subtree().begin(), p.subtree().end()) != subtree) {
       p.set_node_id(id);
       p.set_role("child");
       p.set_incarnation(hello.incarnation());
+      p.clear_subtree();
+      for (const auto& n : subtree) p.add_subtree(n);
       ILP_RETURN_IF_ERROR(SavePeer(p));
     }
   }
@@ -751,7 +763,6 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   w->set_max_batch_bytes(cfg_.max_batch_bytes());
   w->set_protocol_version(std::min(std::max<uint32_t>(hello.protocol_version(), 1), versions_.newest));
   if (!io.Send(welcome)) return cut("sending welcome");
-  ILP_ASSIGN_OR_RETURN(const std::set<std::string> subtree, BelieveSubtree(hello, id));
   ChildTrust trust;
   trust.child_id = id;
   trust.writers = subtree;
@@ -761,8 +772,8 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   trust.max_skew_ms = int64_t{cfg_.max_clock_skew_s()} * 1000;
   if (w->up_refused().empty()) {
     ILP_RETURN_IF_ERROR(ReceiveBatches(&io, id, UpCursorKey(id), /*from_parent=*/false,
-                                       {up_from, hello.head()}, cfg_.max_batch_bytes(), &trust,
-                                       cut));  // up
+                                       {up_from, hello.head(), alarm.empty() ? up_cursor_before : 0},
+                                       cfg_.max_batch_bytes(), &trust, cut));  // up
   }
   ChildScopeSpec scope{{child.working_area().begin(), child.working_area().end()}, subtree};
   scope.addressed.insert(id);

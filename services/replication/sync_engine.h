@@ -111,9 +111,12 @@ class SyncEngine {
   absl::Status SendBatches(SessionIo* io, uint64_t* cursor, const std::string& peer,
                            const ChildScopeSpec* scope, bool echo, size_t max_batch,
                            uint64_t until, const std::string& acked_key, const CutFn& cut);
-  // Where a receiver accepts batch cursors: after `from`, up to `head`.
+  // Where a receiver accepts batch cursors: after `from`, up to `head`. A
+  // lost ack makes the sender resend from below the receiver's cursor; the
+  // stored cursor still never drops below `keep` (what the receiver already
+  // applied), except when the session resets cursors (an alarm: keep 0).
   struct CursorWindow {
-    uint64_t from = 0, head = 0;
+    uint64_t from = 0, head = 0, keep = 0;
   };
   // Receives and applies the peer's batches until its last one, acking each.
   absl::Status ReceiveBatches(SessionIo* io, const std::string& peer,
@@ -132,12 +135,12 @@ class SyncEngine {
   absl::StatusOr<Outgoing> NextBatch(uint64_t cursor, const std::string& peer,
                                      class ChildScope* scope, bool echo, size_t max_batch,
                                      uint64_t until);
-  // Applies a received batch and stores `cursor_key` = batch.cursor with it.
+  // Applies a received batch and stores `cursor_key` = max(keep, batch.cursor) with it.
   // With `trust` (a batch from a child), deltas the child may not send are
   // quarantined in the same write instead of applied.
   absl::StatusOr<uint64_t> ApplyBatch(const v1::Batch& batch, const std::string& peer,
                                       const std::string& cursor_key, bool from_parent,
-                                      const ChildTrust* trust);
+                                      const ChildTrust* trust, uint64_t keep);
   // Adds `delta` to req->deltas if AdmitFromChild accepts it, else to
   // req->quarantine with the reason. Fails only if the stored state cannot be read.
   absl::Status Admit(v1::Record delta, const ChildTrust& trust, ApplyRequest* req) const;

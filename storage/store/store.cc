@@ -73,6 +73,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   // replays cleanly up to the cut under the other modes). docs/reliability.md.
   opts.wal_recovery_mode = rocksdb::WALRecoveryMode::kAbsoluteConsistency;
   opts.paranoid_checks = true;
+  if (options.env != nullptr) opts.env = options.env;
   // All memtables together stay within half the budget (the largest column
   // family is flushed first); the block cache gets a quarter.
   opts.db_write_buffer_size = budget / 2;

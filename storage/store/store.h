@@ -35,6 +35,7 @@
 
 namespace rocksdb {
 class DB;
+class Env;
 class ColumnFamilyHandle;
 class WriteBatch;
 struct WriteOptions;
@@ -88,6 +89,10 @@ struct StoreOptions {
   FreeSpaceProbe free_space;
   // How long a probed figure is trusted (a low one is always probed again).
   absl::Duration free_space_cache = absl::Milliseconds(200);
+  // The file system RocksDB runs on; nullptr = the machine's. The district
+  // simulation passes an in-memory one that can lose unsynced data. Must
+  // outlive the store.
+  rocksdb::Env* env = nullptr;
 };
 
 // The layout of the store on disk (column families, keys, encodings). A
