@@ -43,10 +43,13 @@ void ObserveAll(HybridClock* hlc, const v1::Record& r) {
   }
 }
 
-bool TouchesVillage(const v1::Record& delta) {
+// True if `delta` sets a patient's village; with `moves_only`, only if it
+// changes the village of a patient the writer already had (a create sets
+// the village too, but has no base).
+bool SetsVillage(const v1::Record& delta, bool moves_only) {
   if (!delta.has_patient()) return false;
   for (const auto& v : delta.patient().versions()) {
-    if (v.field() == "address.village_code") return true;
+    if (v.field() == "address.village_code" && (!moves_only || v.has_base())) return true;
   }
   return false;
 }
@@ -93,7 +96,7 @@ absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
       }
       // Never echo a peer's own changes, except a child's move of a patient
       // into its area: it may lack what was written while they lived elsewhere.
-      if (c.via() == peer && !echo && (scope == nullptr || !TouchesVillage(c.delta()))) {
+      if (c.via() == peer && !echo && (scope == nullptr || !SetsVillage(c.delta(), /*moves_only=*/true))) {
         pos = c.seq();
         continue;
       }
@@ -109,7 +112,7 @@ absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
         pos = c.seq();
         ILP_ASSIGN_OR_RETURN(const bool in_scope, scope->Contains(*state));
         if (!in_scope) continue;
-        if (TouchesVillage(c.delta())) {
+        if (SetsVillage(c.delta(), /*moves_only=*/false)) {
           // The patient may have moved into the child's area: send the whole
           // patient and everything recorded about it.
           std::vector<std::string> ids = {state->id()};
