@@ -7,9 +7,10 @@ PKGS=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev
   faketime libcli11-dev libspdlog-dev libzstd-dev libsodium-dev libcivetweb-dev libbenchmark-dev
-  libssl-dev openssl
+  libssl-dev openssl libsystemd-dev prometheus-cpp-dev
+  lintian fakeroot dpkg-dev help2man
 )
-# --clang adds clang 14 and its sanitizer runtimes (tests/run.sh --sanitize).
+# --clang adds clang 14 and its sanitizer and libFuzzer runtimes (tests/run.sh --sanitize, tests/fuzz/run.sh).
 if [ "${1:-}" = "--clang" ]; then PKGS+=(clang-14 libclang-rt-14-dev); fi
 missing=()
 for p in "${PKGS[@]}"; do

@@ -21,6 +21,10 @@ case "${1:-}" in
   --sanitize=*) echo "usage: tests/run.sh [--sanitize[=address|thread]] [ctest args]" >&2; exit 2 ;;
 esac
 jobs="${ILP_JOBS:-2}"
+if [ "$(id -u)" -ne 0 ]; then
+  # DiskFullProcessTest mounts a small tmpfs; without root it skips (and says so).
+  echo "note: not root: the real small-filesystem tests (DiskFullProcessTest) will be skipped" >&2
+fi
 
 if [ -z "$sanitize" ]; then
   bash deploy/install-deps.sh
@@ -41,8 +45,13 @@ export ASAN_OPTIONS="$common:halt_on_error=1:detect_leaks=1:check_initialization
 export LSAN_OPTIONS="$common:suppressions=$supp/lsan.supp"
 export UBSAN_OPTIONS="$common:halt_on_error=1:print_stacktrace=1"
 export TSAN_OPTIONS="$common:halt_on_error=0:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
+extra=()
+# The ASan build also instruments for libFuzzer and runs each fuzz target
+# briefly as a ctest test (fuzz.*; tests/fuzz/run_one.sh).
+[ "$sanitize" = address ] && extra+=(-DILP_FUZZ=ON)
+command -v ccache >/dev/null && extra+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DILP_SANITIZE="$sanitize" >/dev/null
+  -DILP_SANITIZE="$sanitize" "${extra[@]}" >/dev/null
 cmake --build "$build" -j"$jobs"
 rc=0
 (cd "$build" && ctest --output-on-failure -j"$jobs" --timeout 600 "$@") || rc=$?

@@ -1,5 +1,7 @@
 #include "services/admin/admin_core.h"
 
+#include "services/backup/backup.h"
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -80,6 +82,11 @@ absl::StatusOr<v1::NodeStatus> AdminCore::GetStatus() const {
   }
   s.set_lost_writes(store_->LostWriteCount());
   s.set_quarantined_deltas(store_->QuarantineCount());
+  DiskGuard& disk = store_->disk();
+  s.set_disk_free_bytes(disk.free_bytes());
+  s.set_disk_reserve_bytes(disk.reserve_bytes());
+  s.set_writes_refused_disk(disk.refused());
+  s.set_disk_full(disk.refusing());
   if (!cfg_.parent_id().empty()) {
     v1::PeerStatus* p = s.add_peers();
     *p = PeerNow(cfg_.parent_id(), "parent", now);
@@ -97,7 +104,8 @@ absl::StatusOr<v1::GetTreeResponse> AdminCore::GetTree() const {
   const int64_t now = clock_->NowMs();
   // Every report held here, aged to now.
   std::map<std::string, v1::NodeReport> reports;
-  for (auto& [id, stored] : sync_->Reports()) {
+  ILP_ASSIGN_OR_RETURN(auto stored_reports, sync_->Reports());
+  for (auto& [id, stored] : stored_reports) {
     v1::NodeReport r = stored.report();
     r.set_age_ms(r.age_ms() + std::max<int64_t>(0, now - stored.received_ms()));
     reports[id] = std::move(r);
@@ -179,6 +187,14 @@ absl::StatusOr<v1::GetTreeResponse> AdminCore::GetTree() const {
   return out;
 }
 
+absl::Status AdminCore::Backup(const std::function<bool(const v1::BackupChunk&)>& send) const {
+  v1::BackupManifest m;
+  m.set_node_id(cfg_.node_id());
+  ILP_ASSIGN_OR_RETURN(std::string incarnation, sync_->Incarnation());
+  m.set_incarnation(incarnation);
+  return StreamBackup(*store_, cfg_.data_dir(), std::move(m), send);
+}
+
 absl::StatusOr<v1::SyncNowResponse> AdminCore::SyncNow(const v1::SyncNowRequest& req) {
   if (replicator_ == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -238,11 +254,13 @@ absl::StatusOr<v1::ListQuarantineResponse> AdminCore::ListQuarantine(
   return resp;
 }
 
-absl::StatusOr<v1::VerifyResponse> AdminCore::Verify() const {
+absl::StatusOr<v1::VerifyResponse> AdminCore::Verify(const v1::VerifyRequest& req) const {
   v1::VerifyResponse resp;
   const absl::Time start = absl::Now();
   resp.set_head(store_->LastSeq());
-  absl::Status st = store_->Verify();
+  resp.set_deep(req.deep());
+  absl::Status st = req.deep() ? store_->VerifyChecksums() : absl::OkStatus();
+  if (st.ok()) st = store_->Verify();
   resp.set_duration_ms(absl::ToInt64Milliseconds(absl::Now() - start));
   if (st.ok()) {
     resp.set_ok(true);

@@ -4,6 +4,7 @@
 #ifndef ILP_SERVICES_ADMIN_ADMIN_CORE_H_
 #define ILP_SERVICES_ADMIN_ADMIN_CORE_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -27,10 +28,14 @@ class AdminCore {
   absl::StatusOr<v1::GetTreeResponse> GetTree() const;
   absl::StatusOr<v1::SyncNowResponse> SyncNow(const v1::SyncNowRequest& req);
   absl::StatusOr<v1::ListConflictsResponse> ListConflicts(const v1::ListConflictsRequest& req) const;
-  absl::StatusOr<v1::VerifyResponse> Verify() const;
+  // Logical checks; with `req.deep` block checksums of every table file first.
+  absl::StatusOr<v1::VerifyResponse> Verify(const v1::VerifyRequest& req) const;
   // The newest `req.limit` (0 = 100) deltas refused from children, and the total.
   absl::StatusOr<v1::ListQuarantineResponse> ListQuarantine(
       const v1::ListQuarantineRequest& req) const;
+
+  // A consistent online backup, sent through `send` (services/backup).
+  absl::Status Backup(const std::function<bool(const v1::BackupChunk&)>& send) const;
 
   Store* store() const { return store_; }
 

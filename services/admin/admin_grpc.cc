@@ -24,14 +24,21 @@ grpc::Status AdminGrpc::ListConflicts(grpc::ServerContext*, const v1::ListConfli
   return Reply(core_->ListConflicts(*req), resp);
 }
 
-grpc::Status AdminGrpc::Verify(grpc::ServerContext*, const v1::VerifyRequest*,
+grpc::Status AdminGrpc::Verify(grpc::ServerContext*, const v1::VerifyRequest* req,
                                v1::VerifyResponse* resp) {
-  return Reply(core_->Verify(), resp);
+  return Reply(core_->Verify(*req), resp);
 }
 
 grpc::Status AdminGrpc::ListQuarantine(grpc::ServerContext*, const v1::ListQuarantineRequest* req,
                                        v1::ListQuarantineResponse* resp) {
   return Reply(core_->ListQuarantine(*req), resp);
+}
+
+grpc::Status AdminGrpc::Backup(grpc::ServerContext* ctx, const v1::BackupRequest*,
+                               grpc::ServerWriter<v1::BackupChunk>* writer) {
+  return ToGrpcStatus(core_->Backup([&](const v1::BackupChunk& c) {
+    return !ctx->IsCancelled() && writer->Write(c);
+  }));
 }
 
 }  // namespace ilp

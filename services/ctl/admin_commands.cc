@@ -19,6 +19,7 @@ struct Args {
   std::string since;  // conflicts --since AGE|TIME
   uint32_t limit = 1000;
   uint32_t quarantine_limit = 100;  // quarantine --limit
+  bool deep = false;  // verify --deep
 };
 
 std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
@@ -29,7 +30,7 @@ int Status(const Ctl& c, const Args&) {
   v1::NodeStatus st;
   grpc::Status s = v1::Admin::NewStub(c.channel)->GetStatus(c.Ctx().get(), v1::GetStatusRequest(), &st);
   if (!s.ok()) return Fail(s);
-  bool failing = false;
+  bool failing = st.disk_full();
   for (const auto& p : st.peers()) failing |= p.last_error_age_ms() >= 0 || p.alarm_age_ms() >= 0;
   if (c.json) {
     std::cout << Json(st) << "\n";
@@ -49,7 +50,11 @@ int Status(const Ctl& c, const Args&) {
               static_cast<unsigned long long>(st.lost_writes()));
   std::printf("records  %llu%s%s%s\n", static_cast<unsigned long long>(total),
               kinds.empty() ? "" : " (", absl::StrJoin(kinds, ", ").c_str(), kinds.empty() ? "" : ")");
-  if (st.peers().empty()) return kOk;
+  std::printf("disk     %s free, reserve %s, %llu writes refused%s\n",
+              Bytes(st.disk_free_bytes()).c_str(), Bytes(st.disk_reserve_bytes()).c_str(),
+              static_cast<unsigned long long>(st.writes_refused_disk()),
+              st.disk_full() ? "; DISK FULL: writes refused, reads and sync of stored data go on" : "");
+  if (st.peers().empty()) return failing ? kUnhealthy : kOk;
   std::printf("\n%-18s %-6s %-30s %-20s %-11s %-7s %s\n", "PEER", "ROLE", "LAST SYNC", "PENDING",
               "OLDEST", "CURSORS", "LAST ERROR");
   for (const auto& p : st.peers()) {
@@ -213,16 +218,19 @@ int Quarantine(const Ctl& c, const Args& a) {
   return rc;
 }
 
-int Verify(const Ctl& c, const Args&) {
+int Verify(const Ctl& c, const Args& a) {
   v1::VerifyResponse resp;
+  v1::VerifyRequest req;
+  req.set_deep(a.deep);
   // Verification reads the whole store; give it time on a district node.
   grpc::Status s = v1::Admin::NewStub(c.channel)->Verify(c.Ctx(std::max(c.timeout_s, 600)).get(),
-                                                        v1::VerifyRequest(), &resp);
+                                                        req, &resp);
   if (!s.ok()) return Fail(s);
   if (c.json) {
     std::cout << Json(resp) << "\n";
   } else if (resp.ok()) {
-    std::printf("ok: records, change log (head %llu) and indexes agree (checked in %lld ms)\n",
+    std::printf("ok: %srecords, change log (head %llu) and indexes agree (checked in %lld ms)\n",
+                resp.deep() ? "every table block's checksum matches; " : "",
                 static_cast<unsigned long long>(resp.head()), static_cast<long long>(resp.duration_ms()));
   } else {
     std::printf("DAMAGED: %s\n", resp.problems().c_str());
@@ -237,7 +245,7 @@ void AddAdminCommands(CLI::App* app, Runner* run) {
   auto bind = [a, run](int (*fn)(const Ctl&, const Args&)) {
     return [a, run, fn] { *run = [a, fn](const Ctl& c) { return fn(c, *a); }; };
   };
-  app->add_subcommand("status", "the node, its store and each peer; exit 4 if a peer's last sync failed")
+  app->add_subcommand("status", "the node, its store, its disk and each peer; exit 4 if a peer's last sync failed or the disk is full")
       ->callback(bind(Status));
   auto* tree = app->add_subcommand("tree", "the hierarchy below the node, from relayed status reports");
   tree->add_option("--stale", a->stale,
@@ -256,8 +264,10 @@ void AddAdminCommands(CLI::App* app, Runner* run) {
       "quarantine", "deltas refused from children, newest first, with the reason; exit 4 if any");
   quarantine->add_option("--limit", a->quarantine_limit, "at most this many")->capture_default_str();
   quarantine->callback(bind(Quarantine));
-  app->add_subcommand("verify", "check records, change log and indexes agree; exit 4 on damage")
-      ->callback(bind(Verify));
+  auto* verify =
+      app->add_subcommand("verify", "check records, change log and indexes agree; exit 4 on damage");
+  verify->add_flag("--deep", a->deep, "also read every table block and check its checksum");
+  verify->callback(bind(Verify));
 }
 
 }  // namespace ilp::ctl

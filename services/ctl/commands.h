@@ -19,6 +19,12 @@ void AddAdminCommands(CLI::App* app, Runner* run);
 // pki init|issue-node|issue-operator|revoke: the district CA on local files;
 // these runners ignore Ctl::channel.
 void AddPkiCommands(CLI::App* app, Runner* run);
+// backup --out DIR (ilp.v1.Admin.Backup, written locally).
+void AddBackupCommands(CLI::App* app, Runner* run);
+// token keygen|issue: app tokens on local files; ignores Ctl::channel.
+void AddTokenCommands(CLI::App* app, Runner* run);
+// plan check|apply: a district plan on local files; ignores Ctl::channel.
+void AddPlanCommands(CLI::App* app, Runner* run);
 
 }  // namespace ilp::ctl
 

@@ -22,6 +22,8 @@ std::string Json(const google::protobuf::Message& m) {
   opts.add_whitespace = false;
   opts.preserve_proto_field_names = true;
   opts.always_print_primitive_fields = true;
+  // Printing a message we built cannot fail (no Any fields to resolve);
+  // were it to, the partial text is still the best output there is.
   (void)google::protobuf::util::MessageToJsonString(m, &out, opts);
   return out;
 }

@@ -1,10 +1,12 @@
 // ilpctl: the operator's CLI for an ilp-node, over gRPC (docs/operations.md).
 //
 //   ilpctl --node 127.0.0.1:7070 status | tree [--stale 7d] | sync now [--wait]
-//   ilpctl --node ... conflicts [--since 24h] | verify
+//   ilpctl --node ... conflicts [--since 24h] | verify | backup --out DIR
 //   ilpctl --node ... patient get ID | patient find --nik N | patient history ID
 //   ilpctl --node ... tasks [--for NODE] | changes [--after SEQ] [--follow]
 //   ilpctl pki init|issue-node|issue-operator|revoke --dir DIR ... (no node needed)
+//   ilpctl token keygen --dir DIR | token issue --key DIR/token.key --sub S --role R --area A... (no node)
+//   ilpctl plan check FILE | plan apply FILE --ca-dir DIR --out DIR (no node needed)
 //
 // Every command takes -o table (default) or -o json. Exit codes: 0 ok,
 // 1 error, 2 usage, 3 node unreachable, 4 unhealthy or behind.
@@ -53,6 +55,9 @@ int main(int argc, char** argv) {
   AddAdminCommands(&app, &run);
   AddRecordsCommands(&app, &run);
   AddPkiCommands(&app, &run);
+  AddPlanCommands(&app, &run);
+  AddBackupCommands(&app, &run);
+  AddTokenCommands(&app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -63,7 +68,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<ilp::pki::CertVerifier> verifier;
   grpc::ChannelArguments args;
   ilp::SetClientChannelArgs(&args, 1000);
-  if (app.got_subcommand("pki")) {
+  if (app.got_subcommand("pki") || app.got_subcommand("plan") || app.got_subcommand("token")) {
     // Offline commands: no node to reach.
   } else if (insecure) {
     if (!ilp::IsLoopbackAddress(node)) {

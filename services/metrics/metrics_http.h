@@ -1,5 +1,5 @@
-// The /metrics HTTP endpoint (civetweb), serving RenderMetrics of the
-// node's current status. Any other path is 404.
+// The /metrics HTTP endpoint: prometheus-cpp's Exposer serving the node's
+// current status as MetricFamilies. Any other path is 404.
 //
 //   ILP_ASSIGN_OR_RETURN(auto m, MetricsServer::Start("127.0.0.1:9464", &admin));
 //   m->port();  // the bound port (useful with port 0)
@@ -12,8 +12,9 @@
 #include "absl/status/statusor.h"
 #include "services/admin/admin_core.h"
 
-struct mg_context;
-struct mg_connection;
+namespace prometheus {
+class Exposer;
+}  // namespace prometheus
 
 namespace ilp {
 
@@ -28,11 +29,11 @@ class MetricsServer {
   int port() const { return port_; }
 
  private:
+  class Collector;
   MetricsServer() = default;
-  static int Handle(mg_connection* conn, void* self);
 
-  AdminCore* admin_ = nullptr;
-  mg_context* ctx_ = nullptr;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::shared_ptr<Collector> collector_;
   int port_ = 0;
 };
 

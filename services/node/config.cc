@@ -7,7 +7,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/stubs/common.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/records/validate.h"
@@ -44,9 +46,38 @@ class OneLineCollector : public google::protobuf::io::ErrorCollector {
   std::string first_;
 };
 
+// Proto3 strings must be UTF-8, but the text format parser stores any bytes
+// its escapes spell; such a config would not serialize or print faithfully.
+absl::Status CheckUtf8(const google::protobuf::Message& m, const std::string& prefix) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* refl = m.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  refl->ListFields(m, &fields);
+  for (const FieldDescriptor* f : fields) {
+    const int n = f->is_repeated() ? refl->FieldSize(m, f) : 1;
+    for (int i = 0; i < n; ++i) {
+      const std::string at =
+          f->is_repeated() ? absl::StrCat(prefix, f->name(), "[", i, "]") : prefix + f->name();
+      if (f->type() == FieldDescriptor::TYPE_STRING) {
+        std::string scratch;
+        const std::string& v = f->is_repeated() ? refl->GetRepeatedStringReference(m, f, i, &scratch)
+                                                : refl->GetStringReference(m, f, &scratch);
+        if (!google::protobuf::internal::IsStructurallyValidUTF8(v)) {
+          return Bad(at, "is not valid UTF-8");
+        }
+      } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        ILP_RETURN_IF_ERROR(CheckUtf8(
+            f->is_repeated() ? refl->GetRepeatedMessage(m, f, i) : refl->GetMessage(m, f), at + "."));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateNodeConfig(v1::NodeConfig* cfg) {
+  ILP_RETURN_IF_ERROR(CheckUtf8(*cfg, ""));
   ILP_RETURN_IF_ERROR(ValidateNodeId(cfg->node_id(), "node_id"));
   if (cfg->tier() == v1::TIER_UNSPECIFIED || !v1::Tier_IsValid(cfg->tier())) {
     return Bad("tier", "must be one of POSYANDU, PUSTU, PUSKESMAS, DISTRICT, PROVINCE");
@@ -78,7 +109,13 @@ absl::Status ValidateNodeConfig(v1::NodeConfig* cfg) {
     if (c.node_id() == cfg->node_id()) return Bad(f + ".node_id", "must differ from node_id");
     if (c.working_area_size() == 0) return Bad(f + ".working_area", "must list at least one area code");
     for (int j = 0; j < c.working_area_size(); ++j) {
-      ILP_RETURN_IF_ERROR(ValidateAreaCode(c.working_area(j), absl::StrCat(f, ".working_area[", j, "]")));
+      const std::string fj = absl::StrCat(f, ".working_area[", j, "]");
+      ILP_RETURN_IF_ERROR(ValidateAreaCode(c.working_area(j), fj));
+      if (!AreaWithin(c.working_area(j), cfg->working_area())) {
+        return Bad(fj, absl::StrCat("\"", c.working_area(j), "\" lies outside this node's working_area (",
+                                    absl::StrJoin(cfg->working_area(), ", "),
+                                    "): a child serves part of its parent's area"));
+      }
     }
   }
   if (!cfg->metrics_listen().empty() && cfg->metrics_listen()[0] == ':') {
@@ -100,6 +137,8 @@ absl::Status ValidateNodeConfig(v1::NodeConfig* cfg) {
   if (cfg->store_memory_mib() < 8 || cfg->store_memory_mib() > 65536) {
     return Bad("store_memory_mib", "must be 8 - 65536 (MiB)");
   }
+  if (!cfg->has_min_free_disk_mb()) cfg->set_min_free_disk_mb(256);
+  if (cfg->min_free_disk_mb() > 1024 * 1024) return Bad("min_free_disk_mb", "must be at most 1048576 (1 TiB)");
   if (cfg->max_batch_bytes() < 1024 || cfg->max_batch_bytes() > 64 * 1024 * 1024) {
     return Bad("max_batch_bytes", "must be 1 KiB - 64 MiB");
   }
@@ -111,30 +150,48 @@ absl::Status ValidateNodeConfig(v1::NodeConfig* cfg) {
   return ValidateTransportSecurity(*cfg);
 }
 
+absl::Status ParseMessageText(const std::string& text, bool json, absl::string_view name,
+                              google::protobuf::Message* msg) {
+  if (json) {
+    auto st = google::protobuf::util::JsonStringToMessage(text, msg);
+    if (!st.ok()) return absl::InvalidArgumentError(absl::StrCat(name, ": ", st.message().as_string()));
+    return absl::OkStatus();
+  }
+  google::protobuf::TextFormat::Parser parser;
+  OneLineCollector errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text, msg)) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": ", errors.first()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadMessageFile(const std::string& path, absl::string_view what,
+                             google::protobuf::Message* msg) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(what, " ", path, ": cannot read file"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseMessageText(ss.str(), absl::EndsWith(path, ".json"), absl::StrCat(what, " ", path), msg);
+}
+
+absl::StatusOr<v1::NodeConfig> ParseNodeConfig(const std::string& text, bool json,
+                                               const std::string& name) {
+  v1::NodeConfig cfg;
+  ILP_RETURN_IF_ERROR(ParseMessageText(text, json, absl::StrCat("config ", name), &cfg));
+  absl::Status st = ValidateNodeConfig(&cfg);
+  if (!st.ok()) {
+    return absl::Status(st.code(), absl::StrCat("config ", name, ": ", st.message()));
+  }
+  return cfg;
+}
+
 absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("config ", path, ": cannot read file"));
   std::stringstream ss;
   ss << in.rdbuf();
-  v1::NodeConfig cfg;
-  if (absl::EndsWith(path, ".json")) {
-    auto st = google::protobuf::util::JsonStringToMessage(ss.str(), &cfg);
-    if (!st.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("config ", path, ": ", st.message().as_string()));
-    }
-  } else {
-    google::protobuf::TextFormat::Parser parser;
-    OneLineCollector errors;
-    parser.RecordErrorsTo(&errors);
-    if (!parser.ParseFromString(ss.str(), &cfg)) {
-      return absl::InvalidArgumentError(absl::StrCat("config ", path, ": ", errors.first()));
-    }
-  }
-  absl::Status st = ValidateNodeConfig(&cfg);
-  if (!st.ok()) {
-    return absl::Status(st.code(), absl::StrCat("config ", path, ": ", st.message()));
-  }
-  return cfg;
+  return ParseNodeConfig(ss.str(), absl::EndsWith(path, ".json"), path);
 }
 
 }  // namespace ilp

@@ -9,25 +9,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/node/config.h"
+#include "services/node/node_core.h"
 #include "services/security/credentials.h"
 #include "spdlog/spdlog.h"
 #include "storage/util/status_macros.h"
 
 namespace ilp {
-namespace {
-
-// Gives a new store its incarnation id: random, made once, never changed.
-absl::Status EnsureIncarnation(Store* store, Random* random) {
-  absl::StatusOr<std::string> inc = store->GetMeta("incarnation");
-  if (inc.ok()) return absl::OkStatus();
-  if (!absl::IsNotFound(inc.status())) return inc.status();
-  // 64 random bits: enough to tell two stores apart, and cheap on the wire
-  // (it travels in every Hello and Welcome).
-  return store->PutMeta("incarnation", absl::StrCat(absl::Hex(random->Next64(), absl::kZeroPad16)));
-}
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clock* clock,
                                                   Random* random, NodeOptions options) {
   std::unique_ptr<Node> n(new Node());
@@ -39,24 +26,15 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
     return absl::FailedPreconditionError(
         absl::StrCat("data_dir ", cfg.data_dir(), ": cannot create: ", ec.message()));
   }
-  ILP_ASSIGN_OR_RETURN(n->store_, Store::Open(cfg.data_dir(), clock,
-                                              StoreOptions{n->cfg_.store_memory_mib()}));
-  ILP_RETURN_IF_ERROR(EnsureIncarnation(n->store_.get(), random));
-  n->hlc_ = std::make_unique<HybridClock>(clock, cfg.node_id(), cfg.parent_address().empty(),
-                                          int64_t{n->cfg_.max_clock_skew_s()} * 1000);
-  // The clock's high water keeps stamps ahead of everything already written;
-  // absent only on a new store. Starting without a stored one would risk
-  // stamps that order before acknowledged writes, so other errors stop here.
-  if (absl::StatusOr<std::string> hw = n->store_->GetMeta("hlc"); hw.ok()) {
-    v1::Stamp s;
-    if (!s.ParseFromString(*hw)) return absl::DataLossError("meta hlc does not parse");
-    n->hlc_->Restore(s);
-  } else if (!absl::IsNotFound(hw.status())) {
-    return hw.status();
-  }
-  n->records_ = std::make_unique<RecordsCore>(n->store_.get(), n->hlc_.get(), random);
+  StoreOptions store_options;
+  store_options.memory_mib = n->cfg_.store_memory_mib();
+  store_options.min_free_bytes = uint64_t{n->cfg_.min_free_disk_mb()} << 20;
+  ILP_ASSIGN_OR_RETURN(NodeCore core, NodeCore::Open(n->cfg_, clock, random, store_options));
+  n->store_ = std::move(core.store);
+  n->hlc_ = std::move(core.hlc);
+  n->records_ = std::move(core.records);
+  n->sync_ = std::move(core.sync);
   n->records_grpc_ = std::make_unique<RecordsGrpc>(n->records_.get(), n->store_.get());
-  n->sync_ = std::make_unique<SyncEngine>(n->cfg_, n->store_.get(), n->hlc_.get());
   const bool secure = !n->cfg_.insecure();
   const absl::Duration idle = absl::Seconds(n->cfg_.idle_timeout_s());
   n->sync_grpc_ = std::make_unique<SyncGrpc>(n->sync_.get(), secure, idle);

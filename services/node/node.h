@@ -83,7 +83,8 @@ class Node {
   std::unique_ptr<AdminGrpc> admin_grpc_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<MetricsServer> metrics_;  // declared last: stops first
-  // civetweb takes ~2 s to stop; it stops alongside the gRPC server.
+  // The metrics server (civetweb inside prometheus-cpp) takes ~2 s to stop;
+  // it stops alongside the gRPC server.
   std::thread metrics_stopper_;
   bool shut_down_ = false;
 };

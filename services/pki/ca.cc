@@ -189,6 +189,12 @@ absl::StatusOr<IssuedCert> IssueOperator(const std::string& dir, const std::stri
   return IssueLeaf(dir, SpiffeId{SpiffeId::kOperator, "", name}, {}, days, "operator-" + name);
 }
 
+absl::StatusOr<std::string> CaDistrict(const std::string& dir) {
+  ILP_RETURN_IF_ERROR(RequireCa(dir));
+  ILP_ASSIGN_OR_RETURN(Ca ca, LoadCa(dir));
+  return ca.district;
+}
+
 absl::StatusOr<RevokedCert> Revoke(const std::string& dir, const std::string& serial_hex) {
   const std::string serial = internal::CanonicalSerialHex(serial_hex);
   if (serial.empty()) {
@@ -205,10 +211,13 @@ absl::StatusOr<RevokedCert> Revoke(const std::string& dir, const std::string& se
   }
   RevokedCert out{serial, it->kind, it->id, CrlPath(dir, ca.cert.get())};
   int64_t number = 0;
+  // The next CRL must number above the current one: only a missing CRL
+  // starts from 0; an unreadable or unparsable one stops the revocation.
   if (absl::StatusOr<std::string> old = internal::ReadWholeFile(out.crl_path); old.ok()) {
-    if (absl::StatusOr<internal::CrlPtr> crl = internal::ParseCrlPem(*old); crl.ok()) {
-      number = internal::CrlNumber(crl->get());
-    }
+    ILP_ASSIGN_OR_RETURN(internal::CrlPtr crl, internal::ParseCrlPem(*old));
+    number = internal::CrlNumber(crl.get());
+  } else if (!absl::IsNotFound(old.status())) {
+    return old.status();
   }
   out.crl_number = number;
   if (it->revoked) {

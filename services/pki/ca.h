@@ -82,6 +82,10 @@ absl::StatusOr<IssuedCert> IssueNode(const std::string& dir, const std::string& 
 // INVALID_ARGUMENT naming --name or --days.
 absl::StatusOr<IssuedCert> IssueOperator(const std::string& dir, const std::string& name, int days);
 
+// The district of the CA in `dir` (from its spiffe://<district> URI SAN).
+// FAILED_PRECONDITION if `dir` holds no CA.
+absl::StatusOr<std::string> CaDistrict(const std::string& dir);
+
 // Revokes the certificate with serial `serial_hex` (any case): re-signs the
 // CRL with the next crlNumber and marks index.txt. Revoking twice is OK and
 // changes nothing. INVALID_ARGUMENT naming --serial if it is not hex;

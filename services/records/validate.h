@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "ilp/v1/records.pb.h"
 #include "ilp/v1/state.pb.h"
@@ -34,6 +35,16 @@ absl::Status ValidateVillageCode(absl::string_view code, absl::string_view field
 
 // An area code of 2, 4, 6 or 10 digits (a node's working area).
 absl::Status ValidateAreaCode(absl::string_view code, absl::string_view field);
+
+// True if area code `code` lies inside one of `area`: one of them is a
+// prefix of it ("537103" holds "5371031001").
+template <typename Codes>
+bool AreaWithin(absl::string_view code, const Codes& area) {
+  for (const auto& a : area) {
+    if (absl::StartsWith(code, a)) return true;
+  }
+  return false;
+}
 
 // A record id: a lowercase UUID (UUIDv7 recommended). Empty is allowed when
 // `allow_empty` (the node then generates one).

@@ -99,6 +99,13 @@ absl::Status AdmitFromChild(const v1::Record& delta, const v1::Record* stored,
   return absl::OkStatus();
 }
 
+std::string ReasonForLog(absl::string_view reason) {
+  const size_t rule = reason.find(": ");
+  if (rule == absl::string_view::npos) return std::string(reason.substr(0, 40));
+  const size_t field = reason.find(": ", rule + 2);
+  return std::string(reason.substr(0, field == absl::string_view::npos ? rule : field));
+}
+
 std::set<std::string> BelievedSubtree(const std::string& child_id,
                                       const std::vector<std::string>& claimed,
                                       const KnownTopology& topology,

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "ilp/v1/state.pb.h"
 
 namespace ilp {
@@ -52,6 +53,12 @@ struct ChildTrust {
 // a writer even if `trust.writers` omits it.
 absl::Status AdmitFromChild(const v1::Record& delta, const v1::Record* stored,
                             const ChildTrust& trust);
+
+// The part of a quarantine reason that may go to a log: the rule and the
+// field ("content: patient.identifiers[0].value"). The rest can quote the
+// refused value, which may be a NIK or a name; `ilpctl quarantine` shows the
+// whole reason to an operator.
+std::string ReasonForLog(absl::string_view reason);
 
 // What a parent knows of the tree around it when a child claims a subtree.
 struct KnownTopology {

@@ -49,9 +49,17 @@ void Replicator::Stop() {
 
 absl::StatusOr<SessionStats> Replicator::SyncOnce() {
   absl::MutexLock l(&session_mu_);
+  const uint64_t n = ++sessions_;
   std::unique_ptr<ClientSyncStream> stream = dialer_->Open();
   absl::StatusOr<SessionStats> st = engine_->RunChildSession(stream.get());
-  if (!st.ok()) engine_->RecordParentError(st.status());
+  if (!st.ok()) {
+    engine_->RecordParentError(st.status());
+    spdlog::warn("sync #{} with parent {} failed: {}", n, engine_->parent_id(), st.status().ToString());
+  } else if (st->sent_changes + st->received_changes > 0) {
+    spdlog::info("sync #{} with parent {}: sent {} and received {} changes ({} / {} bytes)", n,
+                 engine_->parent_id(), st->sent_changes, st->received_changes, st->sent_bytes,
+                 st->received_bytes);
+  }
   return st;
 }
 
@@ -61,15 +69,11 @@ void Replicator::Loop() {
     absl::StatusOr<SessionStats> st = SyncOnce();
     absl::Duration wait = interval_;
     if (st.ok()) {
-      if (st->sent_changes + st->received_changes > 0) {
-        spdlog::info("sync: sent {} and received {} changes ({} / {} bytes)", st->sent_changes,
-                     st->received_changes, st->sent_bytes, st->received_bytes);
-      }
       failures = 0;
     } else {
       ++failures;
       wait = BackoffDelay(failures, std::min(interval_, absl::Minutes(5)), random_);
-      spdlog::warn("sync failed ({}), retry in {}", st.status().ToString(), absl::FormatDuration(wait));
+      spdlog::info("next sync with parent {} in {}", engine_->parent_id(), absl::FormatDuration(wait));
     }
     absl::MutexLock l(&mu_);
     auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || wake_; };

@@ -49,6 +49,7 @@ class Replicator {
   // One session at a time; held across the session, so taken before the
   // engine's and the store's locks (docs/reliability.md, "Locks and sanitizers").
   absl::Mutex session_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  uint64_t sessions_ ABSL_GUARDED_BY(session_mu_) = 0;  // numbers sessions in logs
   absl::Mutex mu_;  // a leaf
   SteadyCondVar cv_;  // signalled when stop_ or wake_ is set
   bool stop_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,6 +1,6 @@
 #include "services/replication/scope.h"
 
-#include "absl/strings/match.h"
+#include "services/records/validate.h"
 #include "storage/merge/view.h"
 #include "storage/util/status_macros.h"
 
@@ -11,11 +11,7 @@ ChildScope::ChildScope(const Store* store, std::vector<std::string> area,
     : store_(store), area_(std::move(area)), subtree_(std::move(subtree)) {}
 
 bool ChildScope::VillageInArea(const std::string& village) const {
-  if (village.empty()) return false;
-  for (const std::string& a : area_) {
-    if (absl::StartsWith(village, a)) return true;
-  }
-  return false;
+  return !village.empty() && AreaWithin(village, area_);
 }
 
 absl::StatusOr<bool> ChildScope::PatientInArea(const std::string& patient_id) {

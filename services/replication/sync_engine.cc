@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/replication/admission.h"
+#include "services/replication/meta_keys.h"
 #include "services/replication/scope.h"
 #include "storage/merge/merge.h"
 #include "spdlog/spdlog.h"
@@ -15,19 +15,16 @@
 namespace ilp {
 namespace {
 
-constexpr char kDownCursor[] = "cursor/down";
-constexpr char kReportPrefix[] = "report/";
-constexpr char kReportRxSeq[] = "reports-rx-seq";      // last receipt counter used
-constexpr char kReportSentSeq[] = "reports-sent-seq";  // relayed up to this receipt
-constexpr char kUpAcked[] = "acked/up";                 // up cursor the parent acknowledged
-constexpr char kParentIncarnation[] = "incarnation/parent";
+using sync_meta::DownAckedKey;
+using sync_meta::kDownCursor;
+using sync_meta::kParentIncarnation;
+using sync_meta::kReportSentSeq;
+using sync_meta::kUpAcked;
+using sync_meta::UpCursorKey;
+
 // Node-wide memory for decompressing received batches at once.
 constexpr size_t kDecompressionBudget = 96u << 20;
 
-std::string UpCursorKey(const std::string& child) { return absl::StrCat("cursor/up/", child); }
-// Our change-log seq the child acknowledged (down direction), as we recorded it.
-std::string DownAckedKey(const std::string& child) { return absl::StrCat("acked/down/", child); }
-std::string PeerKey(const std::string& node) { return absl::StrCat("peer/", node); }
 
 // Every stamp a delta carries, for the HLC receive rule.
 void ObserveAll(HybridClock* hlc, const v1::Record& r) {
@@ -46,10 +43,13 @@ void ObserveAll(HybridClock* hlc, const v1::Record& r) {
   }
 }
 
-bool TouchesVillage(const v1::Record& delta) {
+// True if `delta` sets a patient's village; with `moves_only`, only if it
+// changes the village of a patient the writer already had (a create sets
+// the village too, but has no base).
+bool SetsVillage(const v1::Record& delta, bool moves_only) {
   if (!delta.has_patient()) return false;
   for (const auto& v : delta.patient().versions()) {
-    if (v.field() == "address.village_code") return true;
+    if (v.field() == "address.village_code" && (!moves_only || v.has_base())) return true;
   }
   return false;
 }
@@ -75,153 +75,6 @@ struct SyncEngine::SessionIo {
 SyncEngine::SyncEngine(const v1::NodeConfig& cfg, Store* store, HybridClock* hlc)
     : cfg_(cfg), store_(store), hlc_(hlc), budget_(kDecompressionBudget) {}
 
-uint64_t SyncEngine::MetaU64(const std::string& key) const {
-  uint64_t v = 0;
-  absl::StatusOr<std::string> s = store_->GetMeta(key);
-  // Absent means 0; a cursor we cannot parse is treated as 0 too, which
-  // resends rather than skips.
-  if (s.ok() && !absl::SimpleAtoi(*s, &v)) v = 0;
-  return v;
-}
-
-std::string SyncEngine::Incarnation() const {
-  return store_->GetMeta("incarnation").value_or("");
-}
-
-absl::StatusOr<v1::PeerState> SyncEngine::Peer(const std::string& node_id) const {
-  ILP_ASSIGN_OR_RETURN(std::string raw, store_->GetMeta(PeerKey(node_id)));
-  v1::PeerState p;
-  if (!p.ParseFromString(raw)) return absl::DataLossError("peer state does not parse");
-  return p;
-}
-
-absl::Status SyncEngine::SavePeer(const v1::PeerState& p) {
-  return store_->PutMeta(PeerKey(p.node_id()), p.SerializeAsString());
-}
-
-void SyncEngine::RaiseAlarm(const std::string& peer, const std::string& role,
-                            const std::string& what) {
-  spdlog::error("ALARM peer {} ({}): {}", peer, role, what);
-  absl::MutexLock l(&mu_);
-  v1::PeerState p = Peer(peer).value_or(v1::PeerState());
-  p.set_node_id(peer);
-  p.set_role(role);
-  p.set_alarm(what);
-  p.set_alarm_ms(hlc_->physical()->NowMs());
-  if (absl::Status s = SavePeer(p); !s.ok()) {
-    spdlog::error("cannot record the alarm for peer {}: {}", peer, s.ToString());
-  }
-}
-
-std::set<std::string> SyncEngine::Subtree() const {
-  std::set<std::string> out;
-  for (const auto& c : cfg_.children()) {
-    out.insert(c.node_id());
-    absl::StatusOr<v1::PeerState> p = Peer(c.node_id());
-    if (p.ok()) out.insert(p->subtree().begin(), p->subtree().end());
-  }
-  return out;
-}
-
-void SyncEngine::RecordParentError(const absl::Status& error) {
-  RecordPeerError(cfg_.parent_id(), "parent", error);
-}
-
-void SyncEngine::RecordPeerError(const std::string& peer, const std::string& role,
-                                 const absl::Status& error) {
-  absl::MutexLock l(&mu_);
-  v1::PeerState p = Peer(peer).value_or(v1::PeerState());
-  p.set_node_id(peer);
-  p.set_role(role);
-  p.set_last_error(std::string(error.message()));
-  p.set_last_error_ms(hlc_->physical()->NowMs());
-  p.set_errors(p.errors() + 1);
-  if (absl::Status s = SavePeer(p); !s.ok()) {
-    // Status is best effort; the session's own error already reached the caller.
-    spdlog::warn("cannot record the error of peer {}: {}", peer, s.ToString());
-  }
-}
-
-v1::NodeReport SyncEngine::SelfReport() const {
-  const int64_t now = hlc_->physical()->NowMs();
-  v1::NodeReport r;
-  r.set_node_id(cfg_.node_id());
-  r.set_tier(cfg_.tier());
-  r.set_parent_id(cfg_.parent_id());
-  const StoreStats stats = store_->Stats();
-  r.set_head(stats.last_seq);
-  for (const auto& [kind, n] : stats.records_by_kind) r.set_records(r.records() + n);
-  for (const auto& c : cfg_.children()) r.add_children(c.node_id());
-  r.set_last_success_age_ms(-1);
-  if (cfg_.parent_id().empty()) return r;
-  v1::PeerState parent = Peer(cfg_.parent_id()).value_or(v1::PeerState());
-  if (parent.last_success_ms() > 0) {
-    r.set_last_success_age_ms(std::max<int64_t>(0, now - parent.last_success_ms()));
-  }
-  if (!parent.last_error().empty() && parent.last_error_ms() >= parent.last_success_ms()) {
-    r.set_last_error(parent.last_error());
-    r.set_last_error_age_ms(std::max<int64_t>(0, now - parent.last_error_ms()));
-  }
-  absl::StatusOr<Backlog> b = store_->BacklogAfter(parent.sent_cursor(), cfg_.parent_id());
-  if (b.ok()) {
-    r.set_pending_changes(b->changes);
-    r.set_pending_bytes(b->bytes);
-    if (b->changes > 0) r.set_oldest_unsent_age_ms(std::max<int64_t>(0, now - b->oldest_ms));
-  }
-  return r;
-}
-
-std::map<std::string, v1::StoredReport> SyncEngine::Reports() const {
-  std::map<std::string, v1::StoredReport> out;
-  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> reports =
-      store_->ScanMeta(kReportPrefix);
-  if (!reports.ok()) {
-    // Reports() has no status to return: the reports are then missing from
-    // status and relay until the store reads again; say so in the log.
-    spdlog::error("reading status reports: {}", reports.status().ToString());
-    return out;
-  }
-  for (const auto& [key, raw] : *reports) {
-    v1::StoredReport r;
-    if (r.ParseFromString(raw)) out[r.report().node_id()] = std::move(r);
-  }
-  return out;
-}
-
-std::vector<v1::NodeReport> SyncEngine::ReportsToRelay(uint64_t* max_rx_seq) const {
-  const int64_t now = hlc_->physical()->NowMs();
-  const uint64_t sent = MetaU64(kReportSentSeq);
-  *max_rx_seq = sent;
-  std::vector<v1::NodeReport> out;
-  for (auto& [id, stored] : Reports()) {
-    if (stored.rx_seq() <= sent) continue;
-    *max_rx_seq = std::max(*max_rx_seq, stored.rx_seq());
-    v1::NodeReport r = stored.report();
-    r.set_age_ms(r.age_ms() + std::max<int64_t>(0, now - stored.received_ms()));
-    out.push_back(std::move(r));
-  }
-  return out;
-}
-
-absl::Status SyncEngine::StoreReports(const v1::Hello& hello) {
-  absl::MutexLock l(&mu_);
-  const int64_t now = hlc_->physical()->NowMs();
-  uint64_t rx = MetaU64(kReportRxSeq);
-  ApplyRequest req;
-  for (const v1::NodeReport& r : hello.reports()) {
-    // A report about this node or its ancestors would be a loop; drop it.
-    if (r.node_id().empty() || r.node_id() == cfg_.node_id()) continue;
-    v1::StoredReport stored;
-    *stored.mutable_report() = r;
-    stored.set_received_ms(now);
-    stored.set_rx_seq(++rx);
-    req.meta.emplace_back(absl::StrCat(kReportPrefix, r.node_id()), stored.SerializeAsString());
-  }
-  if (req.meta.empty()) return absl::OkStatus();
-  req.meta.emplace_back(kReportRxSeq, absl::StrCat(rx));
-  return store_->Apply(std::move(req)).status();
-}
-
 absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
                                                            const std::string& peer,
                                                            ChildScope* scope, bool echo,
@@ -241,7 +94,9 @@ absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
         full_batch = true;
         break;
       }
-      if (c.via() == peer && !echo) {  // never echo a peer's own changes
+      // Never echo a peer's own changes, except a child's move of a patient
+      // into its area: it may lack what was written while they lived elsewhere.
+      if (c.via() == peer && !echo && (scope == nullptr || !SetsVillage(c.delta(), /*moves_only=*/true))) {
         pos = c.seq();
         continue;
       }
@@ -257,7 +112,7 @@ absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
         pos = c.seq();
         ILP_ASSIGN_OR_RETURN(const bool in_scope, scope->Contains(*state));
         if (!in_scope) continue;
-        if (TouchesVillage(c.delta())) {
+        if (SetsVillage(c.delta(), /*moves_only=*/false)) {
           // The patient may have moved into the child's area: send the whole
           // patient and everything recorded about it.
           std::vector<std::string> ids = {state->id()};
@@ -302,15 +157,15 @@ absl::Status SyncEngine::Admit(v1::Record delta, const ChildTrust& trust, ApplyR
   q.set_kind(KindName(delta));
   q.set_reason(std::string(ok.message()).substr(0, 1000));
   q.set_delta(delta.SerializeAsString());
-  spdlog::warn("quarantined a delta from {} (record {}): {}", trust.child_id, q.record_id(),
-               q.reason());
+  spdlog::warn("quarantined a delta from {} (record {}): {} (the whole reason: ilpctl quarantine)",
+               trust.child_id, q.record_id(), ReasonForLog(q.reason()));
   req->quarantine.push_back(std::move(q));
   return absl::OkStatus();
 }
 
 absl::StatusOr<uint64_t> SyncEngine::ApplyBatch(const v1::Batch& batch, const std::string& peer,
                                                 const std::string& cursor_key, bool from_parent,
-                                                const ChildTrust* trust) {
+                                                const ChildTrust* trust, uint64_t keep) {
   ILP_ASSIGN_OR_RETURN(std::string raw,
                        DecompressPayload(batch.payload(),
                                          cfg_.max_batch_bytes() + kBatchRecordAllowance, &budget_));
@@ -332,69 +187,11 @@ absl::StatusOr<uint64_t> SyncEngine::ApplyBatch(const v1::Batch& batch, const st
     }
   }
   for (const v1::Record& r : req.deltas) ObserveAll(hlc_, r);
-  req.meta.emplace_back(cursor_key, absl::StrCat(batch.cursor()));
+  req.meta.emplace_back(cursor_key, absl::StrCat(std::max(keep, batch.cursor())));
   req.hlc_high_water = hlc_->HighWater();
   req.sync = true;
   ILP_ASSIGN_OR_RETURN(ApplyResult res, store_->Apply(std::move(req)));
   return res.changed;
-}
-
-void SyncEngine::FinishPeer(const std::string& peer, const std::string& role,
-                            uint64_t sent_cursor, const SessionStats& s,
-                            const std::set<std::string>* subtree) {
-  absl::MutexLock l(&mu_);
-  v1::PeerState p = Peer(peer).value_or(v1::PeerState());
-  p.set_node_id(peer);
-  p.set_role(role);
-  p.set_last_success_ms(hlc_->physical()->NowMs());
-  p.clear_last_error();
-  p.set_sent_cursor(sent_cursor);
-  p.set_received_cursor(role == "parent" ? MetaU64(kDownCursor) : MetaU64(UpCursorKey(peer)));
-  p.set_sessions(p.sessions() + 1);
-  p.set_changes_sent(p.changes_sent() + s.sent_changes);
-  p.set_changes_received(p.changes_received() + s.received_changes);
-  p.set_bytes_sent(p.bytes_sent() + s.sent_bytes);
-  p.set_bytes_received(p.bytes_received() + s.received_bytes);
-  if (subtree) {
-    p.clear_subtree();
-    for (const auto& n : *subtree) p.add_subtree(n);
-  }
-  // Pending: our changes after what the peer acknowledged, not from the peer
-  // (before scope filtering, so an upper bound for a child).
-  Backlog backlog = store_->BacklogAfter(sent_cursor, peer).value_or(Backlog());
-  p.set_pending_changes(backlog.changes);
-  p.set_pending_bytes(backlog.bytes);
-  p.set_oldest_unsent_ms(backlog.oldest_ms);
-  if (absl::Status st = SavePeer(p); !st.ok()) {
-    // The session itself is complete and its cursors durable; only status lags.
-    spdlog::warn("cannot record the session with peer {}: {}", peer, st.ToString());
-  }
-  if (role == "child") {
-    // The child's report was made at its Hello, before this session drained
-    // its backlog: bring it up to the session's end (and relay it again).
-    absl::StatusOr<std::string> raw = store_->GetMeta(absl::StrCat(kReportPrefix, peer));
-    v1::StoredReport stored;
-    if (raw.ok() && stored.ParseFromString(*raw)) {
-      v1::NodeReport* r = stored.mutable_report();
-      r->set_age_ms(0);
-      r->set_pending_changes(0);
-      r->set_pending_bytes(0);
-      r->set_oldest_unsent_age_ms(0);
-      r->clear_last_error();
-      r->set_last_error_age_ms(0);
-      r->set_last_success_age_ms(0);
-      stored.set_received_ms(hlc_->physical()->NowMs());
-      const uint64_t rx = MetaU64(kReportRxSeq) + 1;
-      stored.set_rx_seq(rx);
-      ApplyRequest req;
-      req.meta.emplace_back(absl::StrCat(kReportPrefix, peer), stored.SerializeAsString());
-      req.meta.emplace_back(kReportRxSeq, absl::StrCat(rx));
-      if (absl::Status st = store_->Apply(std::move(req)).status(); !st.ok()) {
-        // Only the relayed status of the child lags; its data is stored.
-        spdlog::warn("cannot refresh the report of child {}: {}", peer, st.ToString());
-      }
-    }
-  }
 }
 
 absl::Status SyncEngine::SendBatches(SessionIo* io, uint64_t* cursor, const std::string& peer,
@@ -441,7 +238,7 @@ absl::Status SyncEngine::ReceiveBatches(SessionIo* io, const std::string& peer,
       return absl::InvalidArgumentError(absl::StrCat("batch.payload: ", b.payload().size(),
                                                      " bytes compressed, over the cap"));
     }
-    ILP_RETURN_IF_ERROR(ApplyBatch(b, peer, cursor_key, from_parent, trust).status());
+    ILP_RETURN_IF_ERROR(ApplyBatch(b, peer, cursor_key, from_parent, trust, window.keep).status());
     prev = b.cursor();
     io->stats.received_changes += b.count();
     ++io->stats.received_batches;
@@ -471,16 +268,37 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
   v1::Hello* h = hello.mutable_hello();
   h->set_node_id(cfg_.node_id());
   h->set_tier(cfg_.tier());
-  h->set_down_cursor(MetaU64(kDownCursor));
-  for (const auto& n : Subtree()) h->add_subtree(n);
-  *h->add_reports() = SelfReport();
+  // Any read below that fails (other than absent) ends the session before
+  // it starts: nothing is sent and no cursor moves.
+  const auto fail = [&](const absl::Status& st) {
+    stream->WritesDone();
+    (void)stream->Finish();  // our own error is the reason; the parent's status adds nothing
+    return absl::Status(st.code(), absl::StrCat("sync with parent ", parent,
+                                                ": reading this node's state: ", st.message()));
+  };
+  absl::StatusOr<uint64_t> down_cursor = MetaU64(kDownCursor);
+  absl::StatusOr<std::set<std::string>> subtree = Subtree();
+  absl::StatusOr<v1::NodeReport> self = SelfReport();
   uint64_t relayed_rx = 0;
-  for (auto& r : ReportsToRelay(&relayed_rx)) *h->add_reports() = std::move(r);
-  h->set_incarnation(Incarnation());
+  absl::StatusOr<std::vector<v1::NodeReport>> relay = ReportsToRelay(&relayed_rx);
+  absl::StatusOr<std::string> incarnation = Incarnation();
+  absl::StatusOr<uint64_t> up_acked = MetaU64(kUpAcked);
+  absl::StatusOr<std::string> parent_incarnation = MetaOrEmpty(kParentIncarnation);
+  for (const absl::Status& st : {down_cursor.status(), subtree.status(), self.status(),
+                                 relay.status(), incarnation.status(), up_acked.status(),
+                                 parent_incarnation.status()}) {
+    if (!st.ok()) return fail(st);
+  }
+  h->set_down_cursor(*down_cursor);
+  for (const auto& n : *subtree) h->add_subtree(n);
+  *h->add_reports() = std::move(*self);
+  for (auto& r : *relay) *h->add_reports() = std::move(r);
+  h->set_incarnation(*incarnation);
   h->set_head(store_->LastSeq());
-  h->set_up_acked(MetaU64(kUpAcked));
-  h->set_parent_incarnation(store_->GetMeta(kParentIncarnation).value_or(""));
+  h->set_up_acked(*up_acked);
+  h->set_parent_incarnation(*parent_incarnation);
   h->set_max_batch_bytes(cfg_.max_batch_bytes());
+  h->set_protocol_version(versions_.newest);
   *h->mutable_now() = hlc_->Now();
   if (!io.Send(hello)) return cut("sending hello");
   if (!io.Recv()) return cut("waiting for welcome");
@@ -489,8 +307,16 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
         absl::StrCat("protocol: parent ", parent, " did not answer Hello with Welcome")));
   }
   const v1::Welcome welcome = io.in.welcome();
+  const uint32_t version = std::max<uint32_t>(welcome.protocol_version(), 1);
+  if (version < versions_.oldest || version > versions_.newest) {
+    return refuse(absl::FailedPreconditionError(absl::StrCat(
+        "protocol: parent ", parent, " chose sync protocol version ", version, "; this node speaks ",
+        versions_.oldest, "-", versions_.newest, ": upgrade ", version < versions_.oldest ? "the parent" : "this node")));
+  }
   // The parent stores the reports before it welcomes us: relay them once.
-  if (relayed_rx > MetaU64(kReportSentSeq)) {
+  absl::StatusOr<uint64_t> relayed_before = MetaU64(kReportSentSeq);
+  if (!relayed_before.ok()) return fail(relayed_before.status());
+  if (relayed_rx > *relayed_before) {
     ILP_RETURN_IF_ERROR(store_->PutMeta(kReportSentSeq, absl::StrCat(relayed_rx)));
   }
   if (welcome.node_id() != parent) {
@@ -510,20 +336,33 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
     return refuse(absl::InvalidArgumentError(absl::StrCat(
         "welcome.up_cursor: ", cursor, " is beyond our head ", store_->LastSeq())));
   }
-  ILP_RETURN_IF_ERROR(
-      SendBatches(&io, &cursor, parent, nullptr, /*echo=*/false, up_max,
-                  /*until=*/h->head(), kUpAcked, cut));  // up: within the head announced
+  if (welcome.up_refused().empty()) {
+    ILP_RETURN_IF_ERROR(
+        SendBatches(&io, &cursor, parent, nullptr, /*echo=*/false, up_max,
+                    /*until=*/h->head(), kUpAcked, cut));  // up: within the head announced
+  } else {
+    // The parent cannot store now (full disk): take what it sends and keep ours.
+    spdlog::warn("parent {} takes nothing up this session: {}", parent, welcome.up_refused());
+  }
   // Down: the parent's head grows during the session (our own batches), so
   // only forward movement is checked; the parent is trusted for its log.
+  ILP_ASSIGN_OR_RETURN(const uint64_t down_cursor_now, MetaU64(kDownCursor));
   ILP_RETURN_IF_ERROR(ReceiveBatches(&io, parent, kDownCursor, /*from_parent=*/true,
-                                     {welcome.down_from(), UINT64_MAX}, cfg_.max_batch_bytes(),
+                                     {welcome.down_from(), UINT64_MAX,
+                                      welcome.alarm().empty() ? down_cursor_now : 0},
+                                     cfg_.max_batch_bytes(),
                                      /*trust=*/nullptr, cut));
   stream->WritesDone();
   absl::Status fin = stream->Finish();
   if (!fin.ok()) {
     return absl::Status(fin.code(), absl::StrCat("sync with parent ", parent, ": ", fin.message()));
   }
-  FinishPeer(parent, "parent", cursor, io.stats, nullptr);
+  ILP_RETURN_IF_ERROR(FinishPeer(parent, "parent", cursor, io.stats, nullptr));
+  if (!welcome.up_refused().empty()) {
+    // The down phase is stored; the session still failed its up half.
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "sync with parent ", parent, ": received its changes, sent none: ", welcome.up_refused()));
+  }
   return io.stats;
 }
 
@@ -546,6 +385,15 @@ absl::Status SyncEngine::ServeChildSession(SyncStream* stream, const SessionPeer
     return absl::PermissionDeniedError(absl::StrCat(
         "node ", hello.node_id(), " is not a configured child of ", cfg_.node_id()));
   }
+  // A newer child speaks down to us; an older one must still be spoken to.
+  const uint32_t version = std::min(std::max<uint32_t>(hello.protocol_version(), 1), versions_.newest);
+  if (version < versions_.oldest) {
+    absl::Status old = absl::FailedPreconditionError(absl::StrCat(
+        "protocol: child ", hello.node_id(), " speaks sync protocol up to version ", version, "; ",
+        cfg_.node_id(), " speaks ", versions_.oldest, "-", versions_.newest, ": upgrade the child"));
+    RecordPeerError(child->node_id(), "child", old);
+    return old;
+  }
   {
     absl::MutexLock l(&mu_);
     if (!active_.insert(child->node_id()).second) {
@@ -562,16 +410,16 @@ absl::Status SyncEngine::ServeChildSession(SyncStream* stream, const SessionPeer
   return st;
 }
 
-std::set<std::string> SyncEngine::BelieveSubtree(const v1::Hello& hello,
-                                                 const std::string& id) const {
+absl::StatusOr<std::set<std::string>> SyncEngine::BelieveSubtree(const v1::Hello& hello,
+                                                                 const std::string& id) const {
   KnownTopology topo;
   topo.self_id = cfg_.node_id();
   topo.parent_id = cfg_.parent_id();
   for (const auto& c : cfg_.children()) {
     topo.children.push_back(c.node_id());
     if (c.node_id() == id) continue;
-    absl::StatusOr<v1::PeerState> p = Peer(c.node_id());
-    if (p.ok()) topo.believed[c.node_id()] = {p->subtree().begin(), p->subtree().end()};
+    ILP_ASSIGN_OR_RETURN(const v1::PeerState p, KnownPeer(c.node_id()));
+    topo.believed[c.node_id()] = {p.subtree().begin(), p.subtree().end()};
   }
   std::vector<std::string> refused;
   std::set<std::string> out = BelievedSubtree(
@@ -583,12 +431,12 @@ std::set<std::string> SyncEngine::BelieveSubtree(const v1::Hello& hello,
   return out;
 }
 
-void SyncEngine::PlanChildSession(const v1::Hello& hello, const std::string& id,
-                                  uint64_t* up_from, uint64_t* down_from,
-                                  std::string* alarm) const {
-  const uint64_t up_cursor = MetaU64(UpCursorKey(id));
+absl::Status SyncEngine::PlanChildSession(const v1::Hello& hello, const std::string& id,
+                                          uint64_t* up_from, uint64_t* down_from,
+                                          std::string* alarm) const {
+  ILP_ASSIGN_OR_RETURN(const uint64_t up_cursor, MetaU64(UpCursorKey(id)));
   const uint64_t head = store_->LastSeq();
-  const v1::PeerState known = Peer(id).value_or(v1::PeerState());
+  ILP_ASSIGN_OR_RETURN(const v1::PeerState known, KnownPeer(id));
   std::vector<std::string> why;
   if (!known.incarnation().empty() && known.incarnation() != hello.incarnation()) {
     why.push_back(absl::StrCat("its store incarnation changed from ", known.incarnation(), " to ",
@@ -598,7 +446,7 @@ void SyncEngine::PlanChildSession(const v1::Hello& hello, const std::string& id,
     why.push_back(absl::StrCat("its head ", hello.head(), " is below the ", up_cursor,
                                " this node received (restored from an older copy?)"));
   }
-  const std::string own = Incarnation();
+  ILP_ASSIGN_OR_RETURN(const std::string own, Incarnation());
   if (!hello.parent_incarnation().empty() && hello.parent_incarnation() != own) {
     why.push_back(absl::StrCat("it last saw this node as incarnation ",
                                hello.parent_incarnation(), ", now ", own));
@@ -610,14 +458,22 @@ void SyncEngine::PlanChildSession(const v1::Hello& hello, const std::string& id,
   // Resend from the lower of what we hold and what the sender recorded as
   // acknowledged: a lost ack costs one batch, a restored store loses nothing.
   *up_from = std::min(up_cursor, hello.up_acked());
-  const uint64_t down_acked = store_->GetMeta(DownAckedKey(id)).ok() ? MetaU64(DownAckedKey(id))
-                                                                    : hello.down_cursor();
+  // Never acknowledged anything down (absent): trust the child's cursor.
+  ILP_ASSIGN_OR_RETURN(const std::string acked_raw, MetaOrEmpty(DownAckedKey(id)));
+  uint64_t down_acked = hello.down_cursor();
+  if (!acked_raw.empty()) {
+    ILP_ASSIGN_OR_RETURN(down_acked, MetaU64(DownAckedKey(id)));
+  }
   *down_from = std::min({hello.down_cursor(), down_acked, head});
+  // The child's down cursor counts in another store's change log (this node
+  // was replaced, e.g. a damaged store moved aside): send it everything.
+  if (!hello.parent_incarnation().empty() && hello.parent_incarnation() != own) *down_from = 0;
   alarm->clear();
   if (!why.empty()) {
     *alarm = absl::StrCat("child ", id, ": ", absl::StrJoin(why, "; "),
                           "; cursors reset, data is resent both ways");
   }
+  return absl::OkStatus();
 }
 
 absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
@@ -631,16 +487,23 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   ILP_RETURN_IF_ERROR(StoreReports(hello));
   uint64_t up_from = 0, down_from = 0;
   std::string alarm;
-  const uint64_t up_cursor_before = MetaU64(UpCursorKey(id));
-  PlanChildSession(hello, id, &up_from, &down_from, &alarm);
+  ILP_ASSIGN_OR_RETURN(const uint64_t up_cursor_before, MetaU64(UpCursorKey(id)));
+  ILP_RETURN_IF_ERROR(PlanChildSession(hello, id, &up_from, &down_from, &alarm));
   if (!alarm.empty()) RaiseAlarm(id, "child", alarm);
+  // The subtree is believed durably before anything it wrote is applied:
+  // this node relays those changes up, and its parent admits them only from
+  // the subtree this node claims (Subtree()), even if this session is cut.
+  ILP_ASSIGN_OR_RETURN(const std::set<std::string> subtree, BelieveSubtree(hello, id));
   {
     absl::MutexLock l(&mu_);
-    v1::PeerState p = Peer(id).value_or(v1::PeerState());
-    if (p.incarnation() != hello.incarnation()) {
+    ILP_ASSIGN_OR_RETURN(v1::PeerState p, KnownPeer(id));
+    if (p.incarnation() != hello.incarnation() ||
+        std::set<std::string>(p.subtree().begin(), p.subtree().end()) != subtree) {
       p.set_node_id(id);
       p.set_role("child");
       p.set_incarnation(hello.incarnation());
+      p.clear_subtree();
+      for (const auto& n : subtree) p.add_subtree(n);
       ILP_RETURN_IF_ERROR(SavePeer(p));
     }
   }
@@ -653,12 +516,18 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   *w->mutable_now() = hlc_->Now();
   w->set_trusted_now_ms(hlc_->TrustedNowMs());
   w->set_head(store_->LastSeq());
-  w->set_incarnation(Incarnation());
+  ILP_ASSIGN_OR_RETURN(const std::string own, Incarnation());
+  w->set_incarnation(own);
   w->set_down_from(down_from);
+  // A full disk takes nothing up but still sends down what it has.
+  if (absl::Status room = store_->disk().Check(WriteClass::kData); !room.ok()) {
+    if (!absl::IsResourceExhausted(room)) return room;
+    w->set_up_refused(std::string(room.message()));
+  }
   w->set_alarm(alarm);
   w->set_max_batch_bytes(cfg_.max_batch_bytes());
+  w->set_protocol_version(std::min(std::max<uint32_t>(hello.protocol_version(), 1), versions_.newest));
   if (!io.Send(welcome)) return cut("sending welcome");
-  const std::set<std::string> subtree = BelieveSubtree(hello, id);
   ChildTrust trust;
   trust.child_id = id;
   trust.writers = subtree;
@@ -666,9 +535,11 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   trust.area.assign(child.working_area().begin(), child.working_area().end());
   trust.now_ms = hlc_->TrustedNowMs() > 0 ? hlc_->TrustedNowMs() : hlc_->physical()->NowMs();
   trust.max_skew_ms = int64_t{cfg_.max_clock_skew_s()} * 1000;
-  ILP_RETURN_IF_ERROR(ReceiveBatches(&io, id, UpCursorKey(id), /*from_parent=*/false,
-                                     {up_from, hello.head()}, cfg_.max_batch_bytes(), &trust,
-                                     cut));  // up
+  if (w->up_refused().empty()) {
+    ILP_RETURN_IF_ERROR(ReceiveBatches(&io, id, UpCursorKey(id), /*from_parent=*/false,
+                                       {up_from, hello.head(), alarm.empty() ? up_cursor_before : 0},
+                                       cfg_.max_batch_bytes(), &trust, cut));  // up
+  }
   ChildScopeSpec scope{{child.working_area().begin(), child.working_area().end()}, subtree};
   scope.addressed.insert(id);
   uint64_t cursor = down_from;
@@ -679,7 +550,11 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   ILP_RETURN_IF_ERROR(SendBatches(&io, &cursor, id, &scope, echo, max_batch, UINT64_MAX,
                                   DownAckedKey(id), cut));  // down
   if (io.Recv()) return absl::InvalidArgumentError("protocol: unexpected message after the last ack");
-  FinishPeer(id, "child", cursor, io.stats, &subtree);
+  ILP_RETURN_IF_ERROR(FinishPeer(id, "child", cursor, io.stats, &subtree));
+  if (!w->up_refused().empty()) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("took nothing up from child ", id, ": ", w->up_refused()));
+  }
   return absl::OkStatus();
 }
 

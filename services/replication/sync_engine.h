@@ -52,6 +52,14 @@ struct SessionPeer {
   bool authenticated = false;
 };
 
+// Sync protocol versions this build speaks. A session runs at the lower of
+// the two sides' newest; a side refuses a session below its oldest
+// (docs/replication.md, "Versions"). Version 1 is the protocol of this file.
+struct ProtocolVersions {
+  uint32_t oldest = 1;
+  uint32_t newest = 1;
+};
+
 class SyncEngine {
  public:
   // All pointers must outlive the engine. `cfg` is the node's validated config.
@@ -67,8 +75,16 @@ class SyncEngine {
   // stored).
   absl::Status ServeChildSession(SyncStream* stream, const SessionPeer& peer);
 
-  // This store's incarnation id (meta "incarnation", made by Node::Start).
-  std::string Incarnation() const;
+  // The versions this engine speaks; tests set others to act as an older or
+  // newer build. Call before the first session.
+  void set_protocol_versions(ProtocolVersions v) { versions_ = v; }
+
+  // The configured parent's id; empty at the root.
+  const std::string& parent_id() const { return cfg_.parent_id(); }
+
+  // This store's incarnation id (meta "incarnation", made by Node::Start);
+  // "" if absent, the read error if it cannot be read.
+  absl::StatusOr<std::string> Incarnation() const;
 
   // What this node knows of a peer; NOT_FOUND if it never synced with it.
   absl::StatusOr<v1::PeerState> Peer(const std::string& node_id) const;
@@ -77,9 +93,10 @@ class SyncEngine {
   void RecordParentError(const absl::Status& error);
 
   // This node's status as it reports it to its parent (age 0).
-  v1::NodeReport SelfReport() const;
-  // The status reports received from the subtree, by node id.
-  std::map<std::string, v1::StoredReport> Reports() const;
+  absl::StatusOr<v1::NodeReport> SelfReport() const;
+  // The status reports received from the subtree, by node id (one that does
+  // not parse is skipped and logged; a store read error is returned).
+  absl::StatusOr<std::map<std::string, v1::StoredReport>> Reports() const;
 
  private:
   struct SessionIo;
@@ -95,9 +112,12 @@ class SyncEngine {
   absl::Status SendBatches(SessionIo* io, uint64_t* cursor, const std::string& peer,
                            const ChildScopeSpec* scope, bool echo, size_t max_batch,
                            uint64_t until, const std::string& acked_key, const CutFn& cut);
-  // Where a receiver accepts batch cursors: after `from`, up to `head`.
+  // Where a receiver accepts batch cursors: after `from`, up to `head`. A
+  // lost ack makes the sender resend from below the receiver's cursor; the
+  // stored cursor still never drops below `keep` (what the receiver already
+  // applied), except when the session resets cursors (an alarm: keep 0).
   struct CursorWindow {
-    uint64_t from = 0, head = 0;
+    uint64_t from = 0, head = 0, keep = 0;
   };
   // Receives and applies the peer's batches until its last one, acking each.
   absl::Status ReceiveBatches(SessionIo* io, const std::string& peer,
@@ -116,35 +136,44 @@ class SyncEngine {
   absl::StatusOr<Outgoing> NextBatch(uint64_t cursor, const std::string& peer,
                                      class ChildScope* scope, bool echo, size_t max_batch,
                                      uint64_t until);
-  // Applies a received batch and stores `cursor_key` = batch.cursor with it.
+  // Applies a received batch and stores `cursor_key` = max(keep, batch.cursor) with it.
   // With `trust` (a batch from a child), deltas the child may not send are
   // quarantined in the same write instead of applied.
   absl::StatusOr<uint64_t> ApplyBatch(const v1::Batch& batch, const std::string& peer,
                                       const std::string& cursor_key, bool from_parent,
-                                      const ChildTrust* trust);
+                                      const ChildTrust* trust, uint64_t keep);
   // Adds `delta` to req->deltas if AdmitFromChild accepts it, else to
   // req->quarantine with the reason. Fails only if the stored state cannot be read.
   absl::Status Admit(v1::Record delta, const ChildTrust& trust, ApplyRequest* req) const;
   // The part of the Hello's claimed subtree this node can believe.
-  std::set<std::string> BelieveSubtree(const v1::Hello& hello, const std::string& id) const;
-  uint64_t MetaU64(const std::string& key) const;
-  std::set<std::string> Subtree() const;
-  absl::Status SavePeer(const v1::PeerState& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::set<std::string>> BelieveSubtree(const v1::Hello& hello,
+                                                       const std::string& id) const;
+  // Reads of meta where only NOT_FOUND means absent (0, "", an empty peer
+  // state); any other store error is returned and fails the session.
+  absl::StatusOr<uint64_t> MetaU64(const std::string& key) const;
+  absl::StatusOr<std::string> MetaOrEmpty(const std::string& key) const;
+  absl::StatusOr<v1::PeerState> KnownPeer(const std::string& node_id) const;
+  absl::StatusOr<std::set<std::string>> Subtree() const;
+  ABSL_MUST_USE_RESULT absl::Status SavePeer(const v1::PeerState& p)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Records an alarm on `peer` (restored or duplicated store) and logs it.
   void RaiseAlarm(const std::string& peer, const std::string& role, const std::string& what);
   void RecordPeerError(const std::string& peer, const std::string& role, const absl::Status& error);
   // Reports to relay in the next Hello (received since the last Hello that
   // reached the parent), with their ages brought up to now; sets *max_rx_seq.
-  std::vector<v1::NodeReport> ReportsToRelay(uint64_t* max_rx_seq) const;
+  absl::StatusOr<std::vector<v1::NodeReport>> ReportsToRelay(uint64_t* max_rx_seq) const;
   // Stores the reports of a child's Hello.
-  absl::Status StoreReports(const v1::Hello& hello);
+  ABSL_MUST_USE_RESULT absl::Status StoreReports(const v1::Hello& hello);
   absl::Status ServeKnownChild(SyncStream* stream, SessionIo* io, const v1::Hello& hello,
                                const v1::ChildConfig& child);
   // Decides where the up and down phases start for `hello` and whether the
   // child's store was restored or duplicated (then *alarm says how).
-  void PlanChildSession(const v1::Hello& hello, const std::string& id, uint64_t* up_from,
-                        uint64_t* down_from, std::string* alarm) const;
-  void FinishPeer(const std::string& peer, const std::string& role, uint64_t sent_cursor,
+  ABSL_MUST_USE_RESULT absl::Status PlanChildSession(const v1::Hello& hello, const std::string& id,
+                                                     uint64_t* up_from, uint64_t* down_from,
+                                                     std::string* alarm) const;
+  // Records a completed session in the peer state. A failed read is
+  // returned; a failed status write is only logged (cursors are durable).
+  ABSL_MUST_USE_RESULT absl::Status FinishPeer(const std::string& peer, const std::string& role, uint64_t sent_cursor,
                   const SessionStats& s, const std::set<std::string>* skip_via);
 
   const v1::NodeConfig cfg_;
@@ -156,6 +185,7 @@ class SyncEngine {
   mutable absl::Mutex mu_;
   std::set<std::string> active_ ABSL_GUARDED_BY(mu_);  // children with a session open
   DecompressionBudget budget_;
+  ProtocolVersions versions_;
 };
 
 }  // namespace ilp

@@ -1,10 +1,12 @@
 #include "storage/store/store.h"
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <set>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "rocksdb/db.h"
@@ -12,6 +14,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
+#include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "storage/clock/clock.h"
 #include "storage/merge/merge.h"
@@ -23,6 +26,7 @@ namespace {
 
 constexpr char kHlcKey[] = "hlc";
 constexpr char kCountsKey[] = "counts";
+constexpr char kFormatKey[] = "format";
 
 absl::string_view View(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
 
@@ -30,11 +34,28 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
   if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat(what, ": not found"));
   if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(what, ": ", s.ToString()));
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(absl::StrCat(what, ": ", s.ToString()));
   if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
     return absl::FailedPreconditionError(
         absl::StrCat(what, ": ", s.ToString(), " (is another ilp-node using this data_dir?)"));
   }
   return absl::InternalError(absl::StrCat(what, ": ", s.ToString()));
+}
+
+// RocksDB's open error says what is wrong but not where; its info log names
+// the file ("<path>: dropping N bytes; Corruption: ..."). The damaged files it
+// names, or "" if none.
+std::string DamagedFiles(const std::string& dir) {
+  std::ifstream log(dir + "/LOG");
+  std::set<std::string> files;
+  for (std::string line; std::getline(log, line);) {
+    const size_t drop = line.find(": dropping ");
+    if (drop == std::string::npos) continue;
+    const size_t start = line.rfind(' ', drop);
+    files.insert(line.substr(start == std::string::npos ? 0 : start + 1,
+                             drop - (start == std::string::npos ? 0 : start + 1)));
+  }
+  return absl::StrJoin(files, ", ");
 }
 
 }  // namespace
@@ -47,6 +68,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   opts.create_missing_column_families = true;
   opts.max_background_jobs = 2;
   opts.keep_log_file_num = 5;
+  // Every acknowledged write is fsynced to the WAL, so a WAL that does not
+  // replay to its end lost acknowledged writes: refuse it (a WAL cut short
+  // replays cleanly up to the cut under the other modes). docs/reliability.md.
+  opts.wal_recovery_mode = rocksdb::WALRecoveryMode::kAbsoluteConsistency;
+  opts.paranoid_checks = true;
+  if (options.env != nullptr) opts.env = options.env;
   // All memtables together stay within half the budget (the largest column
   // family is flushed first); the block cache gets a quarter.
   opts.db_write_buffer_size = budget / 2;
@@ -62,12 +89,35 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf}, {"records", cf}, {"changelog", cf},
       {"index", cf}, {"lost", cf}, {"quarantine", cf}};
+  // A newer ilp-node may add column families; opening would fail with a
+  // RocksDB message, so name the cause first.
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(opts, dir, &existing).ok()) {
+    for (const std::string& name : existing) {
+      const bool known = std::any_of(cfs.begin(), cfs.end(), [&](const auto& d) { return d.name == name; });
+      if (!known) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "store ", dir, " has column family \"", name, "\", unknown to this ilp-node (store format ",
+            kStoreFormat, "): it was written by a newer ilp-node; upgrade this one (docs/operations.md, Upgrades)"));
+      }
+    }
+  }
   std::unique_ptr<Store> s(new Store());
   s->clock_ = clock;
+  s->disk_ = std::make_unique<DiskGuard>(
+      dir, options.min_free_bytes,
+      options.free_space ? options.free_space : NewStatvfsProbe(), options.free_space_cache);
   absl::MutexLock init(&s->mu_);  // no other thread sees `s` yet; held for the analysis
   rocksdb::DB* raw = nullptr;
-  ILP_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(opts, dir, cfs, &s->handles_, &raw),
-                                absl::StrCat("opening store ", dir)));
+  rocksdb::Status opened = rocksdb::DB::Open(opts, dir, cfs, &s->handles_, &raw);
+  if (opened.IsCorruption()) {
+    const std::string files = DamagedFiles(dir);
+    return absl::DataLossError(absl::StrCat(
+        "opening store ", dir, ": ", opened.ToString(),
+        files.empty() ? "" : absl::StrCat(" in ", files),
+        "; the store is damaged and was not opened (docs/operations.md, \"Damaged files\")"));
+  }
+  ILP_RETURN_IF_ERROR(FromRocks(opened, absl::StrCat("opening store ", dir)));
   s->db_.reset(raw);
   s->meta_ = s->handles_[0];
   s->records_ = s->handles_[1];
@@ -75,6 +125,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   s->index_ = s->handles_[3];
   s->lost_ = s->handles_[4];
   s->quarantine_ = s->handles_[5];
+  ILP_RETURN_IF_ERROR(s->CheckFormat(dir));
   std::unique_ptr<rocksdb::Iterator> it(s->db_->NewIterator(rocksdb::ReadOptions(), s->log_));
   it->SeekToLast();
   if (it->Valid()) s->last_seq_ = SeqFromKey(View(it->key()));
@@ -101,6 +152,32 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   for (qit->SeekToFirst(); qit->Valid(); qit->Next()) ++s->quarantine_count_;
   ILP_RETURN_IF_ERROR(FromRocks(qit->status(), "counting quarantined deltas"));
   return s;
+}
+
+absl::Status Store::CheckFormat(const std::string& dir) {
+  absl::StatusOr<std::string> v = GetMeta(kFormatKey);
+  if (absl::IsNotFound(v.status())) {
+    // A new store, or one from before formats were recorded (its layout is
+    // format 1).
+    return PutMeta(kFormatKey, absl::StrCat(kStoreFormat));
+  }
+  if (!v.ok()) return v.status();
+  uint32_t format = 0;
+  if (!absl::SimpleAtoi(*v, &format)) {
+    return absl::DataLossError(absl::StrCat("store ", dir, ": meta format \"", *v, "\" is not a number"));
+  }
+  if (format > kStoreFormat) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store ", dir, " has format ", format, "; this ilp-node reads formats up to ", kStoreFormat,
+        ": it was written by a newer ilp-node; upgrade this one (docs/operations.md, Upgrades)"));
+  }
+  if (format < kStoreFormat) {
+    // Format 1 is the first; a later format adds its one-step migration here,
+    // after a checkpoint of the old store.
+    return absl::FailedPreconditionError(
+        absl::StrCat("store ", dir, " has format ", format, ", which no ilp-node wrote"));
+  }
+  return absl::OkStatus();
 }
 
 Store::~Store() {
@@ -197,13 +274,15 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
     res.states.push_back(std::move(merged.record));
   }
   ILP_RETURN_IF_ERROR(AddQuarantine(req.quarantine, now_ms, &batch, &res));
+  const bool data = res.changed > 0 || !res.lost.empty() || res.quarantined > 0;
   if (req.hlc_high_water) batch.Put(meta_, kHlcKey, req.hlc_high_water->SerializeAsString());
   for (const auto& [k, v] : req.meta) batch.Put(meta_, k, v);
   if (res.changed > 0) batch.Put(meta_, kCountsKey, counts.SerializeAsString());
   if (batch.Count() > 0) {
+    ILP_RETURN_IF_ERROR(ReadyToWrite(data ? WriteClass::kData : WriteClass::kHousekeeping));
     rocksdb::WriteOptions wo;
     wo.sync = req.sync;
-    ILP_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &batch), "writing batch"));
+    ILP_RETURN_IF_ERROR(WriteLocked(wo, &batch));
   }
   counts_ = std::move(counts);
   lost_count_ += res.lost.size();
@@ -298,11 +377,40 @@ absl::StatusOr<std::string> Store::GetMeta(absl::string_view key) const {
 }
 
 absl::Status Store::PutMeta(absl::string_view key, absl::string_view value) {
+  absl::MutexLock l(&mu_);
+  ILP_RETURN_IF_ERROR(ReadyToWrite(WriteClass::kHousekeeping));
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  return FromRocks(db_->Put(wo, meta_, rocksdb::Slice(key.data(), key.size()),
-                            rocksdb::Slice(value.data(), value.size())),
-                   absl::StrCat("writing meta ", key));
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_, rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
+  absl::Status st = WriteLocked(wo, &batch);
+  if (!st.ok()) return absl::Status(st.code(), absl::StrCat("writing meta ", key, ": ", st.message()));
+  return absl::OkStatus();
+}
+
+absl::Status Store::ReadyToWrite(WriteClass cls) {
+  ILP_RETURN_IF_ERROR(disk_->Check(cls));
+  if (needs_resume_) {
+    // A write failed inside RocksDB (it may have stopped writes after a
+    // background error); space is back now, so clear the error and go on.
+    ILP_RETURN_IF_ERROR(FromRocks(db_->Resume(), "resuming writes after an I/O error"));
+    needs_resume_ = false;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Store::WriteLocked(const rocksdb::WriteOptions& wo, rocksdb::WriteBatch* batch) {
+  rocksdb::Status st = db_->Write(wo, batch);
+  if (st.IsIOError() || st.IsNoSpace()) needs_resume_ = true;
+  return FromRocks(st, "writing batch");
+}
+
+absl::Status Store::VerifyChecksums() const {
+  return FromRocks(db_->VerifyChecksum(), "verifying table checksums");
+}
+
+absl::Status Store::TEST_Flush() {
+  return FromRocks(db_->Flush(rocksdb::FlushOptions(), handles_), "flushing");
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::ScanMeta(
@@ -315,6 +423,14 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::ScanMeta
   }
   ILP_RETURN_IF_ERROR(FromRocks(it->status(), absl::StrCat("reading meta ", prefix)));
   return out;
+}
+
+absl::Status Store::Checkpoint(const std::string& dir) const {
+  rocksdb::Checkpoint* raw = nullptr;
+  ILP_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "starting a checkpoint"));
+  std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+  // log_size_for_flush 0: flush first, so the copy needs no WAL replay.
+  return FromRocks(cp->CreateCheckpoint(dir, /*log_size_for_flush=*/0), absl::StrCat("checkpoint into ", dir));
 }
 
 absl::Status Store::Verify() const {

@@ -31,12 +31,15 @@
 #include "storage/util/steady_wait.h"
 #include "absl/time/time.h"
 #include "ilp/v1/state.pb.h"
+#include "storage/store/disk_guard.h"
 #include "storage/util/histogram.h"
 
 namespace rocksdb {
 class DB;
+class Env;
 class ColumnFamilyHandle;
 class WriteBatch;
+struct WriteOptions;
 }  // namespace rocksdb
 
 namespace ilp {
@@ -80,12 +83,29 @@ struct StoreOptions {
   // Budget for RocksDB's write buffers (half) and block cache (a quarter),
   // MiB. Small devices (a posyandu tablet) get little; a district more.
   uint32_t memory_mib = 64;
+  // Free space kept on the data dir's filesystem (see disk_guard.h); 0 = no
+  // check. Writes are refused with RESOURCE_EXHAUSTED below it.
+  uint64_t min_free_bytes = 0;
+  // Free-space probe; statvfs if unset (tests inject a fake).
+  FreeSpaceProbe free_space;
+  // How long a probed figure is trusted (a low one is always probed again).
+  absl::Duration free_space_cache = absl::Milliseconds(200);
+  // The file system RocksDB runs on; nullptr = the machine's. The district
+  // simulation passes an in-memory one that can lose unsynced data. Must
+  // outlive the store.
+  rocksdb::Env* env = nullptr;
 };
+
+// The layout of the store on disk (column families, keys, encodings). A
+// store records its format; ilp-node refuses a newer one with a clear error.
+inline constexpr uint32_t kStoreFormat = 1;
 
 class Store {
  public:
   // Opens (creating if missing) the store in `dir`. `clock` stamps change-log
-  // entries with their local apply time; it must outlive the store.
+  // entries with their local apply time; it must outlive the store. A damaged
+  // write-ahead log (checksum mismatch, or cut short: only a clean end is
+  // accepted) or table file is DATA_LOSS naming the file; nothing is dropped.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir, Clock* clock,
                                                      StoreOptions options = {});
   ~Store();
@@ -94,7 +114,10 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   // Merges the deltas into the stored records atomically. Thread-safe.
-  absl::StatusOr<ApplyResult> Apply(ApplyRequest req);
+  // RESOURCE_EXHAUSTED (nothing written) when free disk space is below the
+  // reserve: below all of it for deltas or quarantine, below half of it for
+  // meta-only requests (cursors, reports).
+  ABSL_MUST_USE_RESULT absl::StatusOr<ApplyResult> Apply(ApplyRequest req);
 
   // The stored state of `id`, or NOT_FOUND.
   absl::StatusOr<v1::Record> Get(absl::string_view id) const;
@@ -121,7 +144,8 @@ class Store {
 
   // Meta values in the default column family; NOT_FOUND if absent.
   absl::StatusOr<std::string> GetMeta(absl::string_view key) const;
-  absl::Status PutMeta(absl::string_view key, absl::string_view value);
+  // RESOURCE_EXHAUSTED below half the disk reserve (see Apply).
+  ABSL_MUST_USE_RESULT absl::Status PutMeta(absl::string_view key, absl::string_view value);
   // Meta keys starting with `prefix` and their values, in key order. An
   // iterator error is returned (never a short result).
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ScanMeta(
@@ -129,8 +153,19 @@ class Store {
 
   // Recomputes the indexes from the records and replays the change log, and
   // reports every disagreement as DATA_LOSS (the first few in the message).
-  absl::Status Verify() const;
+  ABSL_MUST_USE_RESULT absl::Status Verify() const;
 
+  // A consistent copy of the whole store in `dir` (which must not exist), as
+  // of now, made by RocksDB's Checkpoint: hard links where `dir` is on the
+  // same filesystem, copies elsewhere. Writes go on meanwhile.
+  absl::Status Checkpoint(const std::string& dir) const;
+
+  // Reads every block of every table file and checks its checksum: DATA_LOSS
+  // naming the file on a mismatch. (WAL checksums are checked at Open.)
+  ABSL_MUST_USE_RESULT absl::Status VerifyChecksums() const;
+
+  // Free-space state of the data dir (free bytes, reserve, refusals).
+  DiskGuard& disk() const { return *disk_; }
   // Head, approximate size and record counts by kind (kept with every Apply,
   // no scan).
   StoreStats Stats() const;
@@ -153,13 +188,15 @@ class Store {
 
   // Calls `fn` for every stored record, in id order. Stops at the first
   // record that does not parse (DATA_LOSS naming its id) or iterator error.
-  absl::Status ForEachRecord(const std::function<void(const v1::Record&)>& fn) const;
+  ABSL_MUST_USE_RESULT absl::Status ForEachRecord(const std::function<void(const v1::Record&)>& fn) const;
 
   // Test hook: deletes one raw index entry, to prove Verify finds damage.
   absl::Status TEST_DeleteIndexEntry(absl::string_view key);
   // Test hook: puts raw bytes as the stored value of record `id` (no index,
   // log or counts), to prove reads report damage.
   absl::Status TEST_PutRawRecord(absl::string_view id, absl::string_view bytes);
+  // Test hook: flushes every memtable to table files.
+  absl::Status TEST_Flush();
 
  private:
   Store() = default;
@@ -169,8 +206,17 @@ class Store {
   absl::Status AddQuarantine(std::vector<v1::QuarantinedDelta>& entries, int64_t now_ms,
                              rocksdb::WriteBatch* batch, ApplyResult* res)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Checks the disk reserve for a write of `cls` and, if an earlier write
+  // failed in RocksDB and space is back, resumes the database.
+  absl::Status ReadyToWrite(WriteClass cls) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes `batch`, remembering a failure for ReadyToWrite.
+  absl::Status WriteLocked(const rocksdb::WriteOptions& wo, rocksdb::WriteBatch* batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Clock* clock_ = nullptr;
+  // Records the format of a new store; refuses a newer one.
+  absl::Status CheckFormat(const std::string& dir);
+
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
@@ -188,6 +234,8 @@ class Store {
   v1::KindCounts counts_ ABSL_GUARDED_BY(mu_);  // persisted as meta "counts"
   uint64_t lost_count_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t quarantine_count_ ABSL_GUARDED_BY(mu_) = 0;  // also the last quarantine seq
+  bool needs_resume_ ABSL_GUARDED_BY(mu_) = false;  // a write failed inside RocksDB
+  std::unique_ptr<DiskGuard> disk_;
   LatencyHistogram apply_latency_;
 };
 

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -42,7 +43,10 @@ bool NodeProcess::Start() {
   const std::string cfg = dir_ + "/node.textproto";
   unlink(ready.c_str());
   WriteFile(cfg, absl::StrCat(WithTestTls(config_text_), "\nready_file: \"", ready, "\"\n"));
-  const std::string bin = std::string(ILP_BIN_DIR) + "/ilp-node";
+  // ILP_BIN_DIR in the environment runs other binaries than the build's, so
+  // a long run (tests/chaos/run.sh) survives a rebuild meanwhile.
+  const char* bin_dir = std::getenv("ILP_BIN_DIR");
+  const std::string bin = std::string(bin_dir && *bin_dir ? bin_dir : ILP_BIN_DIR) + "/ilp-node";
   const std::string log = dir_ + "/node.log";
   pid_ = fork();
   if (pid_ == 0) {

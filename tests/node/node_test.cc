@@ -29,6 +29,9 @@ TEST(NodeConfigTest, AMissingOrWrongFieldIsNamedInOneLine) {
       {"no area", "node_id: \"pus-b\"\ntier: PUSTU\n", "working_area"},
       {"bad area", "node_id: \"pus-b\"\ntier: PUSTU\nworking_area: \"53.71\"\n", "working_area[0]"},
       {"parent without id", "node_id: \"pus-b\"\ntier: PUSTU\nworking_area: \"5371031001\"\nparent_address: \"127.0.0.1:1\"\n", "parent"},
+      // Found by tests/fuzz/config_fuzz: text escapes can spell bytes that are not UTF-8.
+      {"not UTF-8", "node_id: \"pus-b\"\ntier: PUSTU\nworking_area: \"5371031001\"\n"
+       "tls { ca_file: \"ca\\255.crt\" }\n", "tls.ca_file: is not valid UTF-8"},
       {"unknown field", "node_id: \"pus-b\"\ntier: PUSTU\nworking_area: \"5371031001\"\ncolour: 3\n", "colour"},
   };
   testing::TempDir dir;

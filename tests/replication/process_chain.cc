@@ -64,6 +64,27 @@ std::map<std::string, std::string> StoreContents(const std::string& data_dir) {
   return out;
 }
 
+std::string CreatePatientAt(v1::Records::Stub* api, const std::string& name, const std::string& village) {
+  v1::CreatePatientRequest req;
+  req.mutable_patient()->set_name(name);
+  req.mutable_patient()->mutable_address()->set_village_code(village);
+  v1::Patient p;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Status s = api->CreatePatient(&ctx, req, &p);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return p.id();
+}
+
+bool HasPatient(v1::Records::Stub* api, const std::string& id) {
+  v1::GetPatientRequest req;
+  req.set_id(id);
+  v1::Patient p;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  return api->GetPatient(&ctx, req, &p).ok();
+}
+
 bool WaitUntil(const std::function<bool()>& done, int seconds) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   while (std::chrono::steady_clock::now() < deadline) {

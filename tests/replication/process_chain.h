@@ -31,6 +31,13 @@ uint64_t ChangeLogHead(v1::Records::Stub* stub, uint64_t after = 0);
 // id -> state bytes of every record in a stopped node's store (Verify checked).
 std::map<std::string, std::string> StoreContents(const std::string& data_dir);
 
+// Registers a patient of `village` at a node over gRPC (fails the test on
+// error); returns its id.
+std::string CreatePatientAt(v1::Records::Stub* api, const std::string& name, const std::string& village);
+
+// True if the node holds patient `id` (GetPatient answers OK).
+bool HasPatient(v1::Records::Stub* api, const std::string& id);
+
 // Polls `done` every 50 ms for up to `seconds`; true once it holds.
 bool WaitUntil(const std::function<bool()>& done, int seconds = 60);
 
@@ -56,6 +63,8 @@ class NodeSet {
   v1::Records::Stub* api(const std::string& id) { return api_.at(id).get(); }
   const std::string& addr(const std::string& id) { return addr_.at(id); }
   std::string DataDir(const std::string& id) const { return dir_.Sub(id + "/data"); }
+  // The node's directory: node.textproto (as started), node.log, data/.
+  std::string Dir(const std::string& id) const { return dir_.Sub(id); }
   const std::vector<Spec>& specs() const { return specs_; }
 
  private:

@@ -17,31 +17,14 @@ namespace {
 
 using testing::Ilpctl;
 using testing::NodeSet;
+using testing::CreatePatientAt;
+using testing::HasPatient;
 using testing::WaitUntil;
 
 constexpr char kMawar[] = "5371031001";
 constexpr auto kInterval = std::chrono::seconds(1);  // sync_interval_s in NodeConfigText
 
-bool Has(v1::Records::Stub* api, const std::string& id) {
-  v1::GetPatientRequest req;
-  req.set_id(id);
-  v1::Patient p;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  return api->GetPatient(&ctx, req, &p).ok();
-}
 
-std::string Create(v1::Records::Stub* api, const std::string& name) {
-  v1::CreatePatientRequest req;
-  req.mutable_patient()->set_name(name);
-  req.mutable_patient()->mutable_address()->set_village_code(kMawar);
-  v1::Patient p;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  grpc::Status s = api->CreatePatient(&ctx, req, &p);
-  EXPECT_TRUE(s.ok()) << s.error_message();
-  return p.id();
-}
 
 NodeSet Pair() {
   return NodeSet({{"pustu-oetete", "PUSTU", kMawar, "", {{"pos-mawar", kMawar}}, {}},
@@ -55,15 +38,15 @@ constexpr auto kOutage = std::chrono::seconds(12);
 TEST(ReconnectProcessTest, TheFirstSyncComesWithinTheIntervalAfterTheParentReturns) {
   NodeSet n = Pair();
   ASSERT_TRUE(n.StartAll());
-  const std::string before = Create(n.api("pos-mawar"), "Before Outage");
-  ASSERT_TRUE(WaitUntil([&] { return Has(n.api("pustu-oetete"), before); }, 30));
+  const std::string before = CreatePatientAt(n.api("pos-mawar"), "Before Outage", kMawar);
+  ASSERT_TRUE(WaitUntil([&] { return HasPatient(n.api("pustu-oetete"), before); }, 30));
   ASSERT_EQ(n.Stop("pustu-oetete"), 0);
-  const std::string during = Create(n.api("pos-mawar"), "During Outage");
+  const std::string during = CreatePatientAt(n.api("pos-mawar"), "During Outage", kMawar);
   // The outage itself is what is being simulated, not a wait for a result.
   std::this_thread::sleep_for(kOutage);
   ASSERT_TRUE(n.Start("pustu-oetete"));
   const auto back = std::chrono::steady_clock::now();
-  ASSERT_TRUE(WaitUntil([&] { return Has(n.api("pustu-oetete"), during); }, 30));
+  ASSERT_TRUE(WaitUntil([&] { return HasPatient(n.api("pustu-oetete"), during); }, 30));
   const auto took = std::chrono::steady_clock::now() - back;
   EXPECT_LE(took, kInterval + std::chrono::seconds(1))
       << "first sync came "
@@ -80,10 +63,10 @@ TEST(ReconnectProcessTest, SyncNowWaitsForTheConnectionOfAReturnedParent) {
   EXPECT_EQ(down.exit_code, 4) << down.out << down.err;
   std::this_thread::sleep_for(kOutage);
   ASSERT_TRUE(n.Start("pustu-oetete"));
-  const std::string id = Create(n.api("pos-mawar"), "After Return");
+  const std::string id = CreatePatientAt(n.api("pos-mawar"), "After Return", kMawar);
   testing::CommandResult up = Ilpctl({"--node", n.addr("pos-mawar"), "sync", "now", "--wait"});
   EXPECT_EQ(up.exit_code, 0) << up.out << up.err;
-  EXPECT_TRUE(Has(n.api("pustu-oetete"), id)) << "sync now --wait returned before the record moved";
+  EXPECT_TRUE(HasPatient(n.api("pustu-oetete"), id)) << "sync now --wait returned before the record moved";
 }
 
 }  // namespace

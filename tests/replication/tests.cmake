@@ -13,3 +13,4 @@ ilp_test(trust_process_test replication/trust_process_test.cc LIBS ilp_process_c
 add_dependencies(trust_process_test ilp-node ilpctl)
 ilp_test(reconnect_process_test replication/reconnect_process_test.cc LIBS ilp_process_chain)
 add_dependencies(reconnect_process_test ilp-node ilpctl)
+ilp_test(version_test replication/version_test.cc LIBS ilp_repl_harness)

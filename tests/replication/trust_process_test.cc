@@ -199,5 +199,40 @@ TEST(TrustProcessTest, ANodeRestoredFromAnOlderCopyLosesNothingOnEitherSide) {
   EXPECT_NE(st.out.find("restored from an older copy"), std::string::npos) << st.out;
 }
 
+// A pustu whose damaged store is moved aside and replaced by an empty one
+// (docs/operations.md): it re-pulls from its puskesmas, and its posyandu,
+// whose down cursor counts in the old store's change log, gets everything
+// again, including what the new store holds below that old cursor.
+TEST(TrustProcessTest, AParentReplacedByAnEmptyStoreResendsItsChildEverything) {
+  Nodes n({{"pkm-oebobo", "PUSKESMAS", kMawar, "", {{"pustu-oetete", kMawar}}, {}},
+           {"pustu-oetete", "PUSTU", kMawar, "pkm-oebobo", {{"pos-mawar", kMawar}}, {}},
+           {"pos-mawar", "POSYANDU", kMawar, "pustu-oetete", {}, {}}});
+  // First at the puskesmas, while the pustu is not running: seq 1 there.
+  ASSERT_TRUE(n.Start("pkm-oebobo"));
+  const v1::Patient first = Create(n.api("pkm-oebobo"), "First At Puskesmas");
+  ASSERT_EQ(n.Stop("pkm-oebobo"), 0);
+  // The posyandu and the (old) pustu exchange 10 records; the posyandu's
+  // down cursor passes all of them.
+  ASSERT_TRUE(n.Start("pustu-oetete"));
+  ASSERT_TRUE(n.Start("pos-mawar"));
+  for (int i = 0; i < 9; ++i) Create(n.api("pos-mawar"), absl::StrCat("Posyandu ", i));
+  const v1::Patient at_pustu = Create(n.api("pustu-oetete"), "At Old Pustu");
+  ASSERT_TRUE(WaitUntil([&] { return Get(n.api("pos-mawar"), at_pustu.id()).has_value(); }, 30));
+  ASSERT_EQ(n.Stop("pos-mawar"), 0);
+  // The puskesmas comes back and collects the pustu's records; then the
+  // pustu's store is moved aside and it starts empty, re-pulling: `first`
+  // is now low in its change log, below the posyandu's old cursor.
+  ASSERT_TRUE(n.Start("pkm-oebobo"));
+  ASSERT_TRUE(WaitUntil([&] { return Get(n.api("pkm-oebobo"), at_pustu.id()).has_value(); }, 30));
+  ASSERT_EQ(n.Stop("pustu-oetete"), 0);
+  std::filesystem::rename(n.DataDir("pustu-oetete"), n.DataDir("pustu-oetete") + ".damaged");
+  ASSERT_TRUE(n.Start("pustu-oetete"));
+  ASSERT_TRUE(WaitUntil([&] { return Get(n.api("pustu-oetete"), at_pustu.id()).has_value(); }, 30));
+  ASSERT_TRUE(Get(n.api("pustu-oetete"), first.id()).has_value());
+  ASSERT_TRUE(n.Start("pos-mawar"));
+  EXPECT_TRUE(WaitUntil([&] { return Get(n.api("pos-mawar"), first.id()).has_value(); }, 30))
+      << "the posyandu's old down cursor skipped the new pustu's first changes";
+}
+
 }  // namespace
 }  // namespace ilp

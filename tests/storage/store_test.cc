@@ -1,5 +1,7 @@
 #include "storage/store/store.h"
 
+#include "rocksdb/db.h"
+
 #include <gtest/gtest.h>
 
 #include "storage/clock/clock.h"
@@ -251,6 +253,45 @@ TEST_F(StoreTest, QuarantineSurvivesReopenAndKeepsItsCountAndSeq) {
   EXPECT_EQ((*newest)[0].reason(), "c");
   EXPECT_EQ((*newest)[1].seq(), 2u);
   EXPECT_TRUE(store_->Verify().ok());
+}
+
+// Upgrades: a store records its format, and a store written by a newer
+// ilp-node (a higher format, or a column family this one does not know) is
+// refused by name instead of being opened half-understood.
+TEST_F(StoreTest, AStoreOfANewerFormatIsRefusedWithAClearError) {
+  EXPECT_EQ(*store_->GetMeta("format"), "1");
+  ASSERT_TRUE(store_->PutMeta("format", "2").ok());
+  store_.reset();
+  auto newer = Store::Open(dir_.path(), &clock_);
+  ASSERT_FALSE(newer.ok());
+  EXPECT_EQ(newer.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(newer.status().message(),
+            absl::StrCat("store ", dir_.path(), " has format 2; this ilp-node reads formats up to 1: it was "
+                         "written by a newer ilp-node; upgrade this one (docs/operations.md, Upgrades)"));
+}
+
+TEST_F(StoreTest, AStoreWithAnUnknownColumnFamilyIsRefusedByName) {
+  store_.reset();
+  {
+    rocksdb::Options opts;
+    rocksdb::DB* raw = nullptr;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(opts, dir_.path(), &names).ok());
+    for (const std::string& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(rocksdb::DB::Open(opts, dir_.path(), cfs, &handles, &raw).ok());
+    rocksdb::ColumnFamilyHandle* audit = nullptr;
+    ASSERT_TRUE(raw->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "audit", &audit).ok());
+    handles.push_back(audit);
+    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+    delete raw;
+  }
+  auto newer = Store::Open(dir_.path(), &clock_);
+  ASSERT_FALSE(newer.ok());
+  EXPECT_EQ(newer.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(newer.status().message().find("has column family \"audit\", unknown to this ilp-node"),
+            std::string::npos) << newer.status();
 }
 
 TEST_F(StoreTest, ASecondOpenOfTheSameDirectoryFailsClearly) {

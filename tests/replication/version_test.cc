@@ -1,0 +1,74 @@
+// Version skew between a parent and a child (docs/replication.md,
+// "Versions"): two builds of the protocol, made by forcing the versions an
+// engine speaks. A newer side keeps an older one working; a side that no
+// longer speaks the other's version refuses with both versions named, and
+// nothing moves.
+#include <gtest/gtest.h>
+
+#include "tests/replication/harness.h"
+
+namespace ilp {
+namespace {
+
+using testing::Hierarchy;
+using testing::NewPatient;
+
+constexpr int64_t kT0 = 1'795'392'000'000;
+const char kMawar[] = "5371031001";
+
+Hierarchy Pair() {
+  return Hierarchy({{"pustu-oetete", v1::PUSTU, {kMawar}, ""},
+                    {"pos-mawar", v1::POSYANDU, {kMawar}, "pustu-oetete"}},
+                   kT0, 11);
+}
+
+bool Holds(Hierarchy& h, const std::string& node, const std::string& id) {
+  return h.api(node)->GetPatient([&] {
+    v1::GetPatientRequest r;
+    r.set_id(id);
+    return r;
+  }()).ok();
+}
+
+TEST(VersionTest, ANewerChildSpeaksDownToAnOlderParent) {
+  Hierarchy h = Pair();
+  h.node("pos-mawar")->sync()->set_protocol_versions({1, 2});
+  const std::string id = NewPatient(h.api("pos-mawar"), "Ani", kMawar).id();
+  absl::StatusOr<SessionStats> s = h.Sync("pos-mawar");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(Holds(h, "pustu-oetete", id));
+}
+
+TEST(VersionTest, AParentThatDroppedTheChildsVersionRefusesNamingBoth) {
+  Hierarchy h = Pair();
+  h.node("pustu-oetete")->sync()->set_protocol_versions({2, 2});
+  const std::string id = NewPatient(h.api("pos-mawar"), "Ani", kMawar).id();
+  absl::StatusOr<SessionStats> s = h.Sync("pos-mawar");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.status().message().find("protocol: child pos-mawar speaks sync protocol up to version 1; "
+                                      "pustu-oetete speaks 2-2: upgrade the child"),
+            std::string::npos)
+      << s.status();
+  EXPECT_FALSE(Holds(h, "pustu-oetete", id));
+  absl::StatusOr<v1::PeerState> peer = h.node("pustu-oetete")->sync()->Peer("pos-mawar");
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  EXPECT_NE(peer->last_error().find("upgrade the child"), std::string::npos) << peer->last_error();
+}
+
+TEST(VersionTest, AChildThatDroppedTheParentsVersionRefusesNamingBoth) {
+  Hierarchy h = Pair();
+  h.node("pos-mawar")->sync()->set_protocol_versions({2, 2});
+  const std::string id = NewPatient(h.api("pos-mawar"), "Ani", kMawar).id();
+  absl::StatusOr<SessionStats> s = h.Sync("pos-mawar");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.status().message().find("protocol: parent pustu-oetete chose sync protocol version 1; this node "
+                                      "speaks 2-2: upgrade the parent"),
+            std::string::npos)
+      << s.status();
+  EXPECT_FALSE(Holds(h, "pustu-oetete", id));
+}
+
+}  // namespace
+}  // namespace ilp
