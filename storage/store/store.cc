@@ -140,7 +140,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
         [&](const v1::Record& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu_) {
           ++(*s->counts_.mutable_counts())[KindName(r)];
         }));
-    ILP_RETURN_IF_ERROR(s->PutMeta(kCountsKey, s->counts_.SerializeAsString()));
+    ILP_RETURN_IF_ERROR(s->PutMetaLocked(kCountsKey, s->counts_.SerializeAsString()));
   } else {
     return counts.status();
   }
@@ -159,7 +159,7 @@ absl::Status Store::CheckFormat(const std::string& dir) {
   if (absl::IsNotFound(v.status())) {
     // A new store, or one from before formats were recorded (its layout is
     // format 1).
-    return PutMeta(kFormatKey, absl::StrCat(kStoreFormat));
+    return PutMetaLocked(kFormatKey, absl::StrCat(kStoreFormat));
   }
   if (!v.ok()) return v.status();
   uint32_t format = 0;
@@ -378,6 +378,10 @@ absl::StatusOr<std::string> Store::GetMeta(absl::string_view key) const {
 
 absl::Status Store::PutMeta(absl::string_view key, absl::string_view value) {
   absl::MutexLock l(&mu_);
+  return PutMetaLocked(key, value);
+}
+
+absl::Status Store::PutMetaLocked(absl::string_view key, absl::string_view value) {
   ILP_RETURN_IF_ERROR(ReadyToWrite(WriteClass::kHousekeeping));
   rocksdb::WriteOptions wo;
   wo.sync = true;

@@ -117,7 +117,7 @@ class Store {
   // RESOURCE_EXHAUSTED (nothing written) when free disk space is below the
   // reserve: below all of it for deltas or quarantine, below half of it for
   // meta-only requests (cursors, reports).
-  ABSL_MUST_USE_RESULT absl::StatusOr<ApplyResult> Apply(ApplyRequest req);
+  ABSL_MUST_USE_RESULT absl::StatusOr<ApplyResult> Apply(ApplyRequest req) ABSL_LOCKS_EXCLUDED(mu_);
 
   // The stored state of `id`, or NOT_FOUND.
   absl::StatusOr<v1::Record> Get(absl::string_view id) const;
@@ -132,11 +132,11 @@ class Store {
                                                       size_t max_bytes) const;
 
   // Head of the change log (0 when empty).
-  uint64_t LastSeq() const;
+  uint64_t LastSeq() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Blocks until LastSeq() > after_seq or `timeout` passes. Returns true if a
   // newer change exists.
-  bool WaitForChange(uint64_t after_seq, absl::Duration timeout) const;
+  bool WaitForChange(uint64_t after_seq, absl::Duration timeout) const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Lost writes, optionally only those detected at or after `since_ms`.
   // DATA_LOSS (naming the key) if one does not parse; iterator errors returned.
@@ -145,7 +145,8 @@ class Store {
   // Meta values in the default column family; NOT_FOUND if absent.
   absl::StatusOr<std::string> GetMeta(absl::string_view key) const;
   // RESOURCE_EXHAUSTED below half the disk reserve (see Apply).
-  ABSL_MUST_USE_RESULT absl::Status PutMeta(absl::string_view key, absl::string_view value);
+  ABSL_MUST_USE_RESULT absl::Status PutMeta(absl::string_view key, absl::string_view value)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Meta keys starting with `prefix` and their values, in key order. An
   // iterator error is returned (never a short result).
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ScanMeta(
@@ -168,20 +169,21 @@ class Store {
   DiskGuard& disk() const { return *disk_; }
   // Head, approximate size and record counts by kind (kept with every Apply,
   // no scan).
-  StoreStats Stats() const;
+  StoreStats Stats() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // The changes after `after_seq` not received from `skip_via` (one pass over
   // that part of the log, without holding it in memory).
-  absl::StatusOr<Backlog> BacklogAfter(uint64_t after_seq, absl::string_view skip_via) const;
+  absl::StatusOr<Backlog> BacklogAfter(uint64_t after_seq, absl::string_view skip_via) const
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Lost writes recorded, all time.
-  uint64_t LostWriteCount() const;
+  uint64_t LostWriteCount() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // The `limit` most recent quarantined deltas, newest first (highest seq).
   absl::StatusOr<std::vector<v1::QuarantinedDelta>> ListQuarantine(size_t limit) const;
 
   // Quarantined deltas kept, all time (kept with every Apply, no scan).
-  uint64_t QuarantineCount() const;
+  uint64_t QuarantineCount() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Latency of Apply calls that wrote something (merge, index, fsync).
   const LatencyHistogram& apply_latency() const { return apply_latency_; }
@@ -215,7 +217,9 @@ class Store {
 
   Clock* clock_ = nullptr;
   // Records the format of a new store; refuses a newer one.
-  absl::Status CheckFormat(const std::string& dir);
+  absl::Status CheckFormat(const std::string& dir) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status PutMetaLocked(absl::string_view key, absl::string_view value)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
