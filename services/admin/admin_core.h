@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "ilp/v1/admin.pb.h"
 #include "ilp/v1/config.pb.h"
@@ -24,18 +25,18 @@ class AdminCore {
   AdminCore(const v1::NodeConfig& cfg, Store* store, SyncEngine* sync, Replicator* replicator,
             Clock* clock);
 
-  absl::StatusOr<v1::NodeStatus> GetStatus() const;
-  absl::StatusOr<v1::GetTreeResponse> GetTree() const;
-  absl::StatusOr<v1::SyncNowResponse> SyncNow(const v1::SyncNowRequest& req);
-  absl::StatusOr<v1::ListConflictsResponse> ListConflicts(const v1::ListConflictsRequest& req) const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::NodeStatus> GetStatus() const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::GetTreeResponse> GetTree() const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::SyncNowResponse> SyncNow(const v1::SyncNowRequest& req);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::ListConflictsResponse> ListConflicts(const v1::ListConflictsRequest& req) const;
   // Logical checks; with `req.deep` block checksums of every table file first.
-  absl::StatusOr<v1::VerifyResponse> Verify(const v1::VerifyRequest& req) const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::VerifyResponse> Verify(const v1::VerifyRequest& req) const;
   // The newest `req.limit` (0 = 100) deltas refused from children, and the total.
-  absl::StatusOr<v1::ListQuarantineResponse> ListQuarantine(
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::ListQuarantineResponse> ListQuarantine(
       const v1::ListQuarantineRequest& req) const;
 
   // A consistent online backup, sent through `send` (services/backup).
-  absl::Status Backup(const std::function<bool(const v1::BackupChunk&)>& send) const;
+  ABSL_MUST_USE_RESULT absl::Status Backup(const std::function<bool(const v1::BackupChunk&)>& send) const;
 
   Store* store() const { return store_; }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -42,14 +43,14 @@ struct Verified {
 
 // Checks a v4.public token; UNAUTHENTICATED naming what is wrong: not a
 // v4.public token, bad encoding, or a signature that does not verify.
-absl::StatusOr<Verified> VerifyV4Public(const PublicKey& pk, absl::string_view token,
+ABSL_MUST_USE_RESULT absl::StatusOr<Verified> VerifyV4Public(const PublicKey& pk, absl::string_view token,
                                         absl::string_view implicit_assertion);
 
 // PASERK strings of keys, and their parsing (INVALID_ARGUMENT naming the rule).
 std::string ToPaserk(const PublicKey& pk);
 std::string ToPaserk(const SecretKey& sk);
-absl::StatusOr<PublicKey> ParsePublicPaserk(absl::string_view s);
-absl::StatusOr<SecretKey> ParseSecretPaserk(absl::string_view s);
+ABSL_MUST_USE_RESULT absl::StatusOr<PublicKey> ParsePublicPaserk(absl::string_view s);
+ABSL_MUST_USE_RESULT absl::StatusOr<SecretKey> ParseSecretPaserk(absl::string_view s);
 
 }  // namespace ilp::auth
 

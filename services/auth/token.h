@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "ilp/v1/auth.pb.h"
@@ -19,16 +20,16 @@ namespace ilp::auth {
 
 // Checks the claims an issuer sets (INVALID_ARGUMENT naming the claim and the
 // rule); fills the role's default scopes when none are given.
-absl::Status ValidateClaims(v1::TokenClaims* claims);
+ABSL_MUST_USE_RESULT absl::Status ValidateClaims(v1::TokenClaims* claims);
 
 // Validates `claims`, sets iat = now, exp = now + ttl and a random jti if
 // none, and signs them.
-absl::StatusOr<std::string> IssueToken(const SecretKey& sk, v1::TokenClaims claims, absl::Time now,
+ABSL_MUST_USE_RESULT absl::StatusOr<std::string> IssueToken(const SecretKey& sk, v1::TokenClaims claims, absl::Time now,
                                        absl::Duration ttl);
 
 // Verifies the signature and expiry at `now`. UNAUTHENTICATED naming the
 // cause: malformed, bad signature, or "expired at <exp>".
-absl::StatusOr<v1::TokenClaims> VerifyToken(const PublicKey& pk, absl::string_view token, absl::Time now);
+ABSL_MUST_USE_RESULT absl::StatusOr<v1::TokenClaims> VerifyToken(const PublicKey& pk, absl::string_view token, absl::Time now);
 
 }  // namespace ilp::auth
 

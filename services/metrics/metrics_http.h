@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "services/admin/admin_core.h"
 
@@ -22,7 +23,7 @@ class MetricsServer {
  public:
   // Listens on `listen` (HOST:PORT; port 0 picks a free one). `admin` must
   // outlive the server.
-  static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(const std::string& listen,
+  ABSL_MUST_USE_RESULT static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(const std::string& listen,
                                                               AdminCore* admin);
   ~MetricsServer();  // stops listening and waits for running requests
 

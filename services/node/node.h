@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "ilp/v1/config.pb.h"
 #include "services/admin/admin_core.h"
@@ -41,7 +42,7 @@ class Node {
  public:
   // Opens the store, restores the clock and starts serving. `clock` and
   // `random` must outlive the node.
-  static absl::StatusOr<std::unique_ptr<Node>> Start(const v1::NodeConfig& cfg, Clock* clock,
+  ABSL_MUST_USE_RESULT static absl::StatusOr<std::unique_ptr<Node>> Start(const v1::NodeConfig& cfg, Clock* clock,
                                                      Random* random, NodeOptions options = {});
   ~Node();
 

@@ -10,6 +10,7 @@
 
 #include <memory>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "ilp/v1/config.pb.h"
 #include "services/records/records_core.h"
@@ -25,7 +26,7 @@ struct NodeCore {
   // restores the clock's high water and builds the Records core and sync
   // engine. REQUIRES: `cfg` already passed ValidateNodeConfig. `clock` and
   // `random` must outlive the result.
-  static absl::StatusOr<NodeCore> Open(const v1::NodeConfig& cfg, Clock* clock, Random* random,
+  ABSL_MUST_USE_RESULT static absl::StatusOr<NodeCore> Open(const v1::NodeConfig& cfg, Clock* clock, Random* random,
                                        StoreOptions store_options);
 
   // Declared in dependency order, so they are destroyed users first.

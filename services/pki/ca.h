@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
@@ -68,29 +69,29 @@ struct RevokedCert {
 // INVALID_ARGUMENT naming --district or --days for a bad argument (days
 // 1-36500); FAILED_PRECONDITION naming DIR/ca.key if it exists, in which case
 // nothing is changed.
-absl::Status InitCa(const std::string& dir, const std::string& district, int days);
+ABSL_MUST_USE_RESULT absl::Status InitCa(const std::string& dir, const std::string& district, int days);
 
 // Issues a node certificate and key as DIR/<node_id>.crt/.key, replacing
 // earlier files of that node (the earlier certificate stays valid until it
 // expires or is revoked). `hosts` are DNS names or IP literals.
 // INVALID_ARGUMENT naming --node-id, --host or --days; FAILED_PRECONDITION if
 // DIR holds no CA.
-absl::StatusOr<IssuedCert> IssueNode(const std::string& dir, const std::string& node_id,
+ABSL_MUST_USE_RESULT absl::StatusOr<IssuedCert> IssueNode(const std::string& dir, const std::string& node_id,
                                      const std::vector<std::string>& hosts, int days);
 
 // As IssueNode for an operator: DIR/operator-<name>.crt/.key, EKU clientAuth.
 // INVALID_ARGUMENT naming --name or --days.
-absl::StatusOr<IssuedCert> IssueOperator(const std::string& dir, const std::string& name, int days);
+ABSL_MUST_USE_RESULT absl::StatusOr<IssuedCert> IssueOperator(const std::string& dir, const std::string& name, int days);
 
 // The district of the CA in `dir` (from its spiffe://<district> URI SAN).
 // FAILED_PRECONDITION if `dir` holds no CA.
-absl::StatusOr<std::string> CaDistrict(const std::string& dir);
+ABSL_MUST_USE_RESULT absl::StatusOr<std::string> CaDistrict(const std::string& dir);
 
 // Revokes the certificate with serial `serial_hex` (any case): re-signs the
 // CRL with the next crlNumber and marks index.txt. Revoking twice is OK and
 // changes nothing. INVALID_ARGUMENT naming --serial if it is not hex;
 // NOT_FOUND if this CA never issued it.
-absl::StatusOr<RevokedCert> Revoke(const std::string& dir, const std::string& serial_hex);
+ABSL_MUST_USE_RESULT absl::StatusOr<RevokedCert> Revoke(const std::string& dir, const std::string& serial_hex);
 
 }  // namespace ilp::pki
 

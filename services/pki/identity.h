@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -22,11 +23,11 @@ namespace ilp::pki {
 
 // OK if `district` is a DNS-label-like token: 1-63 of [a-z0-9-], not starting
 // or ending with '-'. Else INVALID_ARGUMENT naming `--district` and the rule.
-absl::Status ValidateDistrict(absl::string_view district);
+ABSL_MUST_USE_RESULT absl::Status ValidateDistrict(absl::string_view district);
 
 // OK if `id` is 1-64 of letters, digits, '-', '_', '.' (and not "." or "..").
 // Else INVALID_ARGUMENT naming `flag` (e.g. "--node-id", "--name") and the rule.
-absl::Status ValidateName(absl::string_view id, absl::string_view flag);
+ABSL_MUST_USE_RESULT absl::Status ValidateName(absl::string_view id, absl::string_view flag);
 
 // A --host value as it goes into a certificate's subjectAltName.
 struct HostSan {
@@ -37,7 +38,7 @@ struct HostSan {
 // An IPv4/IPv6 literal ("[::1]" accepted) or a DNS name (labels of
 // [A-Za-z0-9-], optional leading "*."; at most 253 chars). INVALID_ARGUMENT
 // naming `--host` otherwise.
-absl::StatusOr<HostSan> ParseHost(absl::string_view host);
+ABSL_MUST_USE_RESULT absl::StatusOr<HostSan> ParseHost(absl::string_view host);
 
 struct SpiffeId {
   enum Kind { kNode, kOperator };
@@ -53,7 +54,7 @@ std::string SpiffeIdString(const SpiffeId& id);
 
 // Parses a node or operator SPIFFE ID, checking the name rules above.
 // INVALID_ARGUMENT (naming `uri`) for anything else.
-absl::StatusOr<SpiffeId> ParseSpiffeId(absl::string_view uri);
+ABSL_MUST_USE_RESULT absl::StatusOr<SpiffeId> ParseSpiffeId(absl::string_view uri);
 
 // Seconds since the epoch as RFC 3339 UTC, e.g. "2026-01-02T00:00:00Z".
 std::string FormatUnixTime(int64_t s);

@@ -25,6 +25,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -54,7 +55,7 @@ class CertVerifier {
   // ignored). NOT_FOUND naming a missing file or directory; INVALID_ARGUMENT
   // naming a file that does not parse, a CRL with a bad signature, or a CA
   // certificate without a district.
-  static absl::StatusOr<std::unique_ptr<CertVerifier>> Create(const std::string& ca_file,
+  ABSL_MUST_USE_RESULT static absl::StatusOr<std::unique_ptr<CertVerifier>> Create(const std::string& ca_file,
                                                               const std::string& crl_dir);
   ~CertVerifier();
   CertVerifier(const CertVerifier&) = delete;
@@ -67,7 +68,7 @@ class CertVerifier {
   // UNAUTHENTICATED naming the reason. Thread-safe.
   // REQUIRES: trusted_unix_s is a time the caller trusts (e.g. from its
   // hybrid logical clock's guarded physical time).
-  absl::StatusOr<PeerIdentity> Verify(absl::string_view leaf_pem, absl::string_view chain_pem,
+  ABSL_MUST_USE_RESULT absl::StatusOr<PeerIdentity> Verify(absl::string_view leaf_pem, absl::string_view chain_pem,
                                       int64_t trusted_unix_s) const;
 
   // The CA's district.
@@ -75,11 +76,11 @@ class CertVerifier {
   // True if a CRL signed by the CA is loaded, i.e. revocation is checked.
   bool checks_revocation() const;
   // OK, or why the last reload failed (the previous files stay in use).
-  absl::Status last_reload_status() const;
+  ABSL_MUST_USE_RESULT absl::Status last_reload_status() const;
 
   // Test hook: the reload check Verify makes, now, without the once-a-second
   // limit. Returns true if the files changed and were reloaded.
-  absl::StatusOr<bool> TEST_ReloadIfChanged();
+  ABSL_MUST_USE_RESULT absl::StatusOr<bool> TEST_ReloadIfChanged();
 
  private:
   CertVerifier(std::string ca_file, std::string crl_dir, std::shared_ptr<const internal::TrustStore> trust,
@@ -88,7 +89,7 @@ class CertVerifier {
   // last check is over a second old.
   std::shared_ptr<const internal::TrustStore> Current() const;
   // Reloads if the files' fingerprint differs. REQUIRES: mu_ held.
-  absl::StatusOr<bool> ReloadIfChangedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  ABSL_MUST_USE_RESULT absl::StatusOr<bool> ReloadIfChangedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string ca_file_, crl_dir_;
   mutable absl::Mutex mu_;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ilp/v1/config.pb.h"
@@ -22,12 +23,12 @@ namespace ilp::plan {
 // Parses a plan (textproto, or JSON if the name ends in .json), checks it and
 // fills defaults. INVALID_ARGUMENT names the file, the field
 // (e.g. "nodes[3].working_area[0]") and the rule; NOT_FOUND if unreadable.
-absl::StatusOr<v1::DistrictPlan> LoadPlan(const std::string& path);
+ABSL_MUST_USE_RESULT absl::StatusOr<v1::DistrictPlan> LoadPlan(const std::string& path);
 
 // Checks a plan and fills its defaults: ids valid and unique, one root,
 // every parent known, no cycles, a parent's tier above its child's, every
 // child's area inside its parent's, a host for every node with children.
-absl::Status ValidatePlan(v1::DistrictPlan* plan);
+ABSL_MUST_USE_RESULT absl::Status ValidatePlan(v1::DistrictPlan* plan);
 
 // One node's part of a valid plan.
 struct NodePlan {
@@ -47,7 +48,7 @@ struct Applied {
 // (whose district must be the plan's), and writes out/<id>/ for every node.
 // FAILED_PRECONDITION if `out_dir` exists and is not empty (nothing is
 // replaced) or the CA belongs to another district.
-absl::StatusOr<Applied> ApplyPlan(const v1::DistrictPlan& plan, const std::string& ca_dir,
+ABSL_MUST_USE_RESULT absl::StatusOr<Applied> ApplyPlan(const v1::DistrictPlan& plan, const std::string& ca_dir,
                                   const std::string& out_dir);
 
 }  // namespace ilp::plan

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -23,42 +24,42 @@ class RecordsCore {
   // All pointers must outlive the core.
   RecordsCore(Store* store, HybridClock* hlc, Random* random);
 
-  absl::StatusOr<v1::Patient> CreatePatient(const v1::CreatePatientRequest& req);
-  absl::StatusOr<v1::Patient> UpdatePatient(const v1::UpdatePatientRequest& req);
-  absl::StatusOr<v1::Patient> GetPatient(const v1::GetPatientRequest& req) const;
-  absl::StatusOr<v1::FindPatientsResponse> FindPatients(const v1::FindPatientsRequest& req) const;
-  absl::StatusOr<v1::Patient> LinkPatients(const v1::LinkPatientsRequest& req);
-  absl::StatusOr<v1::RecordEncounterResponse> RecordEncounter(
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Patient> CreatePatient(const v1::CreatePatientRequest& req);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Patient> UpdatePatient(const v1::UpdatePatientRequest& req);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Patient> GetPatient(const v1::GetPatientRequest& req) const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::FindPatientsResponse> FindPatients(const v1::FindPatientsRequest& req) const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Patient> LinkPatients(const v1::LinkPatientsRequest& req);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::RecordEncounterResponse> RecordEncounter(
       const v1::RecordEncounterRequest& req);
-  absl::StatusOr<v1::MarkEnteredInErrorResponse> MarkEnteredInError(
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::MarkEnteredInErrorResponse> MarkEnteredInError(
       const v1::MarkEnteredInErrorRequest& req);
-  absl::StatusOr<v1::Referral> CreateReferral(const v1::CreateReferralRequest& req);
-  absl::StatusOr<v1::Referral> GetReferral(const v1::GetReferralRequest& req) const;
-  absl::StatusOr<v1::Referral> TransitionReferral(const v1::TransitionReferralRequest& req);
-  absl::StatusOr<v1::RespondToReferralResponse> RespondToReferral(
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Referral> CreateReferral(const v1::CreateReferralRequest& req);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Referral> GetReferral(const v1::GetReferralRequest& req) const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Referral> TransitionReferral(const v1::TransitionReferralRequest& req);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::RespondToReferralResponse> RespondToReferral(
       const v1::RespondToReferralRequest& req);
-  absl::StatusOr<v1::Task> UpdateTask(const v1::UpdateTaskRequest& req);
-  absl::StatusOr<v1::ListPatientHistoryResponse> ListPatientHistory(
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Task> UpdateTask(const v1::UpdateTaskRequest& req);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::ListPatientHistoryResponse> ListPatientHistory(
       const v1::ListPatientHistoryRequest& req) const;
-  absl::StatusOr<v1::ListTasksResponse> ListTasks(const v1::ListTasksRequest& req) const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::ListTasksResponse> ListTasks(const v1::ListTasksRequest& req) const;
 
   const std::string& node_id() const { return hlc_->node_id(); }
 
  private:
   // Commits deltas durably with the HLC high water.
-  absl::StatusOr<ApplyResult> Commit(std::vector<v1::Record> deltas)
+  ABSL_MUST_USE_RESULT absl::StatusOr<ApplyResult> Commit(std::vector<v1::Record> deltas)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Commits a lifecycle move of `cur` (a referral or task) to `to_state`,
   // stamped after its winning move; returns the merged state. REQUIRES: the
   // transition already checked.
-  absl::StatusOr<v1::Record> CommitMove(const v1::Record& cur, int to_state,
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Record> CommitMove(const v1::Record& cur, int to_state,
                                         const std::string& note)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Loads a record of the given body kind, or NOT_FOUND naming `what`.
-  absl::StatusOr<v1::Record> Load(const std::string& id, v1::Record::BodyCase kind,
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Record> Load(const std::string& id, v1::Record::BodyCase kind,
                                   const char* what) const;
   // Follows same_as links from `id` to the surviving record.
-  absl::StatusOr<v1::Record> Resolve(const std::string& id) const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Record> Resolve(const std::string& id) const;
   // A fresh id, or `id` when the client gave one.
   std::string IdOr(const std::string& id);
   int64_t NowMs() const { return hlc_->physical()->NowMs(); }

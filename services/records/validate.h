@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
@@ -27,14 +28,14 @@ inline constexpr int64_t kSyncFutureSlackMs = 366LL * 24 * 3600 * 1000;
 
 // A NIK: 16 digits = area code (province 11-99, regency, district) +
 // birth date DDMMYY (day + 40 for women) + 4-digit serial (not 0000).
-absl::Status ValidateNik(absl::string_view nik, absl::string_view field);
+ABSL_MUST_USE_RESULT absl::Status ValidateNik(absl::string_view nik, absl::string_view field);
 
 // A 10-digit Kemendagri village code (province 11-99; the village part starts
 // with 1 for a kelurahan or 2 for a desa).
-absl::Status ValidateVillageCode(absl::string_view code, absl::string_view field);
+ABSL_MUST_USE_RESULT absl::Status ValidateVillageCode(absl::string_view code, absl::string_view field);
 
 // An area code of 2, 4, 6 or 10 digits (a node's working area).
-absl::Status ValidateAreaCode(absl::string_view code, absl::string_view field);
+ABSL_MUST_USE_RESULT absl::Status ValidateAreaCode(absl::string_view code, absl::string_view field);
 
 // True if area code `code` lies inside one of `area`: one of them is a
 // prefix of it ("537103" holds "5371031001").
@@ -48,25 +49,25 @@ bool AreaWithin(absl::string_view code, const Codes& area) {
 
 // A record id: a lowercase UUID (UUIDv7 recommended). Empty is allowed when
 // `allow_empty` (the node then generates one).
-absl::Status ValidateId(absl::string_view id, absl::string_view field, bool allow_empty);
+ABSL_MUST_USE_RESULT absl::Status ValidateId(absl::string_view id, absl::string_view field, bool allow_empty);
 
 // OK if `known` (the enum's _IsValid(value)); otherwise INVALID_ARGUMENT
 // "<field>: <value> is not a known value". A number the enum does not define
 // (a newer client, a typo) is unknown, not unspecified.
-absl::Status CheckKnownEnum(absl::string_view field, int value, bool known);
+ABSL_MUST_USE_RESULT absl::Status CheckKnownEnum(absl::string_view field, int value, bool known);
 
 // A node id: 1-64 characters of letters, digits, '-', '_' and '.'.
-absl::Status ValidateNodeId(absl::string_view id, absl::string_view field);
+ABSL_MUST_USE_RESULT absl::Status ValidateNodeId(absl::string_view id, absl::string_view field);
 
 // A calendar date from 1900 up to `future_slack_ms` after `now_ms` (a day
 // for the API). `required` rejects an unset date.
-absl::Status ValidateDate(const v1::Date& d, absl::string_view field, int64_t now_ms,
+ABSL_MUST_USE_RESULT absl::Status ValidateDate(const v1::Date& d, absl::string_view field, int64_t now_ms,
                           bool required, int64_t future_slack_ms = kApiFutureSlackMs);
 
 // Every client-settable field of a patient that `paths` names (all when
 // `paths` is empty, as on create). Dates may lie up to `future_slack_ms`
 // ahead of `now_ms`; so may times in the validators below.
-absl::Status ValidatePatient(const v1::Patient& p, const std::vector<std::string>& paths,
+ABSL_MUST_USE_RESULT absl::Status ValidatePatient(const v1::Patient& p, const std::vector<std::string>& paths,
                              int64_t now_ms, int64_t future_slack_ms = kApiFutureSlackMs);
 
 // Last-writer-wins field paths of a patient ("name", "address.rt", ...): the
@@ -74,21 +75,21 @@ absl::Status ValidatePatient(const v1::Patient& p, const std::vector<std::string
 const std::vector<std::string>& PatientLwwFields();
 
 // One element of a patient's identifier set; `field` names it in messages.
-absl::Status ValidateIdentifier(const v1::Identifier& id, absl::string_view field);
+ABSL_MUST_USE_RESULT absl::Status ValidateIdentifier(const v1::Identifier& id, absl::string_view field);
 // One element of a patient's allergy set.
-absl::Status ValidateAllergy(const v1::Allergy& a, absl::string_view field);
+ABSL_MUST_USE_RESULT absl::Status ValidateAllergy(const v1::Allergy& a, absl::string_view field);
 
-absl::Status ValidateEncounter(const v1::Encounter& e, int64_t now_ms,
+ABSL_MUST_USE_RESULT absl::Status ValidateEncounter(const v1::Encounter& e, int64_t now_ms,
                                int64_t future_slack_ms = kApiFutureSlackMs);
-absl::Status ValidateObservation(const v1::Observation& o, absl::string_view field,
+ABSL_MUST_USE_RESULT absl::Status ValidateObservation(const v1::Observation& o, absl::string_view field,
                                  int64_t now_ms, int64_t future_slack_ms = kApiFutureSlackMs);
-absl::Status ValidateImmunization(const v1::Immunization& i, absl::string_view field,
+ABSL_MUST_USE_RESULT absl::Status ValidateImmunization(const v1::Immunization& i, absl::string_view field,
                                   int64_t now_ms, int64_t future_slack_ms = kApiFutureSlackMs);
-absl::Status ValidateReferral(const v1::Referral& r);
-absl::Status ValidateResponse(const v1::ReferralResponse& r, int64_t now_ms);
+ABSL_MUST_USE_RESULT absl::Status ValidateReferral(const v1::Referral& r);
+ABSL_MUST_USE_RESULT absl::Status ValidateResponse(const v1::ReferralResponse& r, int64_t now_ms);
 // A stored task body (tasks are created by RespondToReferral, never by a
 // client); its due date may lie up to ten years after `now_ms`.
-absl::Status ValidateTask(const v1::Task& t, int64_t now_ms);
+ABSL_MUST_USE_RESULT absl::Status ValidateTask(const v1::Task& t, int64_t now_ms);
 
 // Caps on one record, stored state or delta (docs/api.md, "Limits"). No valid
 // API write comes near them; a replicated record past one is refused.
@@ -119,7 +120,7 @@ struct RecordLimits {
 // (kApiFutureSlackMs for the API, kSyncFutureSlackMs for replication).
 // Returns INVALID_ARGUMENT naming the field path and the rule, e.g.
 //   record.patient.versions[3].field: unknown patient field "colour"
-absl::Status ValidateRecord(const v1::Record& r, int64_t now_ms, int64_t date_slack_ms);
+ABSL_MUST_USE_RESULT absl::Status ValidateRecord(const v1::Record& r, int64_t now_ms, int64_t date_slack_ms);
 
 }  // namespace ilp
 

@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "ilp/v1/state.pb.h"
@@ -51,7 +52,7 @@ struct ChildTrust {
 // field; that text is the quarantine reason. `stored` is the parent's current
 // state of the record, or nullptr if it has none. The child itself counts as
 // a writer even if `trust.writers` omits it.
-absl::Status AdmitFromChild(const v1::Record& delta, const v1::Record* stored,
+ABSL_MUST_USE_RESULT absl::Status AdmitFromChild(const v1::Record& delta, const v1::Record* stored,
                             const ChildTrust& trust);
 
 // The part of a quarantine reason that may go to a log: the rule and the

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <string>
 
+#include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -21,14 +22,14 @@ namespace ilp {
 inline constexpr size_t kBatchRecordAllowance = 4u << 20;
 
 // zstd level 3. Returns INTERNAL if zstd fails (it does not on valid input).
-absl::StatusOr<std::string> CompressPayload(const std::string& raw);
+ABSL_MUST_USE_RESULT absl::StatusOr<std::string> CompressPayload(const std::string& raw);
 
 // Bytes that all concurrent decompressions of a node may hold at once.
 class DecompressionBudget {
  public:
   explicit DecompressionBudget(size_t bytes) : free_(bytes) {}
   // Reserves `n` bytes, waiting up to `wait`; RESOURCE_EXHAUSTED after that.
-  absl::Status Acquire(size_t n, absl::Duration wait);
+  ABSL_MUST_USE_RESULT absl::Status Acquire(size_t n, absl::Duration wait);
   void Release(size_t n);
 
  private:
@@ -41,7 +42,7 @@ class DecompressionBudget {
 // naming the cap: a protocol violation, not retried) and a malformed frame
 // (INVALID_ARGUMENT). The memory is reserved from `budget` (may be null)
 // for the duration of the call.
-absl::StatusOr<std::string> DecompressPayload(const std::string& z, size_t cap,
+ABSL_MUST_USE_RESULT absl::StatusOr<std::string> DecompressPayload(const std::string& z, size_t cap,
                                               DecompressionBudget* budget);
 
 }  // namespace ilp

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <thread>
 
+#include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -33,7 +34,7 @@ class Replicator {
   void Stop();
 
   // Runs one session now, serialized with the loop's sessions.
-  absl::StatusOr<SessionStats> SyncOnce();
+  ABSL_MUST_USE_RESULT absl::StatusOr<SessionStats> SyncOnce();
 
   // Wakes the loop to start a session now instead of at the next interval.
   // Returns false if the loop is not running (then call SyncOnce).

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "ilp/v1/state.pb.h"
 #include "storage/store/store.h"
@@ -25,10 +26,10 @@ class ChildScope {
   // True if the current state of record `id` belongs at the child. A record
   // it needs (the patient, the referral) that is not here means false; any
   // other read error is returned, so a session never skips a change on it.
-  absl::StatusOr<bool> Contains(const v1::Record& state);
+  ABSL_MUST_USE_RESULT absl::StatusOr<bool> Contains(const v1::Record& state);
 
   // True if patient `patient_id` lives in the child's area.
-  absl::StatusOr<bool> PatientInArea(const std::string& patient_id);
+  ABSL_MUST_USE_RESULT absl::StatusOr<bool> PatientInArea(const std::string& patient_id);
 
  private:
   bool VillageInArea(const std::string& village) const;

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "ilp/v1/sync.pb.h"
 
@@ -25,7 +26,7 @@ class ClientSyncStream : public SyncStream {
  public:
   virtual void WritesDone() = 0;
   // The session's final status (after WritesDone or a failed Read/Write).
-  virtual absl::Status Finish() = 0;
+  ABSL_MUST_USE_RESULT virtual absl::Status Finish() = 0;
 };
 
 // Opens sessions to the parent.

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -66,14 +67,14 @@ class SyncEngine {
   SyncEngine(const v1::NodeConfig& cfg, Store* store, HybridClock* hlc);
 
   // Runs one session as the child over `stream` (opened to the parent).
-  absl::StatusOr<SessionStats> RunChildSession(ClientSyncStream* stream);
+  ABSL_MUST_USE_RESULT absl::StatusOr<SessionStats> RunChildSession(ClientSyncStream* stream);
 
   // Serves one session as the parent. UNAUTHENTICATED if the Hello names
   // another node than `peer` proved to be; PERMISSION_DENIED for a node that
   // is not a configured child; ABORTED while that child has a session open;
   // INVALID_ARGUMENT for a protocol violation (nothing of the bad batch is
   // stored).
-  absl::Status ServeChildSession(SyncStream* stream, const SessionPeer& peer);
+  ABSL_MUST_USE_RESULT absl::Status ServeChildSession(SyncStream* stream, const SessionPeer& peer);
 
   // The versions this engine speaks; tests set others to act as an older or
   // newer build. Call before the first session.
@@ -84,19 +85,19 @@ class SyncEngine {
 
   // This store's incarnation id (meta "incarnation", made by Node::Start);
   // "" if absent, the read error if it cannot be read.
-  absl::StatusOr<std::string> Incarnation() const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::string> Incarnation() const;
 
   // What this node knows of a peer; NOT_FOUND if it never synced with it.
-  absl::StatusOr<v1::PeerState> Peer(const std::string& node_id) const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::PeerState> Peer(const std::string& node_id) const;
 
   // Records a failed attempt to reach the parent (for status).
   void RecordParentError(const absl::Status& error);
 
   // This node's status as it reports it to its parent (age 0).
-  absl::StatusOr<v1::NodeReport> SelfReport() const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::NodeReport> SelfReport() const;
   // The status reports received from the subtree, by node id (one that does
   // not parse is skipped and logged; a store read error is returned).
-  absl::StatusOr<std::map<std::string, v1::StoredReport>> Reports() const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::map<std::string, v1::StoredReport>> Reports() const;
 
  private:
   struct SessionIo;
@@ -109,7 +110,7 @@ class SyncEngine {
   using CutFn = std::function<absl::Status(const char* where)>;
 
   // Sends our batches from *cursor until the last one is acknowledged.
-  absl::Status SendBatches(SessionIo* io, uint64_t* cursor, const std::string& peer,
+  ABSL_MUST_USE_RESULT absl::Status SendBatches(SessionIo* io, uint64_t* cursor, const std::string& peer,
                            const ChildScopeSpec* scope, bool echo, size_t max_batch,
                            uint64_t until, const std::string& acked_key, const CutFn& cut);
   // Where a receiver accepts batch cursors: after `from`, up to `head`. A
@@ -120,7 +121,7 @@ class SyncEngine {
     uint64_t from = 0, head = 0, keep = 0;
   };
   // Receives and applies the peer's batches until its last one, acking each.
-  absl::Status ReceiveBatches(SessionIo* io, const std::string& peer,
+  ABSL_MUST_USE_RESULT absl::Status ReceiveBatches(SessionIo* io, const std::string& peer,
                               const std::string& cursor_key, bool from_parent,
                               CursorWindow window, size_t max_batch,
                               const ChildTrust* trust, const CutFn& cut);
@@ -133,27 +134,27 @@ class SyncEngine {
   // came from `peer` (unless `echo`) and, if `scope` is set, changes outside
   // it, and changes after `until`. Fails, without moving past it, on a change
   // it cannot read.
-  absl::StatusOr<Outgoing> NextBatch(uint64_t cursor, const std::string& peer,
+  ABSL_MUST_USE_RESULT absl::StatusOr<Outgoing> NextBatch(uint64_t cursor, const std::string& peer,
                                      class ChildScope* scope, bool echo, size_t max_batch,
                                      uint64_t until);
   // Applies a received batch and stores `cursor_key` = max(keep, batch.cursor) with it.
   // With `trust` (a batch from a child), deltas the child may not send are
   // quarantined in the same write instead of applied.
-  absl::StatusOr<uint64_t> ApplyBatch(const v1::Batch& batch, const std::string& peer,
+  ABSL_MUST_USE_RESULT absl::StatusOr<uint64_t> ApplyBatch(const v1::Batch& batch, const std::string& peer,
                                       const std::string& cursor_key, bool from_parent,
                                       const ChildTrust* trust, uint64_t keep);
   // Adds `delta` to req->deltas if AdmitFromChild accepts it, else to
   // req->quarantine with the reason. Fails only if the stored state cannot be read.
-  absl::Status Admit(v1::Record delta, const ChildTrust& trust, ApplyRequest* req) const;
+  ABSL_MUST_USE_RESULT absl::Status Admit(v1::Record delta, const ChildTrust& trust, ApplyRequest* req) const;
   // The part of the Hello's claimed subtree this node can believe.
-  absl::StatusOr<std::set<std::string>> BelieveSubtree(const v1::Hello& hello,
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::set<std::string>> BelieveSubtree(const v1::Hello& hello,
                                                        const std::string& id) const;
   // Reads of meta where only NOT_FOUND means absent (0, "", an empty peer
   // state); any other store error is returned and fails the session.
-  absl::StatusOr<uint64_t> MetaU64(const std::string& key) const;
-  absl::StatusOr<std::string> MetaOrEmpty(const std::string& key) const;
-  absl::StatusOr<v1::PeerState> KnownPeer(const std::string& node_id) const;
-  absl::StatusOr<std::set<std::string>> Subtree() const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<uint64_t> MetaU64(const std::string& key) const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::string> MetaOrEmpty(const std::string& key) const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::PeerState> KnownPeer(const std::string& node_id) const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::set<std::string>> Subtree() const;
   ABSL_MUST_USE_RESULT absl::Status SavePeer(const v1::PeerState& p)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Records an alarm on `peer` (restored or duplicated store) and logs it.
@@ -161,10 +162,10 @@ class SyncEngine {
   void RecordPeerError(const std::string& peer, const std::string& role, const absl::Status& error);
   // Reports to relay in the next Hello (received since the last Hello that
   // reached the parent), with their ages brought up to now; sets *max_rx_seq.
-  absl::StatusOr<std::vector<v1::NodeReport>> ReportsToRelay(uint64_t* max_rx_seq) const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<v1::NodeReport>> ReportsToRelay(uint64_t* max_rx_seq) const;
   // Stores the reports of a child's Hello.
   ABSL_MUST_USE_RESULT absl::Status StoreReports(const v1::Hello& hello);
-  absl::Status ServeKnownChild(SyncStream* stream, SessionIo* io, const v1::Hello& hello,
+  ABSL_MUST_USE_RESULT absl::Status ServeKnownChild(SyncStream* stream, SessionIo* io, const v1::Hello& hello,
                                const v1::ChildConfig& child);
   // Decides where the up and down phases start for `hello` and whether the
   // child's store was restored or duplicated (then *alarm says how).

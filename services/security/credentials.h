@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "ilp/v1/config.pb.h"
 #include "services/pki/verifier.h"
@@ -29,7 +30,7 @@ namespace ilp {
 // Checks a node's transport settings: with `insecure`, every listen address
 // must be loopback; without it, tls.ca_file, cert_file and key_file must be
 // set and readable. INVALID_ARGUMENT naming the field otherwise.
-absl::Status ValidateTransportSecurity(const v1::NodeConfig& cfg);
+ABSL_MUST_USE_RESULT absl::Status ValidateTransportSecurity(const v1::NodeConfig& cfg);
 
 // True for 127.0.0.0/8, ::1 and "localhost" hosts of a HOST:PORT address.
 bool IsLoopbackAddress(const std::string& host_port);

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/base/attributes.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
@@ -58,7 +59,7 @@ class PeerAuthProcessor : public grpc::AuthMetadataProcessor {
                        OutputMetadata* response_metadata) override;
 
  private:
-  absl::StatusOr<PeerIdentity> VerifyCached(const std::string& pem, const std::string& chain);
+  ABSL_MUST_USE_RESULT absl::StatusOr<PeerIdentity> VerifyCached(const std::string& pem, const std::string& chain);
 
   const CertVerifier* const verifier_;
   const TrustedTimeFn trusted_time_;

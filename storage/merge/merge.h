@@ -20,6 +20,7 @@
 
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "ilp/v1/state.pb.h"
 
@@ -32,7 +33,7 @@ struct MergeResult {
 
 // Joins `a` and `b`. Returns INVALID_ARGUMENT if they are different records
 // (ids differ, or bodies of different kinds). An empty Record is the identity.
-absl::StatusOr<MergeResult> Merge(const v1::Record& a, const v1::Record& b);
+ABSL_MUST_USE_RESULT absl::StatusOr<MergeResult> Merge(const v1::Record& a, const v1::Record& b);
 
 // Kind name of a record body ("patient", "encounter", ...; "" if unset).
 const char* KindName(const v1::Record& r);

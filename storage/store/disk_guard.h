@@ -61,7 +61,7 @@ class DiskGuard {
   bool refusing();
 
  private:
-  absl::StatusOr<uint64_t> Probe(bool force);
+  ABSL_MUST_USE_RESULT absl::StatusOr<uint64_t> Probe(bool force);
 
   const std::string dir_;
   const uint64_t reserve_;

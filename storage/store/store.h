@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -106,7 +107,7 @@ class Store {
   // entries with their local apply time; it must outlive the store. A damaged
   // write-ahead log (checksum mismatch, or cut short: only a clean end is
   // accepted) or table file is DATA_LOSS naming the file; nothing is dropped.
-  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir, Clock* clock,
+  ABSL_MUST_USE_RESULT static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir, Clock* clock,
                                                      StoreOptions options = {});
   ~Store();
 
@@ -120,15 +121,15 @@ class Store {
   ABSL_MUST_USE_RESULT absl::StatusOr<ApplyResult> Apply(ApplyRequest req) ABSL_LOCKS_EXCLUDED(mu_);
 
   // The stored state of `id`, or NOT_FOUND.
-  absl::StatusOr<v1::Record> Get(absl::string_view id) const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Record> Get(absl::string_view id) const;
 
   // Ids of index entries starting with `prefix` (see keys.h), at most `limit`.
   // An iterator error is returned (never a short result).
-  absl::StatusOr<std::vector<std::string>> ScanIndex(absl::string_view prefix, size_t limit) const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<std::string>> ScanIndex(absl::string_view prefix, size_t limit) const;
 
   // Change-log entries with seq > after_seq, up to max_count entries or about
   // max_bytes of serialized changes (at least one entry if any exists).
-  absl::StatusOr<std::vector<v1::Change>> ReadChanges(uint64_t after_seq, size_t max_count,
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<v1::Change>> ReadChanges(uint64_t after_seq, size_t max_count,
                                                       size_t max_bytes) const;
 
   // Head of the change log (0 when empty).
@@ -140,16 +141,16 @@ class Store {
 
   // Lost writes, optionally only those detected at or after `since_ms`.
   // DATA_LOSS (naming the key) if one does not parse; iterator errors returned.
-  absl::StatusOr<std::vector<v1::LostWrite>> LostWrites(int64_t since_ms) const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<v1::LostWrite>> LostWrites(int64_t since_ms) const;
 
   // Meta values in the default column family; NOT_FOUND if absent.
-  absl::StatusOr<std::string> GetMeta(absl::string_view key) const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::string> GetMeta(absl::string_view key) const;
   // RESOURCE_EXHAUSTED below half the disk reserve (see Apply).
   ABSL_MUST_USE_RESULT absl::Status PutMeta(absl::string_view key, absl::string_view value)
       ABSL_LOCKS_EXCLUDED(mu_);
   // Meta keys starting with `prefix` and their values, in key order. An
   // iterator error is returned (never a short result).
-  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ScanMeta(
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ScanMeta(
       absl::string_view prefix) const;
 
   // Recomputes the indexes from the records and replays the change log, and
@@ -159,7 +160,7 @@ class Store {
   // A consistent copy of the whole store in `dir` (which must not exist), as
   // of now, made by RocksDB's Checkpoint: hard links where `dir` is on the
   // same filesystem, copies elsewhere. Writes go on meanwhile.
-  absl::Status Checkpoint(const std::string& dir) const;
+  ABSL_MUST_USE_RESULT absl::Status Checkpoint(const std::string& dir) const;
 
   // Reads every block of every table file and checks its checksum: DATA_LOSS
   // naming the file on a mismatch. (WAL checksums are checked at Open.)
@@ -173,14 +174,14 @@ class Store {
 
   // The changes after `after_seq` not received from `skip_via` (one pass over
   // that part of the log, without holding it in memory).
-  absl::StatusOr<Backlog> BacklogAfter(uint64_t after_seq, absl::string_view skip_via) const
+  ABSL_MUST_USE_RESULT absl::StatusOr<Backlog> BacklogAfter(uint64_t after_seq, absl::string_view skip_via) const
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // Lost writes recorded, all time.
   uint64_t LostWriteCount() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // The `limit` most recent quarantined deltas, newest first (highest seq).
-  absl::StatusOr<std::vector<v1::QuarantinedDelta>> ListQuarantine(size_t limit) const;
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<v1::QuarantinedDelta>> ListQuarantine(size_t limit) const;
 
   // Quarantined deltas kept, all time (kept with every Apply, no scan).
   uint64_t QuarantineCount() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -193,32 +194,32 @@ class Store {
   ABSL_MUST_USE_RESULT absl::Status ForEachRecord(const std::function<void(const v1::Record&)>& fn) const;
 
   // Test hook: deletes one raw index entry, to prove Verify finds damage.
-  absl::Status TEST_DeleteIndexEntry(absl::string_view key);
+  ABSL_MUST_USE_RESULT absl::Status TEST_DeleteIndexEntry(absl::string_view key);
   // Test hook: puts raw bytes as the stored value of record `id` (no index,
   // log or counts), to prove reads report damage.
-  absl::Status TEST_PutRawRecord(absl::string_view id, absl::string_view bytes);
+  ABSL_MUST_USE_RESULT absl::Status TEST_PutRawRecord(absl::string_view id, absl::string_view bytes);
   // Test hook: flushes every memtable to table files.
-  absl::Status TEST_Flush();
+  ABSL_MUST_USE_RESULT absl::Status TEST_Flush();
 
  private:
   Store() = default;
   v1::Change MakeChange(uint64_t seq, const v1::Record& delta, const std::string& via) const;
   // Puts the entries not already kept into `batch`, numbering them after
   // quarantine_count_ and counting them in res->quarantined.
-  absl::Status AddQuarantine(std::vector<v1::QuarantinedDelta>& entries, int64_t now_ms,
+  ABSL_MUST_USE_RESULT absl::Status AddQuarantine(std::vector<v1::QuarantinedDelta>& entries, int64_t now_ms,
                              rocksdb::WriteBatch* batch, ApplyResult* res)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Checks the disk reserve for a write of `cls` and, if an earlier write
   // failed in RocksDB and space is back, resumes the database.
-  absl::Status ReadyToWrite(WriteClass cls) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  ABSL_MUST_USE_RESULT absl::Status ReadyToWrite(WriteClass cls) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes `batch`, remembering a failure for ReadyToWrite.
-  absl::Status WriteLocked(const rocksdb::WriteOptions& wo, rocksdb::WriteBatch* batch)
+  ABSL_MUST_USE_RESULT absl::Status WriteLocked(const rocksdb::WriteOptions& wo, rocksdb::WriteBatch* batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Clock* clock_ = nullptr;
   // Records the format of a new store; refuses a newer one.
-  absl::Status CheckFormat(const std::string& dir) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status PutMetaLocked(absl::string_view key, absl::string_view value)
+  ABSL_MUST_USE_RESULT absl::Status CheckFormat(const std::string& dir) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  ABSL_MUST_USE_RESULT absl::Status PutMetaLocked(absl::string_view key, absl::string_view value)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   std::unique_ptr<rocksdb::DB> db_;

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -15,7 +16,7 @@ namespace ilp::pki::internal {
 
 // The whole of `path`. NOT_FOUND if it does not exist, INTERNAL on other
 // errors; both name the path.
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
+ABSL_MUST_USE_RESULT absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
 
 // Writes `content` to `path` through a temporary file in the same directory
 // that is created with O_CREAT|O_EXCL and mode 0600 (mkstemp), chmod-ed to
@@ -23,19 +24,19 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
 // new file and never a partly written or briefly world-readable one.
 // With `no_replace`, an existing `path` is left alone and the result is
 // FAILED_PRECONDITION naming it; otherwise it is replaced.
-absl::Status WriteFileAtomic(const std::string& path, absl::string_view content, mode_t mode,
+ABSL_MUST_USE_RESULT absl::Status WriteFileAtomic(const std::string& path, absl::string_view content, mode_t mode,
                              bool no_replace);
 
 // Creates directory `path` with `mode` if it does not exist (its parent must).
 // FAILED_PRECONDITION if `path` exists and is not a directory.
-absl::Status EnsureDir(const std::string& path, mode_t mode);
+ABSL_MUST_USE_RESULT absl::Status EnsureDir(const std::string& path, mode_t mode);
 
 // An exclusive flock on DIR/.lock for the object's lifetime, so two ilpctl
 // runs do not interleave index and CRL updates.
 class DirLock {
  public:
   // Blocks until the lock is held. INTERNAL naming the file on failure.
-  static absl::StatusOr<DirLock> Acquire(const std::string& dir);
+  ABSL_MUST_USE_RESULT static absl::StatusOr<DirLock> Acquire(const std::string& dir);
   DirLock(DirLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
   DirLock(const DirLock&) = delete;
   DirLock& operator=(const DirLock&) = delete;

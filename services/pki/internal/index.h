@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -29,7 +30,7 @@ struct IndexEntry {
 
 // Parses index.txt text. INVALID_ARGUMENT naming `path` and the line number
 // for a malformed line.
-absl::StatusOr<std::vector<IndexEntry>> ParseIndex(absl::string_view text, const std::string& path);
+ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<IndexEntry>> ParseIndex(absl::string_view text, const std::string& path);
 
 // The text of index.txt for `entries`, header comment included.
 std::string FormatIndex(const std::vector<IndexEntry>& entries);

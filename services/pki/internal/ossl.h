@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -46,20 +47,20 @@ using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackFree>;
 std::string OpensslError();
 
 // `code` error "<what>: <OpenSSL reason>".
-absl::Status OpensslStatus(absl::StatusCode code, absl::string_view what);
+ABSL_MUST_USE_RESULT absl::Status OpensslStatus(absl::StatusCode code, absl::string_view what);
 
 // A fresh ECDSA P-256 key pair. INTERNAL on failure.
-absl::StatusOr<PkeyPtr> NewP256Key();
+ABSL_MUST_USE_RESULT absl::StatusOr<PkeyPtr> NewP256Key();
 
 // Every PEM certificate in `pem`, in order. INVALID_ARGUMENT if there is none
 // or one does not parse.
-absl::StatusOr<std::vector<X509Ptr>> ParseCertsPem(absl::string_view pem);
+ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<X509Ptr>> ParseCertsPem(absl::string_view pem);
 
 // The one PEM CRL in `pem`. INVALID_ARGUMENT if it does not parse.
-absl::StatusOr<CrlPtr> ParseCrlPem(absl::string_view pem);
+ABSL_MUST_USE_RESULT absl::StatusOr<CrlPtr> ParseCrlPem(absl::string_view pem);
 
 // The one PEM private key in `pem`. INVALID_ARGUMENT if it does not parse.
-absl::StatusOr<PkeyPtr> ParseKeyPem(absl::string_view pem);
+ABSL_MUST_USE_RESULT absl::StatusOr<PkeyPtr> ParseKeyPem(absl::string_view pem);
 
 // PEM text of a certificate, CRL or private key (PKCS#8, unencrypted).
 std::string CertPem(X509* cert);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "services/pki/internal/ossl.h"
 
@@ -23,7 +24,7 @@ struct TrustStore {
 
 // Loads `ca_file` and, unless empty, `crl_dir` (CertVerifier::Create has the
 // contract and errors).
-absl::StatusOr<std::shared_ptr<const TrustStore>> LoadTrustStore(const std::string& ca_file,
+ABSL_MUST_USE_RESULT absl::StatusOr<std::shared_ptr<const TrustStore>> LoadTrustStore(const std::string& ca_file,
                                                                  const std::string& crl_dir);
 
 // A string that changes whenever `ca_file` or a file in `crl_dir` is

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "services/pki/identity.h"
 #include "services/pki/internal/index.h"
@@ -33,13 +34,13 @@ struct CertSpec {
 // `issuer_key` are the CA; both null makes a self-signed certificate signed
 // with `subject_key`. Adds subjectKeyIdentifier, and authorityKeyIdentifier
 // when there is an issuer. INTERNAL on an OpenSSL failure.
-absl::StatusOr<X509Ptr> BuildCert(const CertSpec& spec, EVP_PKEY* subject_key, X509* issuer,
+ABSL_MUST_USE_RESULT absl::StatusOr<X509Ptr> BuildCert(const CertSpec& spec, EVP_PKEY* subject_key, X509* issuer,
                                   EVP_PKEY* issuer_key);
 
 // A signed v2 CRL (PEM) from `ca` listing every revoked entry of `entries`,
 // with crlNumber `number`, lastUpdate `now`, nextUpdate `next_update` and an
 // authorityKeyIdentifier. INTERNAL on an OpenSSL failure.
-absl::StatusOr<std::string> SignCrl(X509* ca, EVP_PKEY* ca_key, const std::vector<IndexEntry>& entries,
+ABSL_MUST_USE_RESULT absl::StatusOr<std::string> SignCrl(X509* ca, EVP_PKEY* ca_key, const std::vector<IndexEntry>& entries,
                                     int64_t number, int64_t now, int64_t next_update);
 
 // The crlNumber extension of `crl`; 0 if it has none.
