@@ -4,7 +4,8 @@ if(ILP_FUZZ)
   add_library(ilp_fuzz_support STATIC fuzz/fuzz_node.cc fuzz/session_script.cc fuzz/records_calls.cc)
   target_link_libraries(ilp_fuzz_support PUBLIC ilp_replication ilp_records ilp_testutil)
 
-  set(ILP_FUZZ_TARGETS sync_session_fuzz batch_codec_fuzz records_request_fuzz config_fuzz)
+  set(ILP_FUZZ_TARGETS sync_session_fuzz batch_codec_fuzz records_request_fuzz config_fuzz
+    bundle_reader_fuzz)
   foreach(t ${ILP_FUZZ_TARGETS})
     add_executable(${t} fuzz/${t}.cc)
     target_link_options(${t} PRIVATE -fsanitize=fuzzer)
@@ -13,6 +14,7 @@ if(ILP_FUZZ)
   target_link_libraries(batch_codec_fuzz PRIVATE ilp_fuzz_support)
   target_link_libraries(records_request_fuzz PRIVATE ilp_fuzz_support)
   target_link_libraries(config_fuzz PRIVATE ilp_fuzz_support ilp_node)
+  target_link_libraries(bundle_reader_fuzz PRIVATE ilp_fuzz_support ilp_bundle)
   add_custom_target(fuzz_targets DEPENDS ${ILP_FUZZ_TARGETS} fuzz_seeds)
 
   # Regenerates the seed corpora: fuzz_seeds tests/fuzz/corpus
