@@ -5,6 +5,7 @@
 #ifndef ILP_SERVICES_RECORDS_RECORDS_CORE_H_
 #define ILP_SERVICES_RECORDS_RECORDS_CORE_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,13 @@ class RecordsCore {
                                   const char* what) const;
   // Follows same_as links from `id` to the surviving record.
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::Record> Resolve(const std::string& id) const;
+  // Idempotent creates, one rule for every kind: the record an earlier create
+  // with client id `id` made, when its request `digest` matches (a retry gets
+  // the first answer); nullopt when `id` is empty or unused; ALREADY_EXISTS
+  // naming `what` when the id was used with other content.
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::optional<v1::Record>> Replayed(const std::string& id,
+                                                                         const std::string& digest,
+                                                                         const char* what) const;
   // A fresh id, or `id` when the client gave one.
   std::string IdOr(const std::string& id);
   int64_t NowMs() const { return hlc_->physical()->NowMs(); }

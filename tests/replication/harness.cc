@@ -103,10 +103,14 @@ absl::StatusOr<SessionStats> Hierarchy::Sync(const std::string& child) {
 void Hierarchy::SyncAll(int rounds) {
   for (int r = 0; r < rounds; ++r) {
     for (auto it = specs_.rbegin(); it != specs_.rend(); ++it) {  // bottom-up
-      if (!it->parent.empty()) EXPECT_TRUE(Sync(it->id).ok()) << it->id;
+      if (!it->parent.empty()) {
+        EXPECT_TRUE(Sync(it->id).ok()) << it->id;
+      }
     }
     for (const NodeSpec& s : specs_) {  // top-down
-      if (!s.parent.empty()) EXPECT_TRUE(Sync(s.id).ok()) << s.id;
+      if (!s.parent.empty()) {
+        EXPECT_TRUE(Sync(s.id).ok()) << s.id;
+      }
     }
   }
 }
