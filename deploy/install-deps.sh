@@ -7,11 +7,13 @@ PKGS=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev
   faketime libcli11-dev libspdlog-dev libzstd-dev libsodium-dev libcivetweb-dev libbenchmark-dev
-  libssl-dev openssl libsystemd-dev prometheus-cpp-dev
+  libssl-dev openssl libsystemd-dev prometheus-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev
   lintian fakeroot dpkg-dev help2man
 )
 # --clang adds clang 14 and its sanitizer and libFuzzer runtimes (tests/run.sh --sanitize, tests/fuzz/run.sh).
 if [ "${1:-}" = "--clang" ]; then PKGS+=(clang-14 libclang-rt-14-dev); fi
+# --npm adds npm, for the test-only FHIR R4 schema validator (tests/run.sh).
+if [ "${1:-}" = "--npm" ]; then PKGS+=(npm); fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

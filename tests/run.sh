@@ -30,6 +30,12 @@ if [ -z "$sanitize" ]; then
   bash deploy/install-deps.sh
   cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build build -j"$jobs"
+  # Test-only: the official FHIR R4 JSON schema validator from npm, pinned by
+  # its lockfile (tests/fhir/r4-schema; the fhir_r4_schema test).
+  command -v npm >/dev/null || bash deploy/install-deps.sh --npm
+  mkdir -p build/fhir-r4-schema
+  cp tests/fhir/r4-schema/package.json tests/fhir/r4-schema/package-lock.json build/fhir-r4-schema/
+  (cd build/fhir-r4-schema && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
   cd build
   ctest --output-on-failure -j"$jobs" --timeout 600 "$@"
   exit

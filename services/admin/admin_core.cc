@@ -273,4 +273,22 @@ absl::StatusOr<v1::VerifyResponse> AdminCore::Verify(const v1::VerifyRequest& re
   return resp;
 }
 
+absl::StatusOr<v1::SatusehatStatusResponse> AdminCore::SatusehatCounts() const {
+  if (!satusehat_status_) return v1::SatusehatStatusResponse();
+  return satusehat_status_(-1);
+}
+
+absl::StatusOr<v1::SatusehatStatusResponse> AdminCore::SatusehatStatus(
+    const v1::SatusehatStatusRequest& req) const {
+  if (!satusehat_status_) {
+    v1::SatusehatStatusResponse off;
+    off.set_node_id(cfg_.node_id());
+    return off;
+  }
+  if (req.limit() < 0 || req.limit() > 1000) {
+    return absl::InvalidArgumentError("limit: must be 0-1000");
+  }
+  return satusehat_status_(req.limit());
+}
+
 }  // namespace ilp

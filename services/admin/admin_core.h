@@ -38,6 +38,16 @@ class AdminCore {
   // A consistent online backup, sent through `send` (services/backup).
   ABSL_MUST_USE_RESULT absl::Status Backup(const std::function<bool(const v1::BackupChunk&)>& send) const;
 
+  // SATUSEHAT export status (docs/satusehat.md): what `status_fn` reports, or
+  // enabled = false when the node exports nothing.
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::SatusehatStatusResponse> SatusehatStatus(
+      const v1::SatusehatStatusRequest& req) const;
+  // The same counts without the held-back list (for metrics); enabled = false when none.
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::SatusehatStatusResponse> SatusehatCounts() const;
+  using SatusehatStatusFn = std::function<absl::StatusOr<v1::SatusehatStatusResponse>(int limit)>;
+  // Set once by the node, before serving, when it runs an exporter.
+  void SetSatusehatStatus(SatusehatStatusFn fn) { satusehat_status_ = std::move(fn); }
+
   Store* store() const { return store_; }
 
  private:
@@ -49,6 +59,7 @@ class AdminCore {
   Replicator* const replicator_;
   Clock* const clock_;
   const int64_t started_ms_;
+  SatusehatStatusFn satusehat_status_;
 };
 
 }  // namespace ilp

@@ -34,6 +34,11 @@ grpc::Status AdminGrpc::ListQuarantine(grpc::ServerContext*, const v1::ListQuara
   return Reply(core_->ListQuarantine(*req), resp);
 }
 
+grpc::Status AdminGrpc::SatusehatStatus(grpc::ServerContext*, const v1::SatusehatStatusRequest* req,
+                                        v1::SatusehatStatusResponse* resp) {
+  return Reply(core_->SatusehatStatus(*req), resp);
+}
+
 grpc::Status AdminGrpc::Backup(grpc::ServerContext* ctx, const v1::BackupRequest*,
                                grpc::ServerWriter<v1::BackupChunk>* writer) {
   return ToGrpcStatus(core_->Backup([&](const v1::BackupChunk& c) {

@@ -23,6 +23,8 @@ class AdminGrpc final : public v1::Admin::Service {
                       v1::VerifyResponse* resp) override;
   grpc::Status ListQuarantine(grpc::ServerContext*, const v1::ListQuarantineRequest* req,
                               v1::ListQuarantineResponse* resp) override;
+  grpc::Status SatusehatStatus(grpc::ServerContext*, const v1::SatusehatStatusRequest* req,
+                               v1::SatusehatStatusResponse* resp) override;
   grpc::Status Backup(grpc::ServerContext* ctx, const v1::BackupRequest*,
                       grpc::ServerWriter<v1::BackupChunk>* writer) override;
 

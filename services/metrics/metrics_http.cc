@@ -20,7 +20,11 @@ class MetricsServer::Collector : public prometheus::Collectable {
       return {prometheus::MetricFamily{"ilp_up", "1 while the node serves; 0 if its status cannot be read.",
                                        prometheus::MetricType::Gauge, {m}}};
     }
-    return MetricFamilies(*status, admin_->store()->apply_latency().Take());
+    std::vector<prometheus::MetricFamily> out = MetricFamilies(*status, admin_->store()->apply_latency().Take());
+    if (absl::StatusOr<v1::SatusehatStatusResponse> sat = admin_->SatusehatCounts(); sat.ok()) {
+      for (prometheus::MetricFamily& f : SatusehatFamilies(*sat)) out.push_back(std::move(f));
+    }
+    return out;
   }
 
  private:

@@ -132,6 +132,25 @@ std::vector<prometheus::MetricFamily> MetricFamilies(const v1::NodeStatus& s,
   return w.Take();
 }
 
+std::vector<prometheus::MetricFamily> SatusehatFamilies(const v1::SatusehatStatusResponse& s) {
+  Writer w;
+  if (!s.enabled()) return w.Take();
+  const Labels node = {{"node", s.node_id()}};
+  w.Family("ilp_satusehat_records", MetricType::Gauge,
+           "Records in the SATUSEHAT export queue by Organization and state.");
+  for (const auto& o : s.orgs()) {
+    const std::pair<const char*, uint64_t> by_state[] = {{"pending", o.pending()}, {"sent", o.sent()},
+                                                         {"held", o.held()}, {"rejected", o.rejected()},
+                                                         {"skipped", o.skipped()}};
+    for (const auto& [state, n] : by_state) {
+      w.Sample(With(node, {{"org", o.org_ihs()}, {"state", state}}), static_cast<double>(n));
+    }
+  }
+  w.Family("ilp_satusehat_last_pass_ok", MetricType::Gauge, "1 if the last SATUSEHAT export pass had no error.");
+  w.Sample(node, s.last_error().empty() ? 1 : 0);
+  return w.Take();
+}
+
 std::string RenderMetrics(const v1::NodeStatus& status, const LatencyHistogram::Snapshot& apply) {
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, MetricFamilies(status, apply));

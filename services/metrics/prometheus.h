@@ -17,6 +17,10 @@ namespace ilp {
 std::vector<prometheus::MetricFamily> MetricFamilies(const v1::NodeStatus& status,
                                                      const LatencyHistogram::Snapshot& apply);
 
+// The SATUSEHAT export counts (ilp_satusehat_records{org,state}, ilp_satusehat_up);
+// none when export is off.
+std::vector<prometheus::MetricFamily> SatusehatFamilies(const v1::SatusehatStatusResponse& s);
+
 // Renders `status` and the apply-latency histogram as Prometheus text.
 std::string RenderMetrics(const v1::NodeStatus& status, const LatencyHistogram::Snapshot& apply);
 

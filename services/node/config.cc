@@ -12,6 +12,7 @@
 #include "google/protobuf/stubs/common.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
+#include "services/node/satusehat_config.h"
 #include "services/records/validate.h"
 #include "services/security/credentials.h"
 #include "storage/util/status_macros.h"
@@ -147,6 +148,7 @@ absl::Status ValidateNodeConfig(v1::NodeConfig* cfg) {
   if (cfg->max_follow_streams_per_client() == 0) cfg->set_max_follow_streams_per_client(4);
   if (cfg->max_server_threads() == 0) cfg->set_max_server_threads(64);
   if (cfg->max_server_threads() < 8) return Bad("max_server_threads", "must be at least 8");
+  if (cfg->has_satusehat()) ILP_RETURN_IF_ERROR(ValidateSatusehatConfig(cfg->mutable_satusehat()));
   return ValidateTransportSecurity(*cfg);
 }
 

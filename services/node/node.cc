@@ -70,6 +70,18 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
   n->admin_ = std::make_unique<AdminCore>(n->cfg_, n->store_.get(), n->sync_.get(),
                                           n->replicator_.get(), clock);
   n->admin_grpc_ = std::make_unique<AdminGrpc>(n->admin_.get());
+  if (n->cfg_.has_satusehat()) {
+    satusehat::HttpClient* http = options.satusehat_http;
+    if (http == nullptr) {
+      n->satusehat_http_ = std::make_unique<satusehat::CurlHttpClient>(
+          n->cfg_.satusehat().ca_file(), absl::Seconds(n->cfg_.satusehat().timeout_s()));
+      http = n->satusehat_http_.get();
+    }
+    n->exporter_ = std::make_unique<satusehat::Exporter>(n->cfg_, n->store_.get(), n->records_.get(),
+                                                         clock, http);
+    satusehat::Exporter* ex = n->exporter_.get();
+    n->admin_->SetSatusehatStatus([ex](int limit) { return ex->Status(limit); });
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -108,6 +120,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
     ILP_ASSIGN_OR_RETURN(n->metrics_, MetricsServer::Start(n->cfg_.metrics_listen(), n->admin_.get()));
   }
   if (n->replicator_ && options.run_replicator) n->replicator_->Start();
+  if (n->exporter_ && options.run_satusehat) n->exporter_->Start();
   return n;
 }
 
@@ -116,6 +129,7 @@ void Node::Shutdown() {
   shut_down_ = true;
   if (metrics_) metrics_stopper_ = std::thread([m = std::move(metrics_)]() mutable { m.reset(); });
   if (replicator_) replicator_->Stop();
+  if (exporter_) exporter_->Stop();
   if (records_grpc_) records_grpc_->BeginShutdown();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
 }

@@ -25,6 +25,7 @@
 #include "services/replication/grpc_transport.h"
 #include "services/replication/replicator.h"
 #include "services/replication/sync_engine.h"
+#include "services/satusehat/exporter.h"
 #include "storage/clock/hlc.h"
 #include "storage/store/store.h"
 
@@ -36,6 +37,10 @@ struct NodeOptions {
   SyncDialer* dialer = nullptr;
   // Run the background replication loop; tests drive SyncOnce() instead.
   bool run_replicator = true;
+  // Replaces the HTTP client of the SATUSEHAT exporter. Must outlive the node.
+  satusehat::HttpClient* satusehat_http = nullptr;
+  // Run the background SATUSEHAT export loop; tests drive RunOnce() instead.
+  bool run_satusehat = true;
 };
 
 class Node {
@@ -63,6 +68,8 @@ class Node {
   // The replicator towards the parent; nullptr at the root.
   Replicator* replicator() { return replicator_.get(); }
   AdminCore* admin() { return admin_.get(); }
+  // The SATUSEHAT exporter; nullptr when the config has no satusehat block.
+  satusehat::Exporter* exporter() { return exporter_.get(); }
   // The bound metrics port; 0 when metrics_listen is empty.
   int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
@@ -82,6 +89,8 @@ class Node {
   std::unique_ptr<Replicator> replicator_;
   std::unique_ptr<AdminCore> admin_;
   std::unique_ptr<AdminGrpc> admin_grpc_;
+  std::unique_ptr<satusehat::HttpClient> satusehat_http_;
+  std::unique_ptr<satusehat::Exporter> exporter_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<MetricsServer> metrics_;  // declared last: stops first
   // The metrics server (civetweb inside prometheus-cpp) takes ~2 s to stop;

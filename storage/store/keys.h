@@ -13,6 +13,13 @@
 //   quarantine     <from node>\0<BLAKE2b-256 of delta>   v1::QuarantinedDelta  refused from a child
 //   default        meta keys (hlc, counts, cursors,      varies
 //                  peer/<id>, report/<id>)
+//                  satusehat/cursor                      change-log seq the export queue is filled to
+//                  satusehat/q/<record id>               v1::ExportEntry  one record's SATUSEHAT export
+//                  satusehat/a/<0|1><record id>          ""   entries to send (pending, in flight);
+//                                                             0 = encounter, sent before 1 = the rest
+//                  satusehat/h/<0|1><record id>          ""   held-back entries, same order
+//                  satusehat/r/<record id>               ""   rejected entries
+//                  satusehat/counts                      v1::ExportCounts  entries by org and state
 #ifndef ILP_STORAGE_STORE_KEYS_H_
 #define ILP_STORAGE_STORE_KEYS_H_
 

@@ -276,6 +276,7 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   ILP_RETURN_IF_ERROR(AddQuarantine(req.quarantine, now_ms, &batch, &res));
   const bool data = res.changed > 0 || !res.lost.empty() || res.quarantined > 0;
   if (req.hlc_high_water) batch.Put(meta_, kHlcKey, req.hlc_high_water->SerializeAsString());
+  for (const auto& k : req.meta_deletes) batch.Delete(meta_, k);
   for (const auto& [k, v] : req.meta) batch.Put(meta_, k, v);
   if (res.changed > 0) batch.Put(meta_, kCountsKey, counts.SerializeAsString());
   if (batch.Count() > 0) {

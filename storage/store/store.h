@@ -52,6 +52,7 @@ struct ApplyRequest {
   std::string via;                                         // peer node; "" = local write
   std::optional<v1::Stamp> hlc_high_water;                 // persisted with the batch
   std::vector<std::pair<std::string, std::string>> meta;   // extra meta puts, same batch
+  std::vector<std::string> meta_deletes;                   // meta keys removed, same batch (before the puts)
   // Deltas refused from a child (never merged), kept in the same batch. The
   // store sets seq and, if 0, detected_ms; a delta already kept from the same
   // from_node (same bytes) is not added again.

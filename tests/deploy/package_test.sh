@@ -18,7 +18,7 @@ deb="$(ls "$work"/out/ilp-sync_*.deb)"
 
 # Dependencies come from dpkg-shlibdeps: the real runtime libraries.
 depends="$(dpkg-deb -f "$deb" Depends)"
-for lib in 'libc6 (>=' 'libgrpc++1.51' 'libsodium23' 'libssl3'; do
+for lib in 'libc6 (>=' 'libgrpc++1.51' 'libsodium23' 'libssl3' 'libcurl4' 'ca-certificates'; do
   case "$depends" in *"$lib"*) ;; *) fail "Depends lacks $lib: $depends" ;; esac
 done
 

@@ -69,8 +69,10 @@ Hierarchy::Hierarchy(std::vector<NodeSpec> specs, int64_t start_ms, uint64_t see
       child->set_node_id(c.id);
       for (const auto& a : c.area) child->add_working_area(a);
     }
+    if (s.satusehat) *cfg.mutable_satusehat() = *s.satusehat;
     NodeOptions opts;
     opts.run_replicator = false;
+    opts.run_satusehat = false;
     if (!s.parent.empty()) {
       cfg.set_parent_id(s.parent);
       cfg.set_parent_address(address.at(s.parent));

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,8 @@ struct NodeSpec {
   v1::Tier tier;
   std::vector<std::string> area;
   std::string parent;  // "" at the root
+  // A satusehat block for this node (its exporter is driven by RunOnce()).
+  std::optional<v1::SatusehatConfig> satusehat = std::nullopt;
 };
 
 // Creates a patient of `village` through a node's Records core (fails the test on error).

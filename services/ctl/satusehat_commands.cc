@@ -1,0 +1,67 @@
+// satusehat status: the SATUSEHAT export of one node over ilp.v1.Admin
+// (docs/satusehat.md). Exit 4 when anything is held back or rejected, or the
+// last export pass failed.
+#include <cstdio>
+#include <iostream>
+
+#include "ilp/v1/admin.grpc.pb.h"
+#include "services/ctl/commands.h"
+
+namespace ilp::ctl {
+namespace {
+
+std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
+
+int SatusehatStatus(const Ctl& c, int limit) {
+  v1::SatusehatStatusRequest req;
+  req.set_limit(limit);
+  v1::SatusehatStatusResponse st;
+  grpc::Status s = v1::Admin::NewStub(c.channel)->SatusehatStatus(c.Ctx().get(), req, &st);
+  if (!s.ok()) return Fail(s);
+  bool unhealthy = !st.last_error().empty();
+  for (const auto& o : st.orgs()) unhealthy |= o.held() > 0 || o.rejected() > 0;
+  if (c.json) {
+    std::cout << Json(st) << "\n";
+    return unhealthy ? kUnhealthy : kOk;
+  }
+  if (!st.enabled()) {
+    std::printf("node %s exports nothing to SATUSEHAT (no satusehat block in its config)\n",
+                st.node_id().c_str());
+    return kOk;
+  }
+  std::printf("node %s exports to SATUSEHAT, queued up to change %llu; last pass: %s\n\n",
+              st.node_id().c_str(), static_cast<unsigned long long>(st.cursor()),
+              st.last_error().empty() ? "ok" : st.last_error().c_str());
+  std::printf("%-14s %-18s %9s %9s %9s %9s %9s\n", "ORGANIZATION", "PUSKESMAS NODE", "PENDING", "SENT",
+              "HELD", "REJECTED", "SKIPPED");
+  for (const auto& o : st.orgs()) {
+    std::printf("%-14s %-18s %9llu %9llu %9llu %9llu %9llu\n", o.org_ihs().c_str(),
+                o.puskesmas_node_id().c_str(), static_cast<unsigned long long>(o.pending()),
+                static_cast<unsigned long long>(o.sent()), static_cast<unsigned long long>(o.held()),
+                static_cast<unsigned long long>(o.rejected()), static_cast<unsigned long long>(o.skipped()));
+  }
+  if (st.problems().empty()) return unhealthy ? kUnhealthy : kOk;
+  std::printf("\n%-8s %-13s %-38s %-13s %s\n", "STATE", "KIND", "RECORD", "CHANGED", "REASON");
+  for (const auto& e : st.problems()) {
+    std::printf("%-8s %-13s %-38s %-13s %s\n", e.state() == v1::EXPORT_HELD ? "held" : "rejected",
+                e.kind().c_str(), e.record_id().c_str(), Time(e.updated_ms()).substr(0, 10).c_str(),
+                OrDash(e.reason()).c_str());
+  }
+  return unhealthy ? kUnhealthy : kOk;
+}
+
+}  // namespace
+
+void AddSatusehatCommands(CLI::App* app, Runner* run) {
+  CLI::App* sat = app->add_subcommand("satusehat", "SATUSEHAT export of this node");
+  sat->require_subcommand(1);
+  auto limit = std::make_shared<int>(20);
+  CLI::App* status = sat->add_subcommand(
+      "status", "per Organization: pending, sent, held back, rejected; held and rejected records with reasons");
+  status->add_option("--limit", *limit, "held-back and rejected records to list (0-1000)")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  status->callback([run, limit] { *run = [limit](const Ctl& c) { return SatusehatStatus(c, *limit); }; });
+}
+
+}  // namespace ilp::ctl

@@ -1,0 +1,27 @@
+// SATUSEHAT's required elements, checked on a built resource before it is
+// sent: the last guard that nothing leaves half-built. Each problem names the
+// FHIR path and the rule, e.g. "Encounter.subject: reference Patient/{ihs} is
+// required". The exporter holds a resource with problems back with them as the
+// reason (docs/satusehat.md).
+//
+//   std::vector<std::string> problems = ValidateForSatusehat(resource);
+//   if (!problems.empty()) hold(absl::StrJoin(problems, "; "));
+#ifndef ILP_SERVICES_FHIR_VALIDATE_H_
+#define ILP_SERVICES_FHIR_VALIDATE_H_
+
+#include <string>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+
+namespace ilp::fhir {
+
+// Problems of `resource` (Encounter, Observation, Immunization or
+// ServiceRequest) against SATUSEHAT's rules; empty when it may be sent. Also
+// checks every dateTime is UTC "+00:00" and not before 2014-06-03. A resource
+// of another type is one problem.
+std::vector<std::string> ValidateForSatusehat(const nlohmann::json& resource);
+
+}  // namespace ilp::fhir
+
+#endif  // ILP_SERVICES_FHIR_VALIDATE_H_

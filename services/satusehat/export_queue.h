@@ -1,0 +1,69 @@
+// The durable SATUSEHAT export queue: one v1::ExportEntry per record in the
+// store's meta keys (storage/store/keys.h), an index of the entries still to
+// send and of those held back or rejected, counts per Organization and state,
+// and the change-log cursor the queue is filled to. Every change is one
+// atomic store batch (entry, indexes, counts, cursor), fsynced.
+//
+// REQUIRES: one writer (the exporter's thread); readers (status) may run
+// concurrently and see a whole batch or none of it.
+#ifndef ILP_SERVICES_SATUSEHAT_EXPORT_QUEUE_H_
+#define ILP_SERVICES_SATUSEHAT_EXPORT_QUEUE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/attributes.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "ilp/v1/satusehat.pb.h"
+#include "storage/store/store.h"
+
+namespace ilp::satusehat {
+
+class ExportQueue {
+ public:
+  // `store` must outlive the queue.
+  explicit ExportQueue(Store* store) : store_(store) {}
+
+  // The change-log seq the queue holds every exportable record up to (0 at first).
+  ABSL_MUST_USE_RESULT absl::StatusOr<uint64_t> Cursor() const;
+
+  // The entry of `record_id`, or NOT_FOUND.
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::ExportEntry> Get(const std::string& record_id) const;
+
+  // Adds `entries` not queued already and moves the cursor to `cursor`, in one batch.
+  ABSL_MUST_USE_RESULT absl::Status Enqueue(const std::vector<v1::ExportEntry>& entries,
+                                            uint64_t cursor) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Stores `e`, moving its index entries and counts from its previous state.
+  ABSL_MUST_USE_RESULT absl::Status Put(const v1::ExportEntry& e) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Record ids to send (pending or in flight), encounters first.
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<std::string>> ToSend() const;
+  // Record ids held back, encounters first.
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<std::string>> Held() const;
+  // Held-back and rejected entries, at most `limit`, most recently changed first.
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<v1::ExportEntry>> Problems(size_t limit) const;
+
+  // Entries by Organization and state.
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::ExportCounts> Counts() const;
+
+ private:
+  ABSL_MUST_USE_RESULT absl::Status LoadCounts() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Adds the index and count changes of `e` replacing `old` (nullptr if new) to `req`.
+  void Stage(const v1::ExportEntry* old, const v1::ExportEntry& e, ApplyRequest* req)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<std::string>> Ids(const std::string& prefix) const;
+
+  Store* const store_;
+  absl::Mutex mu_;  // taken before the store's lock
+  bool counts_loaded_ ABSL_GUARDED_BY(mu_) = false;
+  v1::ExportCounts counts_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace ilp::satusehat
+
+#endif  // ILP_SERVICES_SATUSEHAT_EXPORT_QUEUE_H_

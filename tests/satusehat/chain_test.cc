@@ -1,0 +1,113 @@
+// Scenario: a posyandu day recorded offline, synced up through the pustu,
+// exported to SATUSEHAT by the puskesmas, and the patients' IHS numbers
+// coming back down to the posyandu. In-process hierarchy (real nodes, fake
+// clocks), the real libcurl client, the fake SATUSEHAT on 127.0.0.1.
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include "google/protobuf/util/time_util.h"
+#include "services/fhir/systems.h"
+#include "tests/common/temp_dir.h"
+#include "tests/replication/harness.h"
+#include "tests/satusehat/fake_satusehat.h"
+
+namespace ilp {
+namespace {
+
+constexpr int64_t kT0 = 1'795'392'000'000;  // 2026-11-23T00:00:00Z
+constexpr char kMelati[] = "5371031002";
+constexpr char kOrg[] = "100011961";
+constexpr char kBidan[] = "N10000001";
+
+std::string Ihs(RecordsCore* api, const std::string& id) {
+  v1::GetPatientRequest get;
+  get.set_id(id);
+  absl::StatusOr<v1::Patient> p = api->GetPatient(get);
+  if (!p.ok()) return "(" + std::string(p.status().message()) + ")";
+  for (const auto& i : p->identifiers()) {
+    if (i.system() == v1::IHS) return i.value();
+  }
+  return "";
+}
+
+TEST(SatusehatChainTest, PosyanduDayIsExportedByThePuskesmasAndIhsNumbersComeBackDown) {
+  ::ilp::testing::FakeSatusehat fake;
+  ::ilp::testing::TempDir dir;
+  fake.AddClient("client-oebobo", "s3cret", kOrg);
+  const std::string secret = dir.Sub("secret");
+  ::ilp::testing::WriteFile(secret, "s3cret\n");
+  ASSERT_EQ(chmod(secret.c_str(), 0600), 0);
+  v1::SatusehatConfig sat;
+  sat.set_base_url(fake.base_url());
+  v1::SatusehatOrganization* org = sat.add_organizations();
+  org->set_org_ihs(kOrg);
+  org->set_client_id("client-oebobo");
+  org->set_client_secret_file(secret);
+  org->set_puskesmas_node_id("pkm-oebobo");
+  v1::SatusehatSite* site = org->add_sites();
+  site->set_node_id("pos-melati");
+  site->set_location_ihs("loc-melati");
+  site->set_supervisor_practitioner_ihs(kBidan);
+
+  ::ilp::testing::Hierarchy h({{"pkm-oebobo", v1::PUSKESMAS, {"537103"}, "", sat},
+                               {"pustu-oetete", v1::PUSTU, {kMelati}, "pkm-oebobo"},
+                               {"pos-melati", v1::POSYANDU, {kMelati}, "pustu-oetete"}},
+                              kT0, 537103);
+  RecordsCore* pos = h.api("pos-melati");
+  std::vector<std::string> patients, encounters;
+  for (int i = 0; i < 3; ++i) {
+    v1::CreatePatientRequest cp;
+    cp.mutable_patient()->set_name("Anak Posyandu");
+    cp.mutable_patient()->mutable_address()->set_village_code(kMelati);
+    v1::Identifier* nik = cp.mutable_patient()->add_identifiers();
+    nik->set_system(v1::NIK);
+    nik->set_value(absl::StrCat("537103010124000", i + 1));
+    absl::StatusOr<v1::Patient> p = pos->CreatePatient(cp);
+    ASSERT_TRUE(p.ok()) << p.status();
+    patients.push_back(p->id());
+    fake.AddPatient(absl::StrCat(fhir::kNikSystem, "|", nik->value()), absl::StrCat("P0000000000", i + 1));
+    v1::RecordEncounterRequest visit;
+    visit.mutable_encounter()->set_patient_id(p->id());
+    visit.mutable_encounter()->set_kind(v1::POSYANDU_SESSION);
+    visit.mutable_encounter()->set_performer("kader-siti");
+    *visit.mutable_encounter()->mutable_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(kT0);
+    v1::Observation* w = visit.add_observations();
+    w->set_loinc("29463-7"), w->set_value(9.1 + i), w->set_unit("kg");
+    absl::StatusOr<v1::RecordEncounterResponse> r = pos->RecordEncounter(visit);
+    ASSERT_TRUE(r.ok()) << r.status();
+    encounters.push_back(r->encounter().id());
+  }
+  satusehat::Exporter* exporter = h.node("pkm-oebobo")->exporter();
+  ASSERT_NE(exporter, nullptr);
+  ASSERT_TRUE(exporter->RunOnce().ok());
+  EXPECT_EQ(fake.posts("Encounter"), 0) << "the posyandu day has not reached the puskesmas yet";
+
+  ASSERT_TRUE(h.Sync("pos-melati").ok());
+  ASSERT_TRUE(h.Sync("pustu-oetete").ok());
+  ASSERT_TRUE(exporter->RunOnce().ok());
+  EXPECT_EQ(fake.stored("Encounter").size(), 3u);
+  EXPECT_EQ(fake.stored("Observation").size(), 3u);
+  for (const std::string& e : encounters) {
+    EXPECT_EQ(fake.CountIdentifier(fhir::OrgIdentifierSystem("encounter", kOrg), e), 1);
+  }
+  for (const nlohmann::json& e : fake.stored("Encounter")) {
+    EXPECT_EQ(e["participant"][0]["individual"]["reference"], absl::StrCat("Practitioner/", kBidan))
+        << "a kader visit is credited to the configured bidan";
+  }
+
+  // The IHS numbers travel down to the posyandu with the next syncs.
+  EXPECT_EQ(Ihs(pos, patients[0]), "");
+  ASSERT_TRUE(h.Sync("pustu-oetete").ok());
+  ASSERT_TRUE(h.Sync("pos-melati").ok());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Ihs(pos, patients[i]), absl::StrCat("P0000000000", i + 1));
+
+  // Nothing is sent twice however often the exporter runs.
+  h.SyncAll(1);
+  ASSERT_TRUE(exporter->RunOnce().ok());
+  EXPECT_EQ(fake.posts("Encounter"), 3);
+  EXPECT_EQ(fake.posts("Observation"), 3);
+}
+
+}  // namespace
+}  // namespace ilp

@@ -1,0 +1,6 @@
+add_library(ilp_fake_satusehat STATIC satusehat/fake_satusehat.cc)
+target_link_libraries(ilp_fake_satusehat PUBLIC nlohmann_json::nlohmann_json absl::strings absl::synchronization)
+ilp_test(satusehat_exporter_test satusehat/exporter_test.cc LIBS ilp_node ilp_fake_satusehat)
+target_compile_definitions(satusehat_exporter_test PRIVATE ILP_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+ilp_test(satusehat_chain_test satusehat/chain_test.cc LIBS ilp_repl_harness ilp_fake_satusehat)
+ilp_test(satusehat_config_test satusehat/config_test.cc LIBS ilp_config)
