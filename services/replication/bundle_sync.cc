@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/replication/meta_keys.h"
@@ -37,6 +38,29 @@ bool InArea(const std::string& code, const std::vector<std::string>& area) {
   }
   return false;
 }
+
+// The sender's change-log range (base, end] an importer holds from one
+// store incarnation, stored as "base:end" (empty when base == end).
+struct HeldRange {
+  uint64_t base = 0, end = 0;
+
+  static absl::StatusOr<HeldRange> Parse(const std::string& raw, const std::string& key) {
+    HeldRange r;
+    if (raw.empty()) return r;
+    std::vector<absl::string_view> parts = absl::StrSplit(raw, ':');
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &r.base) || !absl::SimpleAtoi(parts[1], &r.end) ||
+        r.base > r.end) {
+      return absl::DataLossError(absl::StrCat("meta ", key, ": \"", raw, "\" is not base:end"));
+    }
+    return r;
+  }
+  std::string Encode() const { return absl::StrCat(base, ":", end); }
+  bool Empty() const { return base == end; }
+  bool Covers(uint64_t from, uint64_t to) const { return !Empty() && base <= from && to <= end; }
+  bool Touches(uint64_t from, uint64_t to) const { return !Empty() && from <= end && to >= base; }
+  HeldRange Join(uint64_t from, uint64_t to) const { return {std::min(base, from), std::max(end, to)}; }
+  bool operator==(const HeldRange& o) const { return base == o.base && end == o.end; }
+};
 
 }  // namespace
 
@@ -170,25 +194,31 @@ absl::StatusOr<SyncEngine::BundleApplied> SyncEngine::ImportBundle(
     ILP_ASSIGN_OR_RETURN(const std::string parent_inc, MetaOrEmpty(kParentIncarnation));
     if (sender == cfg_.parent_id() && parent_inc == h.sender_incarnation()) session_key = kDownCursor;
   }
+  // A bundle from above is logged as arriving from the parent's side, as a
+  // session with the parent would log it: the up phase never sends it back
+  // up (the parent would quarantine it: this node did not write it).
+  const std::string via = child == nullptr && !cfg_.parent_id().empty() ? cfg_.parent_id() : sender;
   const std::string dedup_key = BundleInKey(sender, h.sender_incarnation());
   BundleApplied out;
-  absl::MutexLock l(&mu_);  // one import at a time: the dedup cursor is read-modify-write
-  ILP_ASSIGN_OR_RETURN(uint64_t held, MetaU64(dedup_key));
+  absl::MutexLock l(&mu_);  // one import at a time: the dedup range is read-modify-write
+  ILP_ASSIGN_OR_RETURN(const std::string raw_held, MetaOrEmpty(dedup_key));
+  ILP_ASSIGN_OR_RETURN(HeldRange held, HeldRange::Parse(raw_held, dedup_key));
   uint64_t session_held = 0;
   if (!session_key.empty()) {
+    // A session with the sender holds all of (0, session_held].
     ILP_ASSIGN_OR_RETURN(session_held, MetaU64(session_key));
-    if (h.from_cursor() <= held) held = std::max(held, session_held);
+    if (held.Touches(0, session_held)) held = held.Join(0, session_held);
+    if (held.Empty()) held = HeldRange{0, session_held};
   }
-  // Everything up to `held` from this sender's store incarnation is here.
-  bool contiguous = h.from_cursor() <= held;
   uint64_t prev = h.from_cursor();
   for (const v1::Batch& b : batches) {
     if (b.cursor() <= prev || b.cursor() > h.to_cursor()) {
       return absl::InvalidArgumentError(absl::StrCat("batch.cursor: ", b.cursor(), " must rise within (",
                                                      h.from_cursor(), ", ", h.to_cursor(), "]"));
     }
+    const uint64_t first = prev;  // the batch holds the sender's (first, cursor]
     prev = b.cursor();
-    if (contiguous && b.cursor() <= held) {
+    if (held.Covers(first, b.cursor())) {
       ++out.batches_already_had;
       continue;
     }
@@ -197,20 +227,28 @@ absl::StatusOr<SyncEngine::BundleApplied> SyncEngine::ImportBundle(
                                                      " bytes compressed, over the cap"));
     }
     std::vector<std::pair<std::string, std::string>> meta;
-    if (contiguous) {
-      held = b.cursor();
-      meta.emplace_back(dedup_key, absl::StrCat(held));
-      if (!session_key.empty() && h.from_cursor() <= session_held && held > session_held) {
-        session_held = held;
-        meta.emplace_back(session_key, absl::StrCat(held));
-      }
+    // The range grows when the batch touches it; a batch past a gap starts a
+    // new one (what lies before is re-applied if it comes again: a no-op).
+    HeldRange next = held;
+    if (held.Touches(first, b.cursor())) {
+      next = held.Join(first, b.cursor());
+    } else if (held.Empty() || first > held.end) {
+      next = HeldRange{first, b.cursor()};
+    }
+    if (!(next == held)) {
+      held = next;
+      meta.emplace_back(dedup_key, held.Encode());
+    }
+    if (!session_key.empty() && first <= session_held && b.cursor() > session_held) {
+      session_held = b.cursor();
+      meta.emplace_back(session_key, absl::StrCat(session_held));
     }
     if (child != nullptr && h.sender_area_size() > 0) {
       std::string area;
       for (const auto& a : h.sender_area()) absl::StrAppend(&area, area.empty() ? "" : ",", a);
       meta.emplace_back(BundleAreaKey(sender), area);
     }
-    ILP_ASSIGN_OR_RETURN(ApplyResult res, ApplyDeltas(b, sender, trust ? &*trust : nullptr, std::move(meta)));
+    ILP_ASSIGN_OR_RETURN(ApplyResult res, ApplyDeltas(b, via, trust ? &*trust : nullptr, std::move(meta)));
     ++out.batches_applied;
     out.changes += res.changed;
     out.quarantined += res.quarantined;
