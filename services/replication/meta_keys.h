@@ -27,8 +27,8 @@ inline constexpr char kBundleUpAcked[] = "bundle/acked-up";
 inline std::string BundleDownAckedKey(const std::string& node) {
   return absl::StrCat("bundle/acked-down/", node);
 }
-// The sender's seq up to which everything of that store incarnation is
-// applied here (import dedup).
+// The range "base:end" of the sender's change log (that store incarnation)
+// applied here from bundles: (base, end] (import dedup).
 inline std::string BundleInKey(const std::string& sender, const std::string& incarnation) {
   return absl::StrCat("bundle/in/", sender, "/", incarnation);
 }
