@@ -14,7 +14,8 @@
 
 namespace ilp::ctl {
 
-enum Exit { kOk = 0, kError = 1, kUsage = 2, kUnreachable = 3, kUnhealthy = 4 };
+// kCutShort: a bundle copy ended early; its whole batches were applied.
+enum Exit { kOk = 0, kError = 1, kUsage = 2, kUnreachable = 3, kUnhealthy = 4, kCutShort = 5 };
 
 struct Ctl {
   std::shared_ptr<grpc::Channel> channel;

@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   AddPkiCommands(&app, &run);
   AddPlanCommands(&app, &run);
   AddBackupCommands(&app, &run);
+  AddBundleCommands(&app, &run);
   AddTokenCommands(&app, &run);
   try {
     app.parse(argc, argv);
