@@ -66,6 +66,8 @@ absl::StatusOr<BundleDesk::Exported> BundleDesk::Export(const std::string& to,
   h.set_to_cursor(b.to);
   h.set_created_ms(hlc_->physical()->NowMs());
   for (const auto& a : area_) h.add_sender_area(a);
+  h.set_batches(static_cast<uint32_t>(b.batches.size()));
+  for (const v1::Batch& batch : b.batches) h.set_changes(h.changes() + batch.count());
   Exported out;
   ILP_ASSIGN_OR_RETURN(out.file, WriteBundle(h, b.batches, keys_, recipient_cert_pem));
   // The header as written (sender, certificate) for the receipt's match.

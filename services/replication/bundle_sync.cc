@@ -296,4 +296,42 @@ absl::Status SyncEngine::AcceptReceipt(const v1::BundleReceipt& r) {
   return store_->Apply(std::move(req)).status();
 }
 
+absl::StatusOr<std::vector<v1::BundleAwaitingReceipt>> SyncEngine::BundlesAwaitingReceipt() const {
+  ILP_ASSIGN_OR_RETURN(auto sent, store_->ScanMeta(BundleOutKey("")));
+  std::vector<v1::BundleAwaitingReceipt> out;
+  for (const auto& [key, raw] : sent) {
+    v1::BundleHeader h;
+    if (!h.ParseFromString(raw)) return absl::DataLossError(absl::StrCat("meta ", key, ": does not parse"));
+    // What the recipient holds of this node's log: by any receipt, or by
+    // sessions (down: the child's ack; up: the parent's, which relays on).
+    ILP_ASSIGN_OR_RETURN(const v1::ChildConfig* child, ChildToward(h.recipient()));
+    uint64_t held = 0;
+    if (child != nullptr) {
+      ILP_ASSIGN_OR_RETURN(const uint64_t online, MetaU64(DownAckedKey(h.recipient())));
+      ILP_ASSIGN_OR_RETURN(const uint64_t receipted, MetaU64(BundleDownAckedKey(h.recipient())));
+      held = std::max(online, receipted);
+    } else {
+      ILP_ASSIGN_OR_RETURN(const uint64_t online, MetaU64(kUpAcked));
+      ILP_ASSIGN_OR_RETURN(const uint64_t receipted, MetaU64(kBundleUpAcked));
+      held = std::max(online, receipted);
+    }
+    ILP_ASSIGN_OR_RETURN(const uint64_t own, MetaU64(BundleReceiptedKey(h.bundle_id())));
+    held = std::max({held, own, h.from_cursor()});
+    if (held >= h.to_cursor()) continue;
+    v1::BundleAwaitingReceipt& b = out.emplace_back();
+    b.set_bundle_id(h.bundle_id());
+    b.set_recipient(h.recipient());
+    b.set_from_cursor(h.from_cursor());
+    b.set_to_cursor(h.to_cursor());
+    b.set_created_ms(h.created_ms());
+    b.set_acknowledged_to(held);
+    b.set_batches(h.batches());
+    b.set_changes(h.changes());
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.created_ms() < b.created_ms();
+  });
+  return out;
+}
+
 }  // namespace ilp

@@ -28,6 +28,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "ilp/v1/admin.pb.h"
 #include "ilp/v1/bundle.pb.h"
 #include "ilp/v1/config.pb.h"
 #include "ilp/v1/sync.pb.h"
@@ -126,6 +127,11 @@ class SyncEngine {
   // it acknowledges. FAILED_PRECONDITION for a receipt that matches no
   // bundle written here, by another importer, or of another incarnation.
   ABSL_MUST_USE_RESULT absl::Status AcceptReceipt(const v1::BundleReceipt& receipt);
+  // Bundles written here whose range the recipient has not acknowledged,
+  // by their receipt or otherwise (a later receipt or online session), in
+  // the order written. Reads one meta entry per bundle ever written.
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<v1::BundleAwaitingReceipt>> BundlesAwaitingReceipt()
+      const;
 
   // This node's status as it reports it to its parent (age 0).
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::NodeReport> SelfReport() const;

@@ -273,5 +273,51 @@ TEST_F(BundleImportTest, ReceiptsMoveOnlyTheCursorOfTheirOwnBundle) {
   EXPECT_EQ(after->batches, 0u);
 }
 
+// `ilpctl status` lists what is on the road: a bundle stays listed until its
+// receipt, or a session, acknowledges its whole range.
+TEST_F(BundleImportTest, ABundleAwaitsItsReceiptUntilItsRangeIsAcknowledged) {
+  PosyanduDay(2);
+  SyncEngine* pos = h_->node("pos-mawar")->sync();
+  absl::StatusOr<BundleDesk::Exported> e = desks_["pos-mawar"]->Export("pkm-oebobo", keys_["pkm-oebobo"].cert_pem);
+  ASSERT_TRUE(e.ok()) << e.status();
+  absl::StatusOr<std::vector<v1::BundleAwaitingReceipt>> awaiting = pos->BundlesAwaitingReceipt();
+  ASSERT_TRUE(awaiting.ok()) << awaiting.status();
+  ASSERT_EQ(awaiting->size(), 1u);
+  EXPECT_EQ((*awaiting)[0].bundle_id(), e->header.bundle_id());
+  EXPECT_EQ((*awaiting)[0].recipient(), "pkm-oebobo");
+  EXPECT_EQ((*awaiting)[0].to_cursor(), e->header.to_cursor());
+  EXPECT_EQ((*awaiting)[0].batches(), e->batches);
+  EXPECT_GT((*awaiting)[0].changes(), 0u);
+
+  // A copy cut short: the receipt holds part of the range; still awaited.
+  const std::string cut = e->file.substr(0, e->file.size() - 30);
+  absl::StatusOr<BundleDesk::Imported> part = desks_["pkm-oebobo"]->Import(cut);
+  ASSERT_TRUE(part.ok()) << part.status();
+  ASSERT_FALSE(part->complete);
+  ASSERT_TRUE(desks_["pos-mawar"]->TakeReceipt(part->receipt).ok());
+  awaiting = pos->BundlesAwaitingReceipt();
+  ASSERT_TRUE(awaiting.ok());
+  ASSERT_EQ(awaiting->size(), 1u);
+  EXPECT_EQ((*awaiting)[0].acknowledged_to(), part->receipt_info.applied_to());
+
+  absl::StatusOr<BundleDesk::Imported> whole = desks_["pkm-oebobo"]->Import(e->file);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  ASSERT_TRUE(desks_["pos-mawar"]->TakeReceipt(whole->receipt).ok());
+  awaiting = pos->BundlesAwaitingReceipt();
+  ASSERT_TRUE(awaiting.ok());
+  EXPECT_TRUE(awaiting->empty());
+
+  // A bundle whose receipt never comes back is settled by an online session.
+  PosyanduDay(1);
+  ASSERT_TRUE(desks_["pos-mawar"]->Export("pkm-oebobo", keys_["pkm-oebobo"].cert_pem).ok());
+  awaiting = pos->BundlesAwaitingReceipt();
+  ASSERT_TRUE(awaiting.ok());
+  EXPECT_EQ(awaiting->size(), 1u);
+  h_->SyncAll(1);
+  awaiting = pos->BundlesAwaitingReceipt();
+  ASSERT_TRUE(awaiting.ok());
+  EXPECT_TRUE(awaiting->empty());
+}
+
 }  // namespace
 }  // namespace ilp

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "absl/strings/str_cat.h"
 #include "ilp/v1/admin.grpc.pb.h"
 #include "tests/common/run_command.h"
 #include "tests/common/test_pki.h"
@@ -102,6 +103,16 @@ TEST_F(BundleProcessTest, APosyanduSyncsThreeWeeksLateByStickSkippingThePustu) {
                                           Cert("pkm-oebobo"), "--out", up});
   EXPECT_EQ(again.exit_code, 1) << "an export never replaces a file";
 
+  // At the Puskesmas desk, before importing: what is on the stick (offline;
+  // ilpctl's --ca from ILPCTL_CA checks the signature).
+  CommandResult look = Ilpctl({"bundle", "inspect", up});
+  ASSERT_EQ(look.exit_code, 0) << look.out << look.err;
+  EXPECT_NE(look.out.find("sender     pos-mawar"), std::string::npos) << look.out;
+  EXPECT_NE(look.out.find("recipient  pkm-oebobo"), std::string::npos) << look.out;
+  EXPECT_NE(look.out.find(absl::StrCat(written, " changes")), std::string::npos) << look.out;
+  EXPECT_NE(look.out.find("file       whole"), std::string::npos) << look.out;
+  EXPECT_NE(look.out.find("signature  valid (spiffe://"), std::string::npos) << look.out;
+
   // One altered byte: refused, nothing applied.
   const std::string bytes = testing::ReadFile(up);
   std::string altered = bytes;
@@ -118,6 +129,9 @@ TEST_F(BundleProcessTest, APosyanduSyncsThreeWeeksLateByStickSkippingThePustu) {
 
   // A copy cut short: exit 5, says so, applies only whole batches.
   testing::WriteFile(File("cut.ilpb"), bytes.substr(0, bytes.size() - 10));
+  CommandResult cut_look = Ilpctl({"bundle", "inspect", File("cut.ilpb")});
+  EXPECT_EQ(cut_look.exit_code, 5) << cut_look.out << cut_look.err;
+  EXPECT_NE(cut_look.out.find("CUT SHORT"), std::string::npos) << cut_look.out;
   CommandResult cut = Ctl("pkm-oebobo", {"bundle", "import", File("cut.ilpb")});
   EXPECT_EQ(cut.exit_code, 5) << cut.out << cut.err;
   EXPECT_NE(cut.err.find("CUT SHORT"), std::string::npos) << cut.err;
@@ -136,10 +150,17 @@ TEST_F(BundleProcessTest, APosyanduSyncsThreeWeeksLateByStickSkippingThePustu) {
     EXPECT_TRUE(WaitUntil([&] { return HasPatient(n_.api("dinkes-kupang"), id); }, 60)) << id;
   }
 
+  // Until the receipt is home, the posyandu's status shows the bundle out.
+  CommandResult waiting = Ctl("pos-mawar", {"status"});
+  EXPECT_NE(waiting.out.find("to pkm-oebobo, written"), std::string::npos) << waiting.out;
+  EXPECT_NE(waiting.out.find("awaiting its receipt"), std::string::npos) << waiting.out;
+
   // The receipt goes home on the stick.
   CommandResult rc = Ctl("pos-mawar", {"bundle", "receipt", "import", up + ".receipt"});
   ASSERT_EQ(rc.exit_code, 0) << rc.out << rc.err;
   EXPECT_NE(rc.out.find("pkm-oebobo holds cursors"), std::string::npos) << rc.out;
+  CommandResult settled = Ctl("pos-mawar", {"status"});
+  EXPECT_EQ(settled.out.find("awaiting its receipt"), std::string::npos) << settled.out;
 
   // The Puskesmas answers; the back-referral's task rides the return bundle.
   v1::RespondToReferralRequest resp;
