@@ -97,6 +97,8 @@ absl::StatusOr<v1::NodeStatus> AdminCore::GetStatus() const {
     *p = PeerNow(c.node_id(), "child", now);
     *p->mutable_state()->mutable_working_area() = c.working_area();
   }
+  ILP_ASSIGN_OR_RETURN(auto awaiting, sync_->BundlesAwaitingReceipt());
+  for (auto& b : awaiting) *s.add_bundles_awaiting_receipt() = std::move(b);
   return s;
 }
 

@@ -4,12 +4,15 @@
 
 #include "ilp/v1/admin.grpc.pb.h"
 #include "services/admin/admin_core.h"
+#include "services/bundle/bundle_desk.h"
 
 namespace ilp {
 
 class AdminGrpc final : public v1::Admin::Service {
  public:
-  explicit AdminGrpc(AdminCore* core) : core_(core) {}
+  // `desk` is null on a node without a tls block: bundle calls then fail
+  // with FAILED_PRECONDITION.
+  AdminGrpc(AdminCore* core, bundle::BundleDesk* desk) : core_(core), desk_(desk) {}
 
   grpc::Status GetStatus(grpc::ServerContext*, const v1::GetStatusRequest*,
                          v1::NodeStatus* resp) override;
@@ -29,9 +32,17 @@ class AdminGrpc final : public v1::Admin::Service {
                               v1::SatusehatRetryResponse* resp) override;
   grpc::Status Backup(grpc::ServerContext* ctx, const v1::BackupRequest*,
                       grpc::ServerWriter<v1::BackupChunk>* writer) override;
+  // Bundles: admin_bundles.cc.
+  grpc::Status ExportBundle(grpc::ServerContext* ctx, const v1::ExportBundleRequest* req,
+                            grpc::ServerWriter<v1::BundleChunk>* writer) override;
+  grpc::Status ImportBundle(grpc::ServerContext* ctx, grpc::ServerReader<v1::BundleChunk>* reader,
+                            v1::ImportBundleResponse* resp) override;
+  grpc::Status ImportReceipt(grpc::ServerContext*, const v1::ImportReceiptRequest* req,
+                             v1::BundleReceipt* resp) override;
 
  private:
   AdminCore* const core_;
+  bundle::BundleDesk* const desk_;
 };
 
 }  // namespace ilp

@@ -59,6 +59,85 @@ absl::Status CheckRange(const v1::BundleHeader& h, const std::vector<v1::Batch>&
   return absl::OkStatus();
 }
 
+// The signed part of a file: magic, header and signature.
+struct Head {
+  v1::BundleHeader header;
+  absl::string_view header_bytes;
+  absl::string_view sig;
+  size_t frames_at = 0;  // where the first frame starts
+};
+
+// Parses the head; when `me` is given, refuses a bundle for someone else
+// before reading the signature (so a misdirected bundle names its recipient).
+absl::StatusOr<Head> ReadHead(absl::string_view file, const NodeKeys* me) {
+  if (file.size() < kMagic.size() || file.substr(0, kMagic.size()) != kMagic) {
+    return absl::InvalidArgumentError("not an ilp-sync bundle (the file does not start with ILPBNDL1)");
+  }
+  size_t pos = kMagic.size();
+  uint32_t header_len = 0, sig_len = 0;
+  if (!GetU32(file, &pos, &header_len) || header_len > file.size() - pos) {
+    return absl::DataLossError("bundle cut short inside its header: nothing in it can be read");
+  }
+  if (header_len > kMaxHeaderBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("bundle header of ", header_len, " bytes: over the limit of ",
+                                                   kMaxHeaderBytes));
+  }
+  Head head;
+  v1::BundleHeader& h = head.header;
+  head.header_bytes = file.substr(pos, header_len);
+  pos += header_len;
+  if (!h.ParseFromString(std::string(head.header_bytes))) {
+    return absl::InvalidArgumentError("bundle header does not parse");
+  }
+  if (h.format_version() != kFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat("bundle format version ", h.format_version(),
+                                                      "; this node reads version ", kFormatVersion,
+                                                      ": upgrade ilp-node to import it"));
+  }
+  if (h.required_features_size() > 0) {
+    return absl::FailedPreconditionError(absl::StrCat("bundle needs feature \"", h.required_features(0),
+                                                      "\", which this node does not know: upgrade ilp-node"));
+  }
+  if (me != nullptr) {
+    if (h.recipient() != me->node_id) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("bundle ", h.bundle_id(), " is for node ", h.recipient(), ", not ", me->node_id));
+    }
+    ILP_ASSIGN_OR_RETURN(internal::ParsedCert mine, internal::ParseP256Cert(me->cert_pem, "own certificate"));
+    if (h.recipient_cert_sha256() != mine.sha256) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "bundle ", h.bundle_id(), " is sealed to another certificate of ", me->node_id,
+          " (was the certificate re-issued?): ask ", h.sender(), " to export it again"));
+    }
+  }
+  if (!GetU32(file, &pos, &sig_len) || sig_len > file.size() - pos) {
+    return absl::DataLossError("bundle cut short inside its signature: nothing in it can be read");
+  }
+  if (sig_len > kMaxHeaderBytes) return absl::InvalidArgumentError("bundle signature: over the limit");
+  head.sig = file.substr(pos, sig_len);
+  head.frames_at = pos + sig_len;
+  return head;
+}
+
+// Who sent it, judged at trusted time, and that they signed this header.
+absl::StatusOr<pki::PeerIdentity> CheckSender(const Head& head, const pki::CertVerifier& verifier,
+                                              int64_t trusted_unix_s) {
+  const v1::BundleHeader& h = head.header;
+  ILP_ASSIGN_OR_RETURN(pki::PeerIdentity sender,
+                       verifier.Verify(h.sender_cert_pem(), h.sender_chain_pem(), trusted_unix_s));
+  if (sender.kind != pki::PeerIdentity::kNode || sender.id != h.sender()) {
+    return absl::UnauthenticatedError(absl::StrCat("bundle names sender ", h.sender(),
+                                                   " but its certificate is ", sender.spiffe_id));
+  }
+  ILP_ASSIGN_OR_RETURN(internal::ParsedCert theirs,
+                       internal::ParseP256Cert(h.sender_cert_pem(), "header.sender_cert_pem"));
+  if (!internal::Verify(theirs.key, absl::StrCat(kSignContext, head.header_bytes), head.sig)) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("bundle ", h.bundle_id(), ": the header signature of ", h.sender(), " does not verify"));
+  }
+  return sender;
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> WriteBundle(v1::BundleHeader header, const std::vector<v1::Batch>& batches,
@@ -71,6 +150,10 @@ absl::StatusOr<std::string> WriteBundle(v1::BundleHeader header, const std::vect
     return absl::InvalidArgumentError("header.to_cursor: must not be below from_cursor");
   }
   ILP_RETURN_IF_ERROR(CheckRange(header, batches));
+  header.set_batches(static_cast<uint32_t>(batches.size()));
+  uint64_t changes = 0;
+  for (const v1::Batch& b : batches) changes += b.count();
+  header.set_changes(changes);
   ILP_ASSIGN_OR_RETURN(internal::ParsedCert own, internal::ParseP256Cert(sender.cert_pem, "sender certificate"));
   ILP_ASSIGN_OR_RETURN(PkeyPtr own_key, internal::ParseP256Key(sender.key_pem, "sender key"));
   if (X509_check_private_key(own.cert.get(), own_key.get()) != 1) {
@@ -139,63 +222,13 @@ absl::StatusOr<std::string> WriteBundle(v1::BundleHeader header, const std::vect
 absl::StatusOr<OpenedBundle> ReadBundle(absl::string_view file, const pki::CertVerifier& verifier,
                                         int64_t trusted_unix_s, const NodeKeys& me) {
   ILP_RETURN_IF_ERROR(SodiumReady());
-  if (file.size() < kMagic.size() || file.substr(0, kMagic.size()) != kMagic) {
-    return absl::InvalidArgumentError("not an ilp-sync bundle (the file does not start with ILPBNDL1)");
-  }
-  size_t pos = kMagic.size();
-  uint32_t header_len = 0, sig_len = 0;
-  if (!GetU32(file, &pos, &header_len) || header_len > file.size() - pos) {
-    return absl::DataLossError("bundle cut short inside its header: nothing in it can be read");
-  }
-  if (header_len > kMaxHeaderBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("bundle header of ", header_len, " bytes: over the limit of ",
-                                                   kMaxHeaderBytes));
-  }
-  const absl::string_view header_bytes = file.substr(pos, header_len);
-  pos += header_len;
+  ILP_ASSIGN_OR_RETURN(const Head head, ReadHead(file, &me));
   OpenedBundle out;
-  v1::BundleHeader& h = out.header;
-  if (!h.ParseFromString(std::string(header_bytes))) {
-    return absl::InvalidArgumentError("bundle header does not parse");
-  }
-  if (h.format_version() != kFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrCat("bundle format version ", h.format_version(),
-                                                      "; this node reads version ", kFormatVersion,
-                                                      ": upgrade ilp-node to import it"));
-  }
-  if (h.required_features_size() > 0) {
-    return absl::FailedPreconditionError(absl::StrCat("bundle needs feature \"", h.required_features(0),
-                                                      "\", which this node does not know: upgrade ilp-node"));
-  }
-  if (h.recipient() != me.node_id) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("bundle ", h.bundle_id(), " is for node ", h.recipient(), ", not ", me.node_id));
-  }
-  ILP_ASSIGN_OR_RETURN(internal::ParsedCert mine, internal::ParseP256Cert(me.cert_pem, "own certificate"));
-  if (h.recipient_cert_sha256() != mine.sha256) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "bundle ", h.bundle_id(), " is sealed to another certificate of ", me.node_id,
-        " (was the certificate re-issued?): ask ", h.sender(), " to export it again"));
-  }
-  if (!GetU32(file, &pos, &sig_len) || sig_len > file.size() - pos) {
-    return absl::DataLossError("bundle cut short inside its signature: nothing in it can be read");
-  }
-  if (sig_len > kMaxHeaderBytes) return absl::InvalidArgumentError("bundle signature: over the limit");
-  const absl::string_view sig = file.substr(pos, sig_len);
-  pos += sig_len;
-
-  // Who sent it, judged at trusted time, and that they signed this header.
-  ILP_ASSIGN_OR_RETURN(out.sender, verifier.Verify(h.sender_cert_pem(), h.sender_chain_pem(), trusted_unix_s));
-  if (out.sender.kind != pki::PeerIdentity::kNode || out.sender.id != h.sender()) {
-    return absl::UnauthenticatedError(absl::StrCat("bundle names sender ", h.sender(),
-                                                   " but its certificate is ", out.sender.spiffe_id));
-  }
-  ILP_ASSIGN_OR_RETURN(internal::ParsedCert theirs,
-                       internal::ParseP256Cert(h.sender_cert_pem(), "header.sender_cert_pem"));
-  if (!internal::Verify(theirs.key, absl::StrCat(kSignContext, header_bytes), sig)) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("bundle ", h.bundle_id(), ": the header signature of ", h.sender(), " does not verify"));
-  }
+  out.header = head.header;
+  const v1::BundleHeader& h = out.header;
+  ILP_ASSIGN_OR_RETURN(out.sender, CheckSender(head, verifier, trusted_unix_s));
+  const absl::string_view header_bytes = head.header_bytes;
+  size_t pos = head.frames_at;
 
   ILP_ASSIGN_OR_RETURN(PkeyPtr own_key, internal::ParseP256Key(me.key_pem, "own key"));
   ILP_ASSIGN_OR_RETURN(PkeyPtr eph, internal::ParsePublicKeyDer(h.ephemeral_public_key()));
@@ -252,7 +285,8 @@ absl::StatusOr<OpenedBundle> ReadBundle(absl::string_view file, const pki::CertV
     if (!frame.has_trailer() || !final) {
       return absl::DataLossError(absl::StrCat("frame at byte ", frame_at, ": a trailer must end the stream"));
     }
-    if (frame.trailer().batches() != out.batches.size() || frame.trailer().last_cursor() != last) {
+    if (frame.trailer().batches() != out.batches.size() || frame.trailer().last_cursor() != last ||
+        h.batches() != out.batches.size()) {
       return absl::DataLossError("the trailer disagrees with the batches read");
     }
     if (pos != file.size()) {
@@ -262,6 +296,31 @@ absl::StatusOr<OpenedBundle> ReadBundle(absl::string_view file, const pki::CertV
     break;
   }
   sodium_memzero(&st, sizeof(st));
+  return out;
+}
+
+absl::StatusOr<BundleSummary> InspectBundle(absl::string_view file, const pki::CertVerifier* verifier,
+                                            int64_t trusted_unix_s) {
+  ILP_RETURN_IF_ERROR(SodiumReady());
+  absl::StatusOr<Head> head = ReadHead(file, nullptr);
+  if (!head.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot inspect: ", head.status().message()));
+  }
+  BundleSummary out;
+  out.header = head->header;
+  out.bytes = file.size();
+  if (verifier != nullptr) out.sender = CheckSender(*head, *verifier, trusted_unix_s);
+  size_t pos = head->frames_at;
+  for (;;) {
+    if (pos == file.size()) {
+      out.ends_on_frame = true;
+      break;
+    }
+    uint32_t len = 0;
+    if (!GetU32(file, &pos, &len) || len > file.size() - pos || len < kSealBytes) break;
+    pos += len;
+    ++out.frames;
+  }
   return out;
 }
 

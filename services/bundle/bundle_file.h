@@ -76,6 +76,28 @@ ABSL_MUST_USE_RESULT absl::StatusOr<OpenedBundle> ReadBundle(absl::string_view f
                                                              int64_t trusted_unix_s,
                                                              const NodeKeys& me);
 
+// What can be told of a bundle without its recipient's key: the header, the
+// sealed frames present, and the sender's signature. Applies nothing.
+struct BundleSummary {
+  v1::BundleHeader header;
+  uint64_t bytes = 0;
+  // Whole sealed frames in the file (a whole bundle has header.batches()
+  // batch frames and a trailer) and whether the file ends on a frame's end.
+  uint64_t frames = 0;
+  bool ends_on_frame = false;
+  bool whole() const { return ends_on_frame && frames == uint64_t{header.batches()} + 1; }
+  // The sender as verified against the district CA at the given time, or
+  // why it could not be (not checked when no verifier was given).
+  absl::StatusOr<pki::PeerIdentity> sender = absl::FailedPreconditionError("not checked: no CA given");
+};
+
+// Reads a bundle's header, checks its signature when `verifier` is given,
+// and walks its frames without opening them. INVALID_ARGUMENT for a file that
+// is not a bundle or a header cut short; everything else is in the summary.
+ABSL_MUST_USE_RESULT absl::StatusOr<BundleSummary> InspectBundle(absl::string_view file,
+                                                                 const pki::CertVerifier* verifier,
+                                                                 int64_t trusted_unix_s);
+
 }  // namespace ilp::bundle
 
 #endif  // ILP_SERVICES_BUNDLE_BUNDLE_FILE_H_

@@ -54,6 +54,17 @@ int Status(const Ctl& c, const Args&) {
               Bytes(st.disk_free_bytes()).c_str(), Bytes(st.disk_reserve_bytes()).c_str(),
               static_cast<unsigned long long>(st.writes_refused_disk()),
               st.disk_full() ? "; DISK FULL: writes refused, reads and sync of stored data go on" : "");
+  for (const auto& b : st.bundles_awaiting_receipt()) {
+    // Normal while a stick is on the road; the age says when to ask.
+    std::printf("bundle   %s to %s, written %s, cursors (%llu, %llu], %llu changes: awaiting its receipt%s\n",
+                b.bundle_id().substr(0, 8).c_str(), b.recipient().c_str(),
+                Ago(std::max<int64_t>(0, st.now_ms() - b.created_ms())).c_str(),
+                static_cast<unsigned long long>(b.from_cursor()),
+                static_cast<unsigned long long>(b.to_cursor()), static_cast<unsigned long long>(b.changes()),
+                b.acknowledged_to() > b.from_cursor()
+                    ? absl::StrCat(" (held to ", b.acknowledged_to(), ")").c_str()
+                    : "");
+  }
   if (st.peers().empty()) return failing ? kUnhealthy : kOk;
   std::printf("\n%-18s %-6s %-30s %-20s %-11s %-7s %s\n", "PEER", "ROLE", "LAST SYNC", "PENDING",
               "OLDEST", "CURSORS", "LAST ERROR");

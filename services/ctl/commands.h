@@ -21,6 +21,8 @@ void AddAdminCommands(CLI::App* app, Runner* run);
 void AddPkiCommands(CLI::App* app, Runner* run);
 // backup --out DIR (ilp.v1.Admin.Backup, written locally).
 void AddBackupCommands(CLI::App* app, Runner* run);
+// bundle export|import|receipt import (ilp.v1.Admin bundle calls; files local).
+void AddBundleCommands(CLI::App* app, Runner* run);
 // token keygen|issue: app tokens on local files; ignores Ctl::channel.
 void AddTokenCommands(CLI::App* app, Runner* run);
 // satusehat status | retry --held (ilp.v1.Admin.SatusehatStatus, SatusehatRetry).

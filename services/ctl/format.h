@@ -14,12 +14,15 @@
 
 namespace ilp::ctl {
 
-enum Exit { kOk = 0, kError = 1, kUsage = 2, kUnreachable = 3, kUnhealthy = 4 };
+// kCutShort: a bundle copy ended early; its whole batches were applied.
+enum Exit { kOk = 0, kError = 1, kUsage = 2, kUnreachable = 3, kUnhealthy = 4, kCutShort = 5 };
 
 struct Ctl {
   std::shared_ptr<grpc::Channel> channel;
   bool json = false;
   int timeout_s = 10;
+  // --ca (or ILPCTL_CA), for offline checks such as `bundle inspect`.
+  std::string ca_file;
   // A context with the per-call deadline (none if seconds <= 0).
   std::unique_ptr<grpc::ClientContext> Ctx(int seconds) const;
   std::unique_ptr<grpc::ClientContext> Ctx() const { return Ctx(timeout_s); }

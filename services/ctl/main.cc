@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   AddPkiCommands(&app, &run);
   AddPlanCommands(&app, &run);
   AddBackupCommands(&app, &run);
+  AddBundleCommands(&app, &run);
   AddTokenCommands(&app, &run);
   AddSatusehatCommands(&app, &run);
   try {
@@ -70,7 +71,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<ilp::pki::CertVerifier> verifier;
   grpc::ChannelArguments args;
   ilp::SetClientChannelArgs(&args, 1000);
-  if (app.got_subcommand("pki") || app.got_subcommand("plan") || app.got_subcommand("token")) {
+  const bool inspect = app.got_subcommand("bundle") && app.get_subcommand("bundle")->got_subcommand("inspect");
+  if (app.got_subcommand("pki") || app.got_subcommand("plan") || app.got_subcommand("token") || inspect) {
     // Offline commands: no node to reach.
   } else if (insecure) {
     if (!ilp::IsLoopbackAddress(node)) {
@@ -104,6 +106,7 @@ int main(int argc, char** argv) {
         node, ilp::NodeChannelCredentials(tls, verifier.get(), now_s, ilp::ExpectedPeer{}), args);
   }
   ctl.json = output == "json";
+  ctl.ca_file = ca;
   ctl.timeout_s = timeout;
   return run(ctl);
 }

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/node/config.h"
 #include "services/node/node_core.h"
+#include "services/pki/internal/files.h"
 #include "services/security/credentials.h"
 #include "spdlog/spdlog.h"
 #include "storage/util/status_macros.h"
@@ -69,7 +70,16 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
   }
   n->admin_ = std::make_unique<AdminCore>(n->cfg_, n->store_.get(), n->sync_.get(),
                                           n->replicator_.get(), clock);
-  n->admin_grpc_ = std::make_unique<AdminGrpc>(n->admin_.get());
+  if (secure) {
+    // The node's own key signs its bundles and opens those sealed to it.
+    bundle::NodeKeys keys{n->cfg_.node_id(), "", ""};
+    ILP_ASSIGN_OR_RETURN(keys.cert_pem, pki::internal::ReadWholeFile(n->cfg_.tls().cert_file()));
+    ILP_ASSIGN_OR_RETURN(keys.key_pem, pki::internal::ReadWholeFile(n->cfg_.tls().key_file()));
+    n->bundles_ = std::make_unique<bundle::BundleDesk>(
+        std::move(keys), n->verifier_.get(), n->sync_.get(), n->hlc_.get(),
+        std::vector<std::string>(n->cfg_.working_area().begin(), n->cfg_.working_area().end()));
+  }
+  n->admin_grpc_ = std::make_unique<AdminGrpc>(n->admin_.get(), n->bundles_.get());
   if (n->cfg_.has_satusehat()) {
     satusehat::HttpClient* http = options.satusehat_http;
     if (http == nullptr) {

@@ -24,6 +24,7 @@
 #include "services/records/records_grpc.h"
 #include "services/replication/grpc_transport.h"
 #include "services/replication/replicator.h"
+#include "services/bundle/bundle_desk.h"
 #include "services/replication/sync_engine.h"
 #include "services/satusehat/exporter.h"
 #include "storage/clock/hlc.h"
@@ -87,6 +88,7 @@ class Node {
   std::unique_ptr<SyncGrpc> sync_grpc_;
   std::unique_ptr<SyncDialer> dialer_;
   std::unique_ptr<Replicator> replicator_;
+  std::unique_ptr<bundle::BundleDesk> bundles_;  // null when insecure
   std::unique_ptr<AdminCore> admin_;
   std::unique_ptr<AdminGrpc> admin_grpc_;
   std::unique_ptr<satusehat::HttpClient> satusehat_http_;

@@ -65,7 +65,11 @@ absl::Status ValidateTime(const google::protobuf::Timestamp& t, absl::string_vie
                           int64_t now_ms, int64_t slack_ms) {
   if (t.seconds() == 0 && t.nanos() == 0) return Bad(field, "is required");
   if (t.nanos() < 0 || t.nanos() > 999999999) return Bad(field, "is not a valid timestamp (nanos out of range)");
-  const int64_t ms = google::protobuf::util::TimeUtil::TimestampToMilliseconds(t);
+  using google::protobuf::util::TimeUtil;
+  if (t.seconds() < TimeUtil::kTimestampMinSeconds || t.seconds() > TimeUtil::kTimestampMaxSeconds) {
+    return Bad(field, "is not a valid timestamp (seconds outside years 1 to 9999)");
+  }
+  const int64_t ms = TimeUtil::TimestampToMilliseconds(t);
   if (ms > now_ms + slack_ms) {
     return Bad(field, absl::StrCat("must be no more than ", SlackText(slack_ms), " in the future"));
   }

@@ -20,6 +20,31 @@ inline constexpr char kParentIncarnation[] = "incarnation/parent";
 inline std::string UpCursorKey(const std::string& child) { return absl::StrCat("cursor/up/", child); }
 // Our change-log seq the child acknowledged (down direction), as we recorded it.
 inline std::string DownAckedKey(const std::string& child) { return absl::StrCat("acked/down/", child); }
+// Bundles (docs/bundles.md). Our change-log seq an ancestor's receipt
+// acknowledged: the up phase of a session starts no lower.
+inline constexpr char kBundleUpAcked[] = "bundle/acked-up";
+// Our seq a descendant acknowledged by the receipt of a return bundle.
+inline std::string BundleDownAckedKey(const std::string& node) {
+  return absl::StrCat("bundle/acked-down/", node);
+}
+// The range "base:end" of the sender's change log (that store incarnation)
+// applied here from bundles: (base, end] (import dedup).
+inline std::string BundleInKey(const std::string& sender, const std::string& incarnation) {
+  return absl::StrCat("bundle/in/", sender, "/", incarnation);
+}
+// A bundle this node wrote (BundleHeader without certificates), and the
+// applied_to of its receipt once one came back.
+inline std::string BundleOutKey(const std::string& id) { return absl::StrCat("bundle/out/", id); }
+inline std::string BundleReceiptedKey(const std::string& id) {
+  return absl::StrCat("bundle/receipted/", id);
+}
+// A node this node wrote an up bundle to (an ancestor by the operator's choice).
+inline std::string BundleAncestorKey(const std::string& node) {
+  return absl::StrCat("bundle/ancestor/", node);
+}
+// The working area a descendant declared in its last imported bundle.
+inline std::string BundleAreaKey(const std::string& node) { return absl::StrCat("bundle/area/", node); }
+
 // What this node knows of a peer: PeerState.
 inline std::string PeerKey(const std::string& node) { return absl::StrCat("peer/", node); }
 

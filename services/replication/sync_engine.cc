@@ -78,7 +78,8 @@ SyncEngine::SyncEngine(const v1::NodeConfig& cfg, Store* store, HybridClock* hlc
 absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
                                                            const std::string& peer,
                                                            ChildScope* scope, bool echo,
-                                                           size_t max_batch, uint64_t until) {
+                                                           size_t max_batch, uint64_t until,
+                                                           const std::set<std::string>* only_via) {
   Outgoing out;
   v1::ChangeList list;
   std::set<std::string> full;  // records already sent whole in this batch
@@ -93,6 +94,10 @@ absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
       if (bytes >= max || c.seq() > until) {
         full_batch = true;
         break;
+      }
+      if (only_via != nullptr && only_via->count(c.via()) == 0) {
+        pos = c.seq();
+        continue;
       }
       // Never echo a peer's own changes, except a child's move of a patient
       // into its area: it may lack what was written while they lived elsewhere.
@@ -166,6 +171,15 @@ absl::Status SyncEngine::Admit(v1::Record delta, const ChildTrust& trust, ApplyR
 absl::StatusOr<uint64_t> SyncEngine::ApplyBatch(const v1::Batch& batch, const std::string& peer,
                                                 const std::string& cursor_key, bool from_parent,
                                                 const ChildTrust* trust, uint64_t keep) {
+  ILP_ASSIGN_OR_RETURN(ApplyResult res,
+                       ApplyDeltas(batch, peer, trust,
+                                   {{cursor_key, absl::StrCat(std::max(keep, batch.cursor()))}}));
+  return res.changed;
+}
+
+absl::StatusOr<ApplyResult> SyncEngine::ApplyDeltas(
+    const v1::Batch& batch, const std::string& peer, const ChildTrust* trust,
+    std::vector<std::pair<std::string, std::string>> meta) {
   ILP_ASSIGN_OR_RETURN(std::string raw,
                        DecompressPayload(batch.payload(),
                                          cfg_.max_batch_bytes() + kBatchRecordAllowance, &budget_));
@@ -187,11 +201,10 @@ absl::StatusOr<uint64_t> SyncEngine::ApplyBatch(const v1::Batch& batch, const st
     }
   }
   for (const v1::Record& r : req.deltas) ObserveAll(hlc_, r);
-  req.meta.emplace_back(cursor_key, absl::StrCat(std::max(keep, batch.cursor())));
+  req.meta = std::move(meta);
   req.hlc_high_water = hlc_->HighWater();
   req.sync = true;
-  ILP_ASSIGN_OR_RETURN(ApplyResult res, store_->Apply(std::move(req)));
-  return res.changed;
+  return store_->Apply(std::move(req));
 }
 
 absl::Status SyncEngine::SendBatches(SessionIo* io, uint64_t* cursor, const std::string& peer,
@@ -336,6 +349,10 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
     return refuse(absl::InvalidArgumentError(absl::StrCat(
         "welcome.up_cursor: ", cursor, " is beyond our head ", store_->LastSeq())));
   }
+  // What an ancestor's bundle receipt acknowledged reaches the parent from
+  // above, within its scope (docs/bundles.md): it is not sent up again.
+  ILP_ASSIGN_OR_RETURN(const uint64_t receipted, MetaU64(sync_meta::kBundleUpAcked));
+  if (receipted > cursor && receipted <= h->head() && welcome.alarm().empty()) cursor = receipted;
   if (welcome.up_refused().empty()) {
     ILP_RETURN_IF_ERROR(
         SendBatches(&io, &cursor, parent, nullptr, /*echo=*/false, up_max,

@@ -28,6 +28,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "ilp/v1/admin.pb.h"
+#include "ilp/v1/bundle.pb.h"
 #include "ilp/v1/config.pb.h"
 #include "ilp/v1/sync.pb.h"
 #include "services/replication/admission.h"
@@ -93,6 +95,44 @@ class SyncEngine {
   // Records a failed attempt to reach the parent (for status).
   void RecordParentError(const absl::Status& error);
 
+  // Bundles: a session's direction carried as a file (docs/bundles.md;
+  // bundle_sync.cc). The file layer is services/bundle.
+  struct BundleBatches {
+    std::string incarnation;  // this store's
+    uint64_t from = 0, to = 0;  // (from, to] of this node's change log
+    std::vector<v1::Batch> batches;
+    bool down = false;        // to a node in this node's subtree
+  };
+  // The batches a session would carry to `to`: down, within its scope, if
+  // `to` is in this node's subtree (from what it acknowledged online or by
+  // receipt); otherwise up (changes written here or from the subtree) from
+  // what the parent or any ancestor's receipt acknowledged.
+  ABSL_MUST_USE_RESULT absl::StatusOr<BundleBatches> BundleFor(const std::string& to);
+  // Records a written bundle, so that its receipt can be matched.
+  ABSL_MUST_USE_RESULT absl::Status RecordBundleOut(const v1::BundleHeader& header);
+  struct BundleApplied {
+    uint32_t batches_applied = 0, batches_already_had = 0;
+    uint64_t changes = 0, quarantined = 0;
+    uint64_t applied_to = 0;  // the sender's seq now held from this bundle
+  };
+  // Applies a verified bundle's batches (in order) from `header.sender`,
+  // through the same admission and quarantine as a session with a child
+  // when the sender is in this node's subtree. Each batch lands in one
+  // WriteBatch with the dedup cursor of (sender, incarnation), so a batch
+  // already applied is skipped. PERMISSION_DENIED for a sender that is
+  // neither in the subtree nor an ancestor this node knows.
+  ABSL_MUST_USE_RESULT absl::StatusOr<BundleApplied> ImportBundle(const v1::BundleHeader& header,
+                                                                  const std::vector<v1::Batch>& batches);
+  // Takes a verified receipt of a bundle this node wrote: moves the cursor
+  // it acknowledges. FAILED_PRECONDITION for a receipt that matches no
+  // bundle written here, by another importer, or of another incarnation.
+  ABSL_MUST_USE_RESULT absl::Status AcceptReceipt(const v1::BundleReceipt& receipt);
+  // Bundles written here whose range the recipient has not acknowledged,
+  // by their receipt or otherwise (a later receipt or online session), in
+  // the order written. Reads one meta entry per bundle ever written.
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<v1::BundleAwaitingReceipt>> BundlesAwaitingReceipt()
+      const;
+
   // This node's status as it reports it to its parent (age 0).
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::NodeReport> SelfReport() const;
   // The status reports received from the subtree, by node id (one that does
@@ -134,15 +174,29 @@ class SyncEngine {
   // came from `peer` (unless `echo`) and, if `scope` is set, changes outside
   // it, and changes after `until`. Fails, without moving past it, on a change
   // it cannot read.
+  // With `only_via`, only changes received from one of those nodes ("" =
+  // written here) are sent.
   ABSL_MUST_USE_RESULT absl::StatusOr<Outgoing> NextBatch(uint64_t cursor, const std::string& peer,
                                      class ChildScope* scope, bool echo, size_t max_batch,
-                                     uint64_t until);
+                                     uint64_t until,
+                                     const std::set<std::string>* only_via = nullptr);
   // Applies a received batch and stores `cursor_key` = max(keep, batch.cursor) with it.
   // With `trust` (a batch from a child), deltas the child may not send are
   // quarantined in the same write instead of applied.
   ABSL_MUST_USE_RESULT absl::StatusOr<uint64_t> ApplyBatch(const v1::Batch& batch, const std::string& peer,
                                       const std::string& cursor_key, bool from_parent,
                                       const ChildTrust* trust, uint64_t keep);
+  // The apply itself: the batch's deltas (admitted if `trust`), with `meta`
+  // in the same WriteBatch.
+  ABSL_MUST_USE_RESULT absl::StatusOr<ApplyResult> ApplyDeltas(
+      const v1::Batch& batch, const std::string& peer, const ChildTrust* trust,
+      std::vector<std::pair<std::string, std::string>> meta);
+  // The configured child on the path to `node` (itself, or one whose
+  // believed subtree holds it); nullptr if none.
+  ABSL_MUST_USE_RESULT absl::StatusOr<const v1::ChildConfig*> ChildToward(const std::string& node) const;
+  // What a bundle from `sender` (in the subtree, below `child`) may carry.
+  ABSL_MUST_USE_RESULT absl::StatusOr<ChildTrust> TrustFor(const std::string& sender,
+                                                          const v1::ChildConfig& child) const;
   // Adds `delta` to req->deltas if AdmitFromChild accepts it, else to
   // req->quarantine with the reason. Fails only if the stored state cannot be read.
   ABSL_MUST_USE_RESULT absl::Status Admit(v1::Record delta, const ChildTrust& trust, ApplyRequest* req) const;

@@ -12,6 +12,17 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
+// A stamp's wall comes from whichever device wrote it and is not bounded
+// (docs/merge.md ranks by min(wall, anchor + 30 days), not by wall). A view is
+// total: walls outside what a Timestamp can hold (years 1 to 9999) are shown at
+// that range's edge. TimeUtil::MillisecondsToTimestamp would abort on them,
+// which the sync_session fuzzer reached from a child's batch.
+google::protobuf::Timestamp TimestampOfMs(int64_t ms) {
+  constexpr int64_t kMinMs = TimeUtil::kTimestampMinSeconds * 1000;
+  constexpr int64_t kMaxMs = TimeUtil::kTimestampMaxSeconds * 1000 + 999;
+  return TimeUtil::MillisecondsToTimestamp(std::clamp(ms, kMinMs, kMaxMs));
+}
+
 int64_t LatestWall(const v1::Record& r) {
   int64_t t = r.created().wall_ms();
   if (r.has_patient()) {
@@ -49,8 +60,8 @@ v1::Patient PatientView(const v1::Record& r) {
   v1::Patient p = r.patient().value();
   p.set_id(r.id());
   p.set_origin_node(r.created().node());
-  *p.mutable_create_time() = TimeUtil::MillisecondsToTimestamp(r.created().wall_ms());
-  *p.mutable_update_time() = TimeUtil::MillisecondsToTimestamp(LatestWall(r));
+  *p.mutable_create_time() = TimestampOfMs(r.created().wall_ms());
+  *p.mutable_update_time() = TimestampOfMs(LatestWall(r));
   for (const v1::SetElement& e : r.patient().elements()) {
     if (!ElementPresent(e)) continue;
     if (e.field() == kIdentifiersSet) {
@@ -70,7 +81,7 @@ v1::Referral ReferralView(const v1::Record& r) {
   const v1::Move* win = WinningMove(r.moves());
   v.set_state(win ? static_cast<v1::ReferralState>(win->to_state()) : v1::SENT);
   FillHistory(r.moves(), ReferralStateIsTerminal, v.mutable_history());
-  *v.mutable_create_time() = TimeUtil::MillisecondsToTimestamp(r.created().wall_ms());
+  *v.mutable_create_time() = TimestampOfMs(r.created().wall_ms());
   return v;
 }
 
@@ -110,7 +121,7 @@ v1::ReferralResponse ResponseView(const v1::Record& r) {
   v1::ReferralResponse v = r.response();
   v.set_id(r.id());
   v.set_status(StatusOf(r));
-  *v.mutable_time() = TimeUtil::MillisecondsToTimestamp(r.created().wall_ms());
+  *v.mutable_time() = TimestampOfMs(r.created().wall_ms());
   return v;
 }
 

@@ -227,5 +227,52 @@ TEST_F(BundleFileTest, AnEmptyBundleIsWholeAndCarriesItsRange) {
   EXPECT_TRUE(b->batches.empty());
 }
 
+// `ilpctl bundle inspect` at a desk without the recipient's key: what the
+// header says, whether the file is whole, and who signed it.
+TEST_F(BundleFileTest, InspectTellsRangeCountsWholenessAndSignerWithoutTheKey) {
+  const std::string file = Write();
+  absl::StatusOr<BundleSummary> s = InspectBundle(file, verifier_.get(), kNow);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->header.sender(), "pos-1");
+  EXPECT_EQ(s->header.recipient(), "pkm-1");
+  EXPECT_EQ(s->header.from_cursor(), 10u);
+  EXPECT_EQ(s->header.to_cursor(), 31u);
+  EXPECT_EQ(s->header.batches(), 3u);
+  EXPECT_EQ(s->header.changes(), 6u);
+  EXPECT_EQ(s->bytes, file.size());
+  EXPECT_TRUE(s->whole());
+  ASSERT_TRUE(s->sender.ok()) << s->sender.status();
+  EXPECT_EQ(s->sender->id, "pos-1");
+
+  // Without a CA the signature is reported as not checked.
+  absl::StatusOr<BundleSummary> unchecked = InspectBundle(file, nullptr, kNow);
+  ASSERT_TRUE(unchecked.ok());
+  EXPECT_TRUE(absl::StrContains(unchecked->sender.status().message(), "not checked"));
+
+  // A copy cut inside its last batch, or after it, is not whole.
+  for (size_t cut : {file.size() - 1, file.size() - 60}) {
+    absl::StatusOr<BundleSummary> c = InspectBundle(file.substr(0, cut), verifier_.get(), kNow);
+    ASSERT_TRUE(c.ok()) << c.status();
+    EXPECT_FALSE(c->whole()) << "cut at " << cut;
+    EXPECT_TRUE(c->sender.ok());
+  }
+
+  // A changed header fails the signature; a stranger's bundle fails the chain.
+  absl::StatusOr<BundleSummary> moved =
+      InspectBundle(WithHeader(file, [](v1::BundleHeader* h) { h->set_to_cursor(99); }), verifier_.get(), kNow);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->sender.status().code(), absl::StatusCode::kUnauthenticated) << moved->sender.status();
+  EXPECT_EQ(InspectBundle("not a bundle", verifier_.get(), kNow).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// The header carries, signed, how many batches and changes the frames hold.
+TEST_F(BundleFileTest, TheWriterSignsTheBatchAndChangeCounts) {
+  absl::StatusOr<OpenedBundle> b = Read(Write(), pkm_);
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->header.batches(), 3u);
+  EXPECT_EQ(b->header.changes(), 6u);
+}
+
 }  // namespace
 }  // namespace ilp::bundle

@@ -2,6 +2,8 @@
 // is kept of the loser.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "storage/merge/merge.h"
 #include "storage/merge/stamp.h"
 #include "storage/merge/view.h"
@@ -179,6 +181,18 @@ TEST(MergeRulesTest, EnteredInErrorKeepsTheRecordAndTheEarliestMark) {
   EXPECT_EQ(EncounterView(merged).status(), v1::ENTERED_IN_ERROR);
   EXPECT_EQ(EncounterView(merged).patient_id(), "p");
   EXPECT_EQ(merged.error().reason(), "early");
+}
+
+// A stamp's wall is whatever the writing device said; a view must still be
+// built (the sync_session fuzzer found a wall past year 9999 aborting a parent).
+TEST(MergeRulesTest, ViewsOfStampsBeyondTimestampRangeDoNotAbort) {
+  for (int64_t wall : {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()}) {
+    v1::Record r = CreatePatient();
+    *r.mutable_created() = S(wall, "pos-a");
+    const v1::Patient p = PatientView(r);
+    EXPECT_EQ(p.create_time().seconds(), wall > 0 ? 253402300799LL : -62135596800LL);
+    EXPECT_EQ(p.name(), "Bayi Ny. Siti");
+  }
 }
 
 TEST(MergeRulesTest, DifferentRecordsAreRejected) {

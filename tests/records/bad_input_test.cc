@@ -5,6 +5,7 @@
 // a fake clock fixed at 2026-11-23T00:00:00Z.
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -707,6 +708,13 @@ std::vector<BadCase> BadCases() {
         return RecordEnc(c, FreshEncounter(), {o});
       },
       kInvalid, "observations[0].time", {kFreshId});
+  add("encounter: time seconds beyond year 9999 (would overflow milliseconds)",
+      [](RecordsCore& c) {
+        v1::Encounter e = FreshEncounter();
+        e.mutable_time()->set_seconds(std::numeric_limits<int64_t>::min() / 10);
+        return RecordEnc(c, e);
+      },
+      kInvalid, "encounter.time", {kFreshId});
   add("encounter: missing time",
       [](RecordsCore& c) {
         v1::Encounter e = FreshEncounter();
