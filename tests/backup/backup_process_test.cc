@@ -75,7 +75,7 @@ TEST(BackupProcessTest, ARestoredPustuCatchesUpAndLosesNothingWrittenAfterTheBac
         << "the restored pustu never got back a write made after its backup";
   }
   const std::string restored = CreatePatientAt(n.api("pustu-oetete"), "After Restore", kMawar);
-  for (const std::string& node : {"pkm-oebobo", "pos-mawar"}) {
+  for (const char* node : {"pkm-oebobo", "pos-mawar"}) {
     EXPECT_TRUE(WaitUntil([&] { return HasPatient(n.api(node), restored); }, 30))
         << node << " skipped the restored pustu's new write";
   }

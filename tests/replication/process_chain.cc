@@ -169,7 +169,9 @@ v1::Records::Stub* DistrictChain::api(const std::string& node) { return stubs_.a
 
 void DistrictChain::StopAll() {
   for (auto it = specs_.rbegin(); it != specs_.rend(); ++it) {
-    if (procs_.count(it->id)) EXPECT_EQ(procs_[it->id]->Stop(), 0) << it->id;
+    if (procs_.count(it->id)) {
+      EXPECT_EQ(procs_[it->id]->Stop(), 0) << it->id;
+    }
   }
 }
 
