@@ -26,22 +26,29 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "note: not root: the real small-filesystem tests (DiskFullProcessTest) will be skipped" >&2
 fi
 
+# Test-only, before configuring (CMake looks for node): the official FHIR R4
+# JSON schema validator from npm, pinned by its lockfile, into
+# <build>/fhir-r4-schema (tests/fhir/r4-schema; fhir_r4_schema and the
+# exporter's schema check, which fail without it).
+install_fhir_validator() {
+  command -v npm >/dev/null || bash deploy/install-deps.sh --npm
+  mkdir -p "$1/fhir-r4-schema"
+  cp tests/fhir/r4-schema/package.json tests/fhir/r4-schema/package-lock.json "$1/fhir-r4-schema/"
+  (cd "$1/fhir-r4-schema" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+}
+
 if [ -z "$sanitize" ]; then
   bash deploy/install-deps.sh
+  install_fhir_validator build
   cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build build -j"$jobs"
-  # Test-only: the official FHIR R4 JSON schema validator from npm, pinned by
-  # its lockfile (tests/fhir/r4-schema; the fhir_r4_schema test).
-  command -v npm >/dev/null || bash deploy/install-deps.sh --npm
-  mkdir -p build/fhir-r4-schema
-  cp tests/fhir/r4-schema/package.json tests/fhir/r4-schema/package-lock.json build/fhir-r4-schema/
-  (cd build/fhir-r4-schema && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
   cd build
   ctest --output-on-failure -j"$jobs" --timeout 600 "$@"
   exit
 fi
 
 bash deploy/install-deps.sh --clang
+install_fhir_validator "$build"
 reports="$PWD/$build/sanitizer-reports"
 rm -rf "$reports" && mkdir -p "$reports"
 supp="$PWD/tests/sanitize"

