@@ -273,6 +273,52 @@ TEST_F(BundleImportTest, ReceiptsMoveOnlyTheCursorOfTheirOwnBundle) {
   EXPECT_EQ(after->batches, 0u);
 }
 
+// Scenario 3 across a stick: the kader fixes the RT offline (carried by
+// bundle) while the Puskesmas adds the NIK online; both edits survive at
+// every tier, whichever way each travelled.
+TEST_F(BundleImportTest, ConcurrentEditsCarriedByBundleAndBySyncBothSurvive) {
+  const std::vector<std::string> ids = PosyanduDay(1);
+  h_->SyncAll(1);
+  ASSERT_TRUE(Has("pkm-oebobo", ids[0]));
+  v1::UpdatePatientRequest rt;
+  rt.mutable_patient()->set_id(ids[0]);
+  rt.mutable_patient()->mutable_address()->set_village_code(kMawar);
+  rt.mutable_patient()->mutable_address()->set_rt("7");
+  rt.mutable_update_mask()->add_paths("address.rt");
+  ASSERT_TRUE(h_->api("pos-mawar")->UpdatePatient(rt).ok());
+  h_->Advance(1000);
+  v1::UpdatePatientRequest nik;
+  nik.mutable_patient()->set_id(ids[0]);
+  auto* id = nik.mutable_patient()->add_identifiers();
+  id->set_system(v1::NIK);
+  id->set_value("5371030101260001");
+  nik.mutable_update_mask()->add_paths("identifiers");
+  absl::StatusOr<v1::Patient> online = h_->api("pkm-oebobo")->UpdatePatient(nik);
+  ASSERT_TRUE(online.ok()) << online.status();
+
+  absl::StatusOr<BundleDesk::Imported> in = desks_["pkm-oebobo"]->Import(Export("pos-mawar", "pkm-oebobo"));
+  ASSERT_TRUE(in.ok()) << in.status();
+  ASSERT_TRUE(desks_["pos-mawar"]->TakeReceipt(in->receipt).ok());
+  {  // the stick brought the RT to the Puskesmas, beside its own NIK
+    v1::GetPatientRequest get;
+    get.set_id(ids[0]);
+    absl::StatusOr<v1::Patient> p = h_->api("pkm-oebobo")->GetPatient(get);
+    ASSERT_TRUE(p.ok()) << p.status();
+    EXPECT_EQ(p->address().rt(), "7");
+    EXPECT_EQ(p->identifiers_size(), 1);
+  }
+  h_->SyncAll(2);
+  for (const char* node : {"dinkes-kupang", "pkm-oebobo", "pustu-oetete", "pos-mawar"}) {
+    v1::GetPatientRequest get;
+    get.set_id(ids[0]);
+    absl::StatusOr<v1::Patient> p = h_->api(node)->GetPatient(get);
+    ASSERT_TRUE(p.ok()) << node << ": " << p.status();
+    EXPECT_EQ(p->address().rt(), "7") << node;
+    ASSERT_EQ(p->identifiers_size(), 1) << node;
+    EXPECT_EQ(p->identifiers(0).value(), "5371030101260001") << node;
+  }
+}
+
 // `ilpctl status` lists what is on the road: a bundle stays listed until its
 // receipt, or a session, acknowledges its whole range.
 TEST_F(BundleImportTest, ABundleAwaitsItsReceiptUntilItsRangeIsAcknowledged) {
