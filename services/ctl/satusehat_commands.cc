@@ -79,7 +79,9 @@ void AddSatusehatCommands(CLI::App* app, Runner* run) {
   auto held = std::make_shared<bool>(false);
   CLI::App* retry = sat->add_subcommand("retry", "check held-back records again at the next pass (after a config fix)");
   retry->add_flag("--held", *held, "retry the held-back records")->required();
-  retry->callback([run] { *run = [](const Ctl& c) { return SatusehatRetry(c); }; });
+  // `held` lives as long as the callback that owns a copy (CLI11 writes the
+  // flag into it while parsing, after this function has returned).
+  retry->callback([run, held] { *run = [](const Ctl& c) { return SatusehatRetry(c); }; });
 }
 
 }  // namespace ilp::ctl
