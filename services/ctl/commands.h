@@ -21,8 +21,11 @@ void AddAdminCommands(CLI::App* app, Runner* run);
 void AddPkiCommands(CLI::App* app, Runner* run);
 // backup --out DIR (ilp.v1.Admin.Backup, written locally).
 void AddBackupCommands(CLI::App* app, Runner* run);
-// token keygen|issue: app tokens on local files; ignores Ctl::channel.
+// token keygen|issue: app tokens on local files (they ignore Ctl::channel);
+// token revoke --jti: at the district node (ilp.v1.Admin.RevokeToken).
 void AddTokenCommands(CLI::App* app, Runner* run);
+// audit [--patient ID] [--sub S] [--since AGE] (ilp.v1.Admin.ListAudit).
+void AddAuditCommands(CLI::App* app, Runner* run);
 // plan check|apply: a district plan on local files; ignores Ctl::channel.
 void AddPlanCommands(CLI::App* app, Runner* run);
 

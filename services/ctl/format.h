@@ -20,6 +20,8 @@ struct Ctl {
   std::shared_ptr<grpc::Channel> channel;
   bool json = false;
   int timeout_s = 10;
+  // App token; when set, every call carries "authorization: Bearer <token>".
+  std::string token;
   // A context with the per-call deadline (none if seconds <= 0).
   std::unique_ptr<grpc::ClientContext> Ctx(int seconds) const;
   std::unique_ptr<grpc::ClientContext> Ctx() const { return Ctx(timeout_s); }
