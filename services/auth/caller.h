@@ -21,6 +21,9 @@ struct Caller {
   std::string node;                // token node claim: tasks/referrals addressed here
   std::vector<std::string> area;   // Kemendagri code prefixes
   std::vector<std::string> scopes; // records:read, records:write, admin:read, admin:write
+  // A plaintext loopback node without an auth block (development and
+  // in-process tests, AccessGate open_loopback): no area rule, no audit.
+  bool unrestricted = false;
 
   bool Has(absl::string_view scope) const {
     return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();

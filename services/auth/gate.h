@@ -39,7 +39,13 @@ class AccessGate {
   // `key`: the district's token public key; nullopt when the node has no
   // auth block (then every token is refused and only the operator
   // certificate gets in, to Admin). `revoked` says whether a jti is revoked.
-  AccessGate(std::optional<PublicKey> key, RevokedFn revoked, NowFn now);
+  // `open_loopback`: a plaintext loopback node (`insecure: true`) without an
+  // auth block, for development and in-process tests only: every call is
+  // admitted as caller "insecure-loopback" with every scope and no area limit
+  // (tokens are not looked at). With an auth block, an insecure node checks
+  // tokens like any other.
+  AccessGate(std::optional<PublicKey> key, RevokedFn revoked, NowFn now,
+             bool open_loopback = false);
 
   // UNAUTHENTICATED naming the failure (missing token, malformed header,
   // bad signature, expired, revoked, node certificate outside Sync);
@@ -55,6 +61,7 @@ class AccessGate {
   std::optional<PublicKey> key_;
   RevokedFn revoked_;
   NowFn now_;
+  bool open_loopback_;
 };
 
 }  // namespace ilp::auth

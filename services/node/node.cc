@@ -56,7 +56,6 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
   const bool secure = !n->cfg_.insecure();
   const absl::Duration idle = absl::Seconds(n->cfg_.idle_timeout_s());
   n->sync_grpc_ = std::make_unique<SyncGrpc>(n->sync_.get(), secure, idle);
-  n->records_grpc_->SetFollowLimits(n->cfg_.max_follow_streams_per_client(), idle);
   HybridClock* hlc = n->hlc_.get();
   const TrustedTimeFn trusted_time = [hlc]() -> int64_t {
     const int64_t t = hlc->TrustedNowMs();
@@ -77,13 +76,17 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
         absl::StatusOr<bool> r = store->IsRevoked(jti);
         return !r.ok() || *r;  // cannot tell: refuse
       },
-      [hlc]() {
+      [hlc, clock]() {
+        // Token expiry is judged on trusted time, as certificates are; a
+        // node that never learned it uses its own (injected) clock.
         const int64_t t = hlc->TrustedNowMs();
-        return t > 0 ? absl::FromUnixMillis(t) : absl::Now();
-      });
+        return absl::FromUnixMillis(t > 0 ? t : clock->NowMs());
+      },
+      /*open_loopback=*/!secure && !token_key.has_value());
   n->audit_ = std::make_unique<AuditLog>(store, n->records_.get(), kAuditCommitInterval);
   n->access_ = std::make_unique<RecordsAccess>(n->records_.get(), store, n->audit_.get());
   n->records_grpc_ = std::make_unique<RecordsGrpc>(n->gate_.get(), n->access_.get(), store);
+  n->records_grpc_->SetFollowLimits(n->cfg_.max_follow_streams_per_client(), idle);
   if (secure) {
     ILP_ASSIGN_OR_RETURN(n->verifier_,
                          CertVerifier::Create(n->cfg_.tls().ca_file(), n->cfg_.tls().crl_dir()));

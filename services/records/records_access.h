@@ -48,11 +48,12 @@ class RecordsAccess {
   ILP_ACCESS(ListTasks, ListTasksRequest, ListTasksResponse)
 #undef ILP_ACCESS
 
-  // WatchChanges: audits the call's opening (its outcome).
+  // WatchChanges: audits a refused opening.
   ABSL_MUST_USE_RESULT absl::Status OpenWatch(const Admitted& who);
   // Which records `c` may see: the rule a parent uses for a child's subtree
   // (ChildScope over the token's area and node). Its cache lives for one
   // batch: make a new one per batch so a patient who moves out drops out.
+  // nullptr for an unrestricted caller: everything is visible.
   std::unique_ptr<ChildScope> ScopeFor(const Caller& c) const;
 
   // Queues an audit event for a call that wrote nothing.

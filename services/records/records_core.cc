@@ -83,6 +83,11 @@ absl::StatusOr<ApplyResult> RecordsCore::Commit(std::vector<Record> deltas, Writ
       if (std::find(ev.record_ids().begin(), ev.record_ids().end(), d.id()) == ev.record_ids().end()) {
         ev.add_record_ids(d.id());
       }
+      // A create's patient id may be the node's: name it as the patient too.
+      if (d.has_patient() && std::find(ev.patient_ids().begin(), ev.patient_ids().end(), d.id()) ==
+                                 ev.patient_ids().end()) {
+        ev.add_patient_ids(d.id());
+      }
     }
     ev.set_outcome("OK");
     deltas.push_back(AuditRecord(ev));

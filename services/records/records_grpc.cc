@@ -68,9 +68,11 @@ grpc::Status RecordsGrpc::WatchChanges(grpc::ServerContext* ctx,
       absl::StatusOr<v1::Record> state = store_->Get(c.delta().id());
       if (!state.ok() && !absl::IsNotFound(state.status())) return ToGrpcStatus(state.status());
       if (!state.ok()) continue;  // audit events (not records), or gone
-      absl::StatusOr<bool> visible = scope->Contains(*state);
-      if (!visible.ok()) return ToGrpcStatus(visible.status());
-      if (!*visible) continue;
+      if (scope != nullptr) {
+        absl::StatusOr<bool> visible = scope->Contains(*state);
+        if (!visible.ok()) return ToGrpcStatus(visible.status());
+        if (!*visible) continue;
+      }
       v1::ChangeEvent ev;
       ev.set_seq(c.seq());
       ev.set_record_id(c.delta().id());
