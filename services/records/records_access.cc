@@ -45,8 +45,11 @@ void RecordsAccess::Audit(const Admitted& who, const char* rpc,
   }
   ev.set_outcome(outcome.ok() ? "OK" : absl::StatusCodeToString(outcome.code()));
   if (!outcome.ok()) {
-    // Only the rule's first clause: refusals name ids and rules, never names.
-    ev.set_detail(std::string(outcome.message().substr(0, 200)));
+    // The gate's and the area rules' refusals name ids and rules, never
+    // names. Other errors may echo input (a mistyped NIK): only their field.
+    const absl::string_view m = outcome.message();
+    const bool ours = absl::IsPermissionDenied(outcome) || absl::IsUnauthenticated(outcome);
+    ev.set_detail(std::string(ours ? m.substr(0, 200) : m.substr(0, std::min<size_t>(m.find(':'), 80))));
   }
   audit_->Add(ev);
 }
