@@ -7,6 +7,7 @@
 
 #include <grpcpp/server_context.h>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/auth/gate.h"
@@ -14,7 +15,7 @@
 namespace ilp {
 
 // The caller of `rpc` ("Records.GetPatient"), or the gate's refusal.
-absl::StatusOr<auth::Caller> AdmitCall(const auth::AccessGate& gate, const grpc::ServerContext& ctx,
+ABSL_MUST_USE_RESULT absl::StatusOr<auth::Caller> AdmitCall(const auth::AccessGate& gate, const grpc::ServerContext& ctx,
                                        absl::string_view rpc);
 
 }  // namespace ilp
