@@ -32,8 +32,20 @@ for n in dinkes-kupang pkm-oebobo pustu-oetete pos-mawar; do
 done
 "$BIN/ilpctl" pki issue-operator --dir "$PKI" --name demo-operator >/dev/null
 export ILPCTL_CA="$PKI/ca.crt" ILPCTL_CERT="$PKI/operator-demo-operator.crt" ILPCTL_KEY="$PKI/operator-demo-operator.key"
-DEMO_TLS=(--ca "$ILPCTL_CA" --cert "$ILPCTL_CERT" --key "$ILPCTL_KEY")
 echo "   $(ls "$PKI" | tr '\n' ' ')"
+
+echo "== App tokens (ilpctl token; docs/security.md): the district's key, one token per person"
+"$BIN/ilpctl" token keygen --dir "$PKI" >/dev/null
+issue() { "$BIN/ilpctl" token issue --key "$PKI/token.key" --ttl 1d "$@"; }
+OTHER_VILLAGE=5371031002
+KADER=$(issue --sub kader-yuliana --role kader --area $VILLAGE --node pos-mawar)
+BIDAN=$(issue --sub bidan-maria --role bidan --area $OTHER_VILLAGE)
+DOKTER=$(issue --sub dokter-pkm-oebobo --role dokter --area 537103 --node pkm-oebobo)
+OFFICER=$(issue --sub officer-dinkes --role programme --area 5371 --scope records:read --scope admin:read)
+echo "   kader-yuliana (kader, $VILLAGE), bidan-maria (bidan, $OTHER_VILLAGE),"
+echo "   dokter-pkm-oebobo (dokter, 537103), officer-dinkes (programme, 5371, read only)"
+# Admin commands below use the operator certificate; Records reads the officer's token.
+rd() { "$BIN/ilpctl" --token "$OFFICER" "$@"; }
 
 # start NAME TIER AREA PARENT_ID CHILD_ID CHILD_AREA: writes a config and starts a node.
 start() {
@@ -44,6 +56,7 @@ start() {
     echo "ready_file: \"$WORK/$name.ready\""; echo "sync_interval_s: 2"
     echo "metrics_listen: \"127.0.0.1:0\""
     echo "tls { ca_file: \"$PKI/ca.crt\" cert_file: \"$PKI/$name.crt\" key_file: \"$PKI/$name.key\" crl_dir: \"$PKI/crl\" }"
+    echo "auth { token_public_key_file: \"$PKI/token.pub\" }"
     if [ -n "$parent" ]; then
       echo "parent_id: \"$parent\""; echo "parent_address: \"$(head -n1 "$WORK/$parent.ready")\""
     fi
@@ -62,8 +75,8 @@ wait_for() {
   for _ in $(seq 1 120); do "$@" >/dev/null 2>&1 && { echo "   ok: $what"; return 0; }; sleep 0.5; done
   echo "   timed out: $what"; exit 1
 }
-has_patients() { "$BIN/ilpctl" --node "$(addr "$1")" patient find --village $VILLAGE | grep -q .; }
-has_task() { "$BIN/ilpctl" --node "$(addr "$1")" tasks --for pos-mawar --all | grep -q "$2"; }
+has_patients() { rd --node "$(addr "$1")" patient find --village $VILLAGE | grep -q .; }
+has_task() { rd --node "$(addr "$1")" tasks --for pos-mawar --all | grep -q "$2"; }
 
 echo "== Starting the district on loopback (parents first; children dial their parent)"
 start dinkes-kupang DISTRICT 5371 "" pkm-oebobo 537103
@@ -72,29 +85,44 @@ start pustu-oetete PUSTU $VILLAGE pkm-oebobo pos-mawar $VILLAGE
 start pos-mawar POSYANDU $VILLAGE pustu-oetete "" ""
 
 echo
-"$BIN/ilp-demo" "${DEMO_TLS[@]}" --node "$(addr pos-mawar)" --step posyandu --refer-to pkm-oebobo | tee "$WORK/day.txt"
+"$BIN/ilp-demo" --ca "$ILPCTL_CA" --token "$KADER" --node "$(addr pos-mawar)" --step posyandu --refer-to pkm-oebobo | tee "$WORK/day.txt"
 REF=$(awk '/^referral-id/ {print $2}' "$WORK/day.txt")
 echo
 echo "== Waiting for the posyandu's records to reach the district (via pustu and puskesmas)"
 wait_for "patients of village $VILLAGE at dinkes-kupang" has_patients dinkes-kupang
-"$BIN/ilpctl" --node "$(addr dinkes-kupang)" patient find --village $VILLAGE
+rd --node "$(addr dinkes-kupang)" patient find --village $VILLAGE
 
 echo
-wait_for "referral $REF at pkm-oebobo" "$BIN/ilpctl" --node "$(addr pkm-oebobo)" patient find --village $VILLAGE
-"$BIN/ilp-demo" "${DEMO_TLS[@]}" --node "$(addr pkm-oebobo)" --step answer --referral "$REF"
+wait_for "referral $REF at pkm-oebobo" rd --node "$(addr pkm-oebobo)" patient find --village $VILLAGE
+"$BIN/ilp-demo" --ca "$ILPCTL_CA" --token "$DOKTER" --node "$(addr pkm-oebobo)" --step answer --referral "$REF"
 wait_for "follow-up task down at pos-mawar" has_task pos-mawar OPEN
-"$BIN/ilp-demo" "${DEMO_TLS[@]}" --node "$(addr pos-mawar)" --step followup
+"$BIN/ilp-demo" --ca "$ILPCTL_CA" --token "$KADER" --node "$(addr pos-mawar)" --step followup
 wait_for "task outcome up at dinkes-kupang" has_task dinkes-kupang TASK_COMPLETED
-"$BIN/ilpctl" --node "$(addr dinkes-kupang)" tasks --for pos-mawar --all
+rd --node "$(addr dinkes-kupang)" tasks --for pos-mawar --all
 
 echo
 echo "== Where each record is (change-log entries and patients per node)"
 printf '   %-15s %8s %9s\n' node changes patients
 for n in pos-mawar pustu-oetete pkm-oebobo dinkes-kupang; do
-  changes=$("$BIN/ilpctl" --node "$(addr "$n")" changes | wc -l)
-  patients=$("$BIN/ilpctl" --node "$(addr "$n")" patient find --village $VILLAGE | wc -l)
+  changes=$(rd --node "$(addr "$n")" changes | wc -l)
+  patients=$(rd --node "$(addr "$n")" patient find --village $VILLAGE | wc -l)
   printf '   %-15s %8s %9s\n' "$n" "$changes" "$patients"
 done
+
+echo
+echo "== Need-to-know and the audit trail (docs/security.md)"
+BUDI=$(awk '/Budi Santoso/ {print $2; exit}' "$WORK/day.txt")
+"$BIN/ilp-demo" --ca "$ILPCTL_CA" --token "$BIDAN" --node "$(addr pkm-oebobo)" --step posyandu \
+  --village $OTHER_VILLAGE --refer-to pkm-oebobo > "$WORK/other.txt"
+OTHER=$(awk '/^  patient / {print $2; exit}' "$WORK/other.txt")
+echo "-- kader-yuliana reads Budi, of her own village, at pos-mawar"
+"$BIN/ilpctl" --token "$KADER" --node "$(addr pos-mawar)" patient get "$BUDI" | head -n 3
+echo "-- kader-yuliana asks pkm-oebobo for a patient of village $OTHER_VILLAGE: denied"
+"$BIN/ilpctl" --token "$KADER" --node "$(addr pkm-oebobo)" patient get "$OTHER" 2>&1 | head -n 2 || true
+wait_for "kader-yuliana's read of Budi in the district's audit trail" \
+  sh -c "\"$BIN/ilpctl\" --token \"$OFFICER\" --node \"$(addr dinkes-kupang)\" audit --patient \"$BUDI\" | grep -q 'kader-yuliana.*GetPatient'"
+echo "-- ilpctl audit --patient Budi, asked at the district: who read or wrote him, where and when"
+rd --node "$(addr dinkes-kupang)" audit --patient "$BUDI"
 
 echo
 echo "== What an operator sees (ilpctl; docs/operations.md)"

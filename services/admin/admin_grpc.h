@@ -1,18 +1,25 @@
-// gRPC handlers of ilp.v1.Admin: thin translations onto AdminCore.
+// gRPC handlers of ilp.v1.Admin: the access gate (admin:read or admin:write,
+// services/auth/gate.h), then a thin translation onto AdminCore.
 #ifndef ILP_SERVICES_ADMIN_ADMIN_GRPC_H_
 #define ILP_SERVICES_ADMIN_ADMIN_GRPC_H_
 
 #include "ilp/v1/admin.grpc.pb.h"
 #include "services/admin/admin_core.h"
+#include "services/auth/gate.h"
 #include "services/bundle/bundle_desk.h"
+#include "services/records/records_core.h"
 
 namespace ilp {
 
 class AdminGrpc final : public v1::Admin::Service {
  public:
+  // All pointers must outlive the service. `records` writes revocations;
+  // `is_root`: this node is the district (no parent), where tokens are revoked.
   // `desk` is null on a node without a tls block: bundle calls then fail
   // with FAILED_PRECONDITION.
-  AdminGrpc(AdminCore* core, bundle::BundleDesk* desk) : core_(core), desk_(desk) {}
+  AdminGrpc(AdminCore* core, const auth::AccessGate* gate, RecordsCore* records, Store* store,
+            bool is_root, bundle::BundleDesk* desk)
+      : core_(core), gate_(gate), records_(records), store_(store), is_root_(is_root), desk_(desk) {}
 
   grpc::Status GetStatus(grpc::ServerContext*, const v1::GetStatusRequest*,
                          v1::NodeStatus* resp) override;
@@ -39,9 +46,17 @@ class AdminGrpc final : public v1::Admin::Service {
                             v1::ImportBundleResponse* resp) override;
   grpc::Status ImportReceipt(grpc::ServerContext*, const v1::ImportReceiptRequest* req,
                              v1::BundleReceipt* resp) override;
+  grpc::Status ListAudit(grpc::ServerContext*, const v1::ListAuditRequest* req,
+                         v1::ListAuditResponse* resp) override;
+  grpc::Status RevokeToken(grpc::ServerContext*, const v1::RevokeTokenRequest* req,
+                           v1::RevokeTokenResponse* resp) override;
 
  private:
   AdminCore* const core_;
+  const auth::AccessGate* const gate_;
+  RecordsCore* const records_;
+  Store* const store_;
+  const bool is_root_;
   bundle::BundleDesk* const desk_;
 };
 

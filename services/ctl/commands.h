@@ -23,10 +23,13 @@ void AddPkiCommands(CLI::App* app, Runner* run);
 void AddBackupCommands(CLI::App* app, Runner* run);
 // bundle export|import|receipt import (ilp.v1.Admin bundle calls; files local).
 void AddBundleCommands(CLI::App* app, Runner* run);
-// token keygen|issue: app tokens on local files; ignores Ctl::channel.
-void AddTokenCommands(CLI::App* app, Runner* run);
 // satusehat status | retry --held (ilp.v1.Admin.SatusehatStatus, SatusehatRetry).
 void AddSatusehatCommands(CLI::App* app, Runner* run);
+// token keygen|issue: app tokens on local files (they ignore Ctl::channel);
+// token revoke --jti: at the district node (ilp.v1.Admin.RevokeToken).
+void AddTokenCommands(CLI::App* app, Runner* run);
+// audit [--patient ID] [--sub S] [--since AGE] (ilp.v1.Admin.ListAudit).
+void AddAuditCommands(CLI::App* app, Runner* run);
 // plan check|apply: a district plan on local files; ignores Ctl::channel.
 void AddPlanCommands(CLI::App* app, Runner* run);
 

@@ -13,6 +13,7 @@ namespace ilp::ctl {
 std::unique_ptr<grpc::ClientContext> Ctl::Ctx(int seconds) const {
   auto ctx = std::make_unique<grpc::ClientContext>();
   if (seconds > 0) ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+  if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
   return ctx;
 }
 

@@ -23,6 +23,8 @@ struct Ctl {
   int timeout_s = 10;
   // --ca (or ILPCTL_CA), for offline checks such as `bundle inspect`.
   std::string ca_file;
+  // App token; when set, every call carries "authorization: Bearer <token>".
+  std::string token;
   // A context with the per-call deadline (none if seconds <= 0).
   std::unique_ptr<grpc::ClientContext> Ctx(int seconds) const;
   std::unique_ptr<grpc::ClientContext> Ctx() const { return Ctx(timeout_s); }

@@ -19,7 +19,9 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "CLI/CLI.hpp"
 #include "services/ctl/commands.h"
@@ -51,6 +53,8 @@ int main(int argc, char** argv) {
   app.add_option("--ca", ca, "district CA certificate (or ILPCTL_CA)");
   app.add_option("--cert", cert, "operator or node certificate (or ILPCTL_CERT)");
   app.add_option("--key", key, "its private key (or ILPCTL_KEY)");
+  std::string token = Env("ILPCTL_TOKEN");
+  app.add_option("--token", token, "app token sent as authorization: Bearer (or ILPCTL_TOKEN)");
   app.add_flag("--insecure", insecure, "plaintext, for a loopback node set `insecure: true`");
   Runner run;
   AddAdminCommands(&app, &run);
@@ -61,6 +65,7 @@ int main(int argc, char** argv) {
   AddBundleCommands(&app, &run);
   AddTokenCommands(&app, &run);
   AddSatusehatCommands(&app, &run);
+  AddAuditCommands(&app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -72,7 +77,10 @@ int main(int argc, char** argv) {
   grpc::ChannelArguments args;
   ilp::SetClientChannelArgs(&args, 1000);
   const bool inspect = app.got_subcommand("bundle") && app.get_subcommand("bundle")->got_subcommand("inspect");
-  if (app.got_subcommand("pki") || app.got_subcommand("plan") || app.got_subcommand("token") || inspect) {
+  const bool revoke = app.got_subcommand("token") &&
+                      app.get_subcommand("token")->got_subcommand("revoke");
+  if (app.got_subcommand("pki") || app.got_subcommand("plan") ||
+      (app.got_subcommand("token") && !revoke) || inspect) {
     // Offline commands: no node to reach.
   } else if (insecure) {
     if (!ilp::IsLoopbackAddress(node)) {
@@ -80,10 +88,10 @@ int main(int argc, char** argv) {
       return kUsage;
     }
     ctl.channel = grpc::CreateCustomChannel(node, grpc::InsecureChannelCredentials(), args);
-  } else if (ca.empty() || cert.empty() || key.empty()) {
-    std::cerr << "ilpctl: --ca, --cert and --key (or ILPCTL_CA, ILPCTL_CERT, ILPCTL_KEY) are "
-                 "required to reach a node; make an operator certificate with "
-                 "`ilpctl pki issue-operator`\n";
+  } else if (ca.empty() || ((cert.empty() || key.empty()) && token.empty())) {
+    std::cerr << "ilpctl: --ca and either --token or --cert and --key (or ILPCTL_CA, ILPCTL_TOKEN, "
+                 "ILPCTL_CERT, ILPCTL_KEY) are required to reach a node; make an operator "
+                 "certificate with `ilpctl pki issue-operator`, a token with `ilpctl token issue`\n";
     return kUsage;
   } else {
     absl::StatusOr<std::unique_ptr<ilp::pki::CertVerifier>> v = ilp::pki::CertVerifier::Create(ca, "");
@@ -92,19 +100,30 @@ int main(int argc, char** argv) {
       return kUsage;
     }
     verifier = std::move(*v);
-    ilp::v1::TlsConfig tls;
-    tls.set_ca_file(ca);
-    tls.set_cert_file(cert);
-    tls.set_key_file(key);
-    // The operator's own clock judges the node's certificate.
-    auto now_s = [] {
-      return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count());
-    };
-    ctl.channel = grpc::CreateCustomChannel(
-        node, ilp::NodeChannelCredentials(tls, verifier.get(), now_s, ilp::ExpectedPeer{}), args);
+    if (cert.empty()) {
+      // A token alone, as an app connects: stock TLS against the district CA.
+      std::ifstream f(ca);
+      std::stringstream pem;
+      pem << f.rdbuf();
+      grpc::SslCredentialsOptions ssl;
+      ssl.pem_root_certs = pem.str();
+      ctl.channel = grpc::CreateCustomChannel(node, grpc::SslCredentials(ssl), args);
+    } else {
+      ilp::v1::TlsConfig tls;
+      tls.set_ca_file(ca);
+      tls.set_cert_file(cert);
+      tls.set_key_file(key);
+      // The operator's own clock judges the node's certificate.
+      auto now_s = [] {
+        return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+      };
+      ctl.channel = grpc::CreateCustomChannel(
+          node, ilp::NodeChannelCredentials(tls, verifier.get(), now_s, ilp::ExpectedPeer{}), args);
+    }
   }
+  ctl.token = token;
   ctl.json = output == "json";
   ctl.ca_file = ca;
   ctl.timeout_s = timeout;

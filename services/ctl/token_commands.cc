@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "ilp/v1/admin.grpc.pb.h"
 #include "services/auth/token.h"
 #include "services/ctl/commands.h"
 
@@ -17,7 +18,7 @@ namespace ilp::ctl {
 namespace {
 
 struct Args {
-  std::string dir, key, sub, role, node, ttl = "30d", district;
+  std::string dir, key, sub, role, node, ttl = "30d", district, jti, reason;
   std::vector<std::string> areas, scopes;
 };
 
@@ -70,9 +71,22 @@ int Issue(const Ctl& c, const Args& a) {
   for (const std::string& s : a.scopes) claims.add_scopes(s);
   claims.set_node(a.node);
   claims.set_iss(a.district);
+  claims.set_jti(a.jti);
   absl::StatusOr<std::string> t = auth::IssueToken(*sk, claims, absl::Now(), absl::Milliseconds(*ttl_ms));
   if (!t.ok()) return Fail(std::string(t.status().message()));
   std::printf("%s\n", t->c_str());
+  return kOk;
+}
+
+int Revoke(const Ctl& c, const Args& a) {
+  v1::RevokeTokenRequest req;
+  req.set_jti(a.jti);
+  req.set_reason(a.reason);
+  v1::RevokeTokenResponse resp;
+  grpc::Status s = v1::Admin::NewStub(c.channel)->RevokeToken(c.Ctx().get(), req, &resp);
+  if (!s.ok()) return ctl::Fail(s);
+  std::printf("revoked jti %s (record %s); it reaches each node with its next sync\n",
+              a.jti.c_str(), resp.id().c_str());
   return kOk;
 }
 
@@ -94,6 +108,11 @@ void AddTokenCommands(CLI::App* app, Runner* run) {
   issue->add_option("--scope", a->scopes, "records:read, records:write, admin:read, admin:write (default: by role)");
   issue->add_option("--ttl", a->ttl, "lifetime, e.g. 30d or 12h")->capture_default_str();
   issue->add_option("--district", a->district, "the issuing district (the token's iss)");
+  issue->add_option("--jti", a->jti, "the token id (default: random); `token revoke` names it");
+  auto* revoke = token->add_subcommand("revoke", "revoke a token by jti, at the district node");
+  revoke->add_option("--jti", a->jti, "the token's jti")->required();
+  revoke->add_option("--reason", a->reason, "why (no patient data)");
+  revoke->callback([a, run] { *run = [a](const Ctl& c) { return Revoke(c, *a); }; });
   issue->callback([a, run] { *run = [a](const Ctl& c) { return Issue(c, *a); }; });
 }
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "CLI/CLI.hpp"
 #include "google/protobuf/util/time_util.h"
@@ -19,12 +20,14 @@ using google::protobuf::util::TimeUtil;
 namespace v1 = ilp::v1;
 
 std::unique_ptr<v1::Records::Stub> stub;
+std::string token;  // app token: authorization: Bearer
 
 template <typename Req, typename Resp>
 Resp Call(grpc::Status (v1::Records::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
           const Req& req, const char* what) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
   Resp resp;
   grpc::Status s = ((*stub).*method)(&ctx, req, &resp);
   if (!s.ok()) {
@@ -115,8 +118,10 @@ int main(int argc, char** argv) {
   app.add_option("--village", village, "village code of the demo patients");
   std::string ca, cert, key;
   app.add_option("--ca", ca, "district CA certificate (PEM)")->required();
-  app.add_option("--cert", cert, "client certificate (PEM)")->required();
-  app.add_option("--key", key, "its private key (PEM)")->required();
+  app.add_option("--cert", cert, "client certificate (PEM; optional with --token)");
+  app.add_option("--key", key, "its private key (PEM)");
+  if (const char* t = std::getenv("ILPCTL_TOKEN")) token = t;
+  app.add_option("--token", token, "app token (or ILPCTL_TOKEN), sent as authorization: Bearer");
   CLI11_PARSE(app, argc, argv);
   // Stock gRPC TLS, as any app would connect: the node's certificate names
   // the address it is dialled at.
@@ -124,8 +129,9 @@ int main(int argc, char** argv) {
   tls.pem_root_certs = ReadAll(ca);
   tls.pem_cert_chain = ReadAll(cert);
   tls.pem_private_key = ReadAll(key);
-  if (tls.pem_root_certs.empty() || tls.pem_cert_chain.empty() || tls.pem_private_key.empty()) {
-    std::fprintf(stderr, "ilp-demo: cannot read --ca, --cert or --key\n");
+  if (tls.pem_root_certs.empty() ||
+      (token.empty() && (tls.pem_cert_chain.empty() || tls.pem_private_key.empty()))) {
+    std::fprintf(stderr, "ilp-demo: cannot read --ca, and --cert and --key (or give --token)\n");
     return 2;
   }
   stub = v1::Records::NewStub(grpc::CreateChannel(node, grpc::SslCredentials(tls)));

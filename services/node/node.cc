@@ -6,6 +6,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+
+#include "absl/strings/ascii.h"
 
 #include "absl/strings/str_cat.h"
 #include "services/node/config.h"
@@ -16,6 +19,22 @@
 #include "storage/util/status_macros.h"
 
 namespace ilp {
+
+absl::StatusOr<auth::PublicKey> LoadTokenPublicKey(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("auth.token_public_key_file ", path, ": cannot read"));
+  }
+  absl::StatusOr<auth::PublicKey> pk = auth::ParsePublicPaserk(absl::StripAsciiWhitespace(line));
+  if (!pk.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("auth.token_public_key_file ", path, ": ",
+                                                   pk.status().message()));
+  }
+  return pk;
+}
+
 absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clock* clock,
                                                   Random* random, NodeOptions options) {
   std::unique_ptr<Node> n(new Node());
@@ -35,16 +54,40 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
   n->hlc_ = std::move(core.hlc);
   n->records_ = std::move(core.records);
   n->sync_ = std::move(core.sync);
-  n->records_grpc_ = std::make_unique<RecordsGrpc>(n->records_.get(), n->store_.get());
   const bool secure = !n->cfg_.insecure();
   const absl::Duration idle = absl::Seconds(n->cfg_.idle_timeout_s());
   n->sync_grpc_ = std::make_unique<SyncGrpc>(n->sync_.get(), secure, idle);
-  n->records_grpc_->SetFollowLimits(n->cfg_.max_follow_streams_per_client(), idle);
   HybridClock* hlc = n->hlc_.get();
   const TrustedTimeFn trusted_time = [hlc]() -> int64_t {
     const int64_t t = hlc->TrustedNowMs();
     return t > 0 ? t / 1000 : -1;  // never learned: see docs/security.md
   };
+  std::optional<auth::PublicKey> token_key;
+  if (!n->cfg_.auth().token_public_key_file().empty()) {
+    ILP_ASSIGN_OR_RETURN(token_key, LoadTokenPublicKey(n->cfg_.auth().token_public_key_file()));
+  } else {
+    spdlog::warn("node {} has no auth.token_public_key_file: it verifies no app token, so Records "
+                 "answers nobody and Admin only the operator certificate (docs/security.md)",
+                 n->cfg_.node_id());
+  }
+  Store* store = n->store_.get();
+  n->gate_ = std::make_unique<auth::AccessGate>(
+      token_key,
+      [store](const std::string& jti) {
+        absl::StatusOr<bool> r = store->IsRevoked(jti);
+        return !r.ok() || *r;  // cannot tell: refuse
+      },
+      [hlc, clock]() {
+        // Token expiry is judged on trusted time, as certificates are; a
+        // node that never learned it uses its own (injected) clock.
+        const int64_t t = hlc->TrustedNowMs();
+        return absl::FromUnixMillis(t > 0 ? t : clock->NowMs());
+      },
+      /*open_loopback=*/!secure && !token_key.has_value());
+  n->audit_ = std::make_unique<AuditLog>(store, n->records_.get(), kAuditCommitInterval);
+  n->access_ = std::make_unique<RecordsAccess>(n->records_.get(), store, n->audit_.get());
+  n->records_grpc_ = std::make_unique<RecordsGrpc>(n->gate_.get(), n->access_.get(), store);
+  n->records_grpc_->SetFollowLimits(n->cfg_.max_follow_streams_per_client(), idle);
   if (secure) {
     ILP_ASSIGN_OR_RETURN(n->verifier_,
                          CertVerifier::Create(n->cfg_.tls().ca_file(), n->cfg_.tls().crl_dir()));
@@ -79,7 +122,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
         std::move(keys), n->verifier_.get(), n->sync_.get(), n->hlc_.get(),
         std::vector<std::string>(n->cfg_.working_area().begin(), n->cfg_.working_area().end()));
   }
-  n->admin_grpc_ = std::make_unique<AdminGrpc>(n->admin_.get(), n->bundles_.get());
+  n->admin_grpc_ = std::make_unique<AdminGrpc>(n->admin_.get(), n->gate_.get(), n->records_.get(),
+                                               store, n->cfg_.parent_address().empty(), n->bundles_.get());
   if (n->cfg_.has_satusehat()) {
     satusehat::HttpClient* http = options.satusehat_http;
     if (http == nullptr) {
@@ -94,7 +138,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
   }
 
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  if (n->cfg_.enable_reflection()) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
   std::shared_ptr<grpc::ServerCredentials> server_creds = grpc::InsecureServerCredentials();

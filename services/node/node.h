@@ -20,6 +20,9 @@
 #include "services/admin/admin_grpc.h"
 #include "services/metrics/metrics_http.h"
 #include "services/pki/verifier.h"
+#include "services/audit/audit_log.h"
+#include "services/auth/gate.h"
+#include "services/records/records_access.h"
 #include "services/records/records_core.h"
 #include "services/records/records_grpc.h"
 #include "services/replication/grpc_transport.h"
@@ -31,6 +34,13 @@
 #include "storage/store/store.h"
 
 namespace ilp {
+
+// How often queued audit events (reads, refusals) are committed: the most a
+// crash can lose, plus one fsync (docs/security.md, "Audit trail").
+inline constexpr absl::Duration kAuditCommitInterval = absl::Milliseconds(5);
+
+// Reads the district's token public key (a "k4.public." PASERK line).
+ABSL_MUST_USE_RESULT absl::StatusOr<auth::PublicKey> LoadTokenPublicKey(const std::string& path);
 
 struct NodeOptions {
   // Replaces the gRPC dialer to the parent (tests inject faulty networks).
@@ -71,6 +81,7 @@ class Node {
   AdminCore* admin() { return admin_.get(); }
   // The SATUSEHAT exporter; nullptr when the config has no satusehat block.
   satusehat::Exporter* exporter() { return exporter_.get(); }
+  AuditLog* audit() { return audit_.get(); }
   // The bound metrics port; 0 when metrics_listen is empty.
   int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
@@ -83,6 +94,9 @@ class Node {
   std::unique_ptr<Store> store_;
   std::unique_ptr<HybridClock> hlc_;
   std::unique_ptr<RecordsCore> records_;
+  std::unique_ptr<auth::AccessGate> gate_;
+  std::unique_ptr<AuditLog> audit_;  // before the store closes: commits what is queued
+  std::unique_ptr<RecordsAccess> access_;
   std::unique_ptr<RecordsGrpc> records_grpc_;
   std::unique_ptr<SyncEngine> sync_;
   std::unique_ptr<SyncGrpc> sync_grpc_;

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <optional>
 #include <set>
 
@@ -63,18 +64,47 @@ std::string RecordsCore::IdOr(const std::string& id) {
   return id.empty() ? NewUuidV7(NowMs(), random_) : id;
 }
 
-absl::StatusOr<ApplyResult> RecordsCore::Commit(std::vector<Record> deltas) {
+Record RecordsCore::AuditRecord(const v1::AuditEvent& event) {
+  Record r;
+  r.set_id(NewUuidV7(NowMs(), random_));
+  *r.mutable_created() = hlc_->Now();
+  *r.mutable_audit() = event;
+  r.mutable_audit()->set_node(node_id());
+  return r;
+}
+
+absl::StatusOr<ApplyResult> RecordsCore::Commit(std::vector<Record> deltas, WriteAudit* audit) {
   // The same rules a parent applies to a child's deltas: one rule set.
   for (const Record& d : deltas) ILP_RETURN_IF_ERROR(ValidateRecord(d, NowMs(), kApiFutureSlackMs));
   ApplyRequest req;
+  if (audit != nullptr) {
+    v1::AuditEvent ev = audit->event;
+    for (const Record& d : deltas) {
+      if (std::find(ev.record_ids().begin(), ev.record_ids().end(), d.id()) == ev.record_ids().end()) {
+        ev.add_record_ids(d.id());
+      }
+      // A create's patient id may be the node's: name it as the patient too.
+      if (d.has_patient() && std::find(ev.patient_ids().begin(), ev.patient_ids().end(), d.id()) ==
+                                 ev.patient_ids().end()) {
+        ev.add_patient_ids(d.id());
+      }
+    }
+    ev.set_outcome("OK");
+    deltas.push_back(AuditRecord(ev));
+  }
   req.deltas = std::move(deltas);
   req.hlc_high_water = hlc_->HighWater();
   req.sync = true;
-  return store_->Apply(std::move(req));
+  absl::StatusOr<ApplyResult> res = store_->Apply(std::move(req));
+  if (res.ok() && audit != nullptr) {
+    audit->committed = true;
+    res->states.pop_back();  // the audit event's: callers see their records only
+  }
+  return res;
 }
 
 absl::StatusOr<Record> RecordsCore::CommitMove(const Record& cur, int to_state,
-                                               const std::string& note) {
+                                               const std::string& note, WriteAudit* audit) {
   const v1::Move* win = WinningMove(cur.moves());
   Record d;
   d.set_id(cur.id());
@@ -85,7 +115,7 @@ absl::StatusOr<Record> RecordsCore::CommitMove(const Record& cur, int to_state,
   m->set_to_state(to_state);
   m->set_note(note);
   *m->mutable_stamp() = hlc_->NowAfter(win ? win->stamp() : v1::Stamp());
-  ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit({d}));
+  ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit({d}, audit));
   return std::move(res.states[0]);
 }
 

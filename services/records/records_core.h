@@ -13,6 +13,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "ilp/v1/admin.pb.h"
 #include "ilp/v1/records_service.pb.h"
 #include "storage/clock/hlc.h"
 #include "storage/store/store.h"
@@ -20,41 +21,68 @@
 
 namespace ilp {
 
+// The audit event of one API write (docs/security.md, "Audit trail"). When
+// the write commits, the event commits in the same WriteBatch, with the ids
+// of every record written, and `committed` is set; a write that commits
+// nothing (an idempotent retry, a refusal) leaves it unset.
+struct WriteAudit {
+  v1::AuditEvent event;
+  bool committed = false;
+};
+
 class RecordsCore {
  public:
   // All pointers must outlive the core.
   RecordsCore(Store* store, HybridClock* hlc, Random* random);
 
-  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Patient> CreatePatient(const v1::CreatePatientRequest& req);
-  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Patient> UpdatePatient(const v1::UpdatePatientRequest& req);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Patient> CreatePatient(const v1::CreatePatientRequest& req,
+      WriteAudit* audit = nullptr);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Patient> UpdatePatient(const v1::UpdatePatientRequest& req,
+      WriteAudit* audit = nullptr);
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::Patient> GetPatient(const v1::GetPatientRequest& req) const;
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::FindPatientsResponse> FindPatients(const v1::FindPatientsRequest& req) const;
-  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Patient> LinkPatients(const v1::LinkPatientsRequest& req);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Patient> LinkPatients(const v1::LinkPatientsRequest& req,
+      WriteAudit* audit = nullptr);
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::RecordEncounterResponse> RecordEncounter(
-      const v1::RecordEncounterRequest& req);
+      const v1::RecordEncounterRequest& req,
+      WriteAudit* audit = nullptr);
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::MarkEnteredInErrorResponse> MarkEnteredInError(
-      const v1::MarkEnteredInErrorRequest& req);
-  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Referral> CreateReferral(const v1::CreateReferralRequest& req);
+      const v1::MarkEnteredInErrorRequest& req,
+      WriteAudit* audit = nullptr);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Referral> CreateReferral(const v1::CreateReferralRequest& req,
+      WriteAudit* audit = nullptr);
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::Referral> GetReferral(const v1::GetReferralRequest& req) const;
-  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Referral> TransitionReferral(const v1::TransitionReferralRequest& req);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Referral> TransitionReferral(const v1::TransitionReferralRequest& req,
+      WriteAudit* audit = nullptr);
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::RespondToReferralResponse> RespondToReferral(
-      const v1::RespondToReferralRequest& req);
-  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Task> UpdateTask(const v1::UpdateTaskRequest& req);
+      const v1::RespondToReferralRequest& req,
+      WriteAudit* audit = nullptr);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Task> UpdateTask(const v1::UpdateTaskRequest& req,
+      WriteAudit* audit = nullptr);
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::ListPatientHistoryResponse> ListPatientHistory(
       const v1::ListPatientHistoryRequest& req) const;
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::ListTasksResponse> ListTasks(const v1::ListTasksRequest& req) const;
 
+  // Writes a revocation of token `jti` (records_revocations.cc).
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::RevokeTokenResponse> RevokeToken(const std::string& jti,
+                                                                          const std::string& reason,
+                                                                          const std::string& by);
+
   const std::string& node_id() const { return hlc_->node_id(); }
+
+  // An audit event as a record: a fresh id, created = now on the HLC.
+  v1::Record AuditRecord(const v1::AuditEvent& event);
 
  private:
   // Commits deltas durably with the HLC high water.
-  ABSL_MUST_USE_RESULT absl::StatusOr<ApplyResult> Commit(std::vector<v1::Record> deltas)
+  ABSL_MUST_USE_RESULT absl::StatusOr<ApplyResult> Commit(std::vector<v1::Record> deltas,
+                                                          WriteAudit* audit)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Commits a lifecycle move of `cur` (a referral or task) to `to_state`,
   // stamped after its winning move; returns the merged state. REQUIRES: the
   // transition already checked.
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::Record> CommitMove(const v1::Record& cur, int to_state,
-                                        const std::string& note)
+                                        const std::string& note, WriteAudit* audit)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Loads a record of the given body kind, or NOT_FOUND naming `what`.
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::Record> Load(const std::string& id, v1::Record::BodyCase kind,

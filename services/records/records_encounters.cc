@@ -30,7 +30,7 @@ using records_internal::GetIfPresent;
 using v1::Record;
 
 absl::StatusOr<v1::RecordEncounterResponse> RecordsCore::RecordEncounter(
-    const v1::RecordEncounterRequest& req) {
+    const v1::RecordEncounterRequest& req, WriteAudit* audit) {
   const int64_t now = NowMs();
   ILP_RETURN_IF_ERROR(ValidateEncounter(req.encounter(), now));
   for (int i = 0; i < req.observations_size(); ++i) {
@@ -125,7 +125,7 @@ absl::StatusOr<v1::RecordEncounterResponse> RecordsCore::RecordEncounter(
     ILP_ASSIGN_OR_RETURN(std::optional<Record> taken, GetIfPresent(*store_, deltas[i].id()));
     if (taken) return AlreadyExists("record", deltas[i].id());
   }
-  ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit(std::move(deltas)));
+  ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit(std::move(deltas), audit));
   *out.mutable_encounter() = EncounterView(res.states[0]);
   for (size_t i = 1; i < res.states.size(); ++i) {
     if (res.states[i].has_observation()) *out.add_observations() = ObservationView(res.states[i]);
@@ -135,7 +135,7 @@ absl::StatusOr<v1::RecordEncounterResponse> RecordsCore::RecordEncounter(
 }
 
 absl::StatusOr<v1::MarkEnteredInErrorResponse> RecordsCore::MarkEnteredInError(
-    const v1::MarkEnteredInErrorRequest& req) {
+    const v1::MarkEnteredInErrorRequest& req, WriteAudit* audit) {
   ILP_RETURN_IF_ERROR(ValidateId(req.id(), "id", false));
   if (req.reason().empty()) return absl::InvalidArgumentError("reason: is required");
   if (req.reason().size() > 1000) return absl::InvalidArgumentError("reason: must be at most 1000 bytes");
@@ -162,7 +162,7 @@ absl::StatusOr<v1::MarkEnteredInErrorResponse> RecordsCore::MarkEnteredInError(
   if (cur->has_error()) return out;  // already marked: the earliest mark stands
   d.mutable_error()->set_reason(req.reason());
   *d.mutable_error()->mutable_stamp() = hlc_->Now();
-  ILP_RETURN_IF_ERROR(Commit({d}).status());
+  ILP_RETURN_IF_ERROR(Commit({d}, audit).status());
   return out;
 }
 

@@ -2,15 +2,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/grpc_status.h"
+#include "services/security/call_auth.h"
 #include "services/security/peer_auth.h"
 #include "storage/merge/merge.h"
 
 namespace ilp {
 
+// Every handler: the gate, then the access layer (area rules, audit), then the core.
 #define ILP_UNARY(Method, Req, Resp)                                                  \
-  grpc::Status RecordsGrpc::Method(grpc::ServerContext*, const v1::Req* req,          \
+  grpc::Status RecordsGrpc::Method(grpc::ServerContext* ctx, const v1::Req* req,      \
                                    v1::Resp* resp) {                                  \
-    return Reply(core_->Method(*req), resp);                                          \
+    return Reply(access_->Method(AdmitCall(*gate_, *ctx, "Records." #Method), *req), resp); \
   }
 
 ILP_UNARY(CreatePatient, CreatePatientRequest, Patient)
@@ -32,6 +34,8 @@ ILP_UNARY(ListTasks, ListTasksRequest, ListTasksResponse)
 grpc::Status RecordsGrpc::WatchChanges(grpc::ServerContext* ctx,
                                        const v1::WatchChangesRequest* req,
                                        grpc::ServerWriter<v1::ChangeEvent>* writer) {
+  const absl::StatusOr<auth::Caller> who = AdmitCall(*gate_, *ctx, "Records.WatchChanges");
+  if (absl::Status s = access_->OpenWatch(who); !s.ok()) return ToGrpcStatus(s);
   const std::string client = ClientKey(*ctx);
   if (req->follow()) {
     absl::MutexLock l(&follow_mu_);
@@ -57,7 +61,18 @@ grpc::Status RecordsGrpc::WatchChanges(grpc::ServerContext* ctx,
   while (!ctx->IsCancelled() && !shutting_down_.load()) {
     absl::StatusOr<std::vector<v1::Change>> changes = store_->ReadChanges(cursor, 256, 1 << 20);
     if (!changes.ok()) return ToGrpcStatus(changes.status());
+    std::unique_ptr<ChildScope> scope = access_->ScopeFor(*who);  // fresh per batch
     for (v1::Change& c : *changes) {
+      cursor = c.seq();
+      // Only what the caller may see now: a record's current state decides.
+      absl::StatusOr<v1::Record> state = store_->Get(c.delta().id());
+      if (!state.ok() && !absl::IsNotFound(state.status())) return ToGrpcStatus(state.status());
+      if (!state.ok()) continue;  // audit events (not records), or gone
+      if (scope != nullptr) {
+        absl::StatusOr<bool> visible = scope->Contains(*state);
+        if (!visible.ok()) return ToGrpcStatus(visible.status());
+        if (!*visible) continue;
+      }
       v1::ChangeEvent ev;
       ev.set_seq(c.seq());
       ev.set_record_id(c.delta().id());
@@ -65,7 +80,6 @@ grpc::Status RecordsGrpc::WatchChanges(grpc::ServerContext* ctx,
       ev.set_via(c.via());
       *ev.mutable_delta() = std::move(*c.mutable_delta());
       if (!writer->Write(ev)) return grpc::Status::OK;  // client went away
-      cursor = c.seq();
     }
     if (!changes->empty()) {
       last_event = absl::Now();

@@ -11,14 +11,17 @@
 #include "absl/time/time.h"
 
 #include "ilp/v1/records_service.grpc.pb.h"
-#include "services/records/records_core.h"
+#include "services/auth/gate.h"
+#include "services/records/records_access.h"
 
 namespace ilp {
 
 class RecordsGrpc final : public v1::Records::Service {
  public:
-  // `core` and `store` must outlive the service.
-  RecordsGrpc(RecordsCore* core, Store* store) : core_(core), store_(store) {}
+  // Every call passes `gate` (who, which scope), then `access` (which
+  // patients, audit). All must outlive the service.
+  RecordsGrpc(const auth::AccessGate* gate, RecordsAccess* access, Store* store)
+      : gate_(gate), access_(access), store_(store) {}
 
   // Ends every following WatchChanges stream within one poll (100 ms), so a
   // node shuts down without waiting out its grace period.
@@ -66,7 +69,8 @@ class RecordsGrpc final : public v1::Records::Service {
                             grpc::ServerWriter<v1::ChangeEvent>* writer) override;
 
  private:
-  RecordsCore* const core_;
+  const auth::AccessGate* const gate_;
+  RecordsAccess* const access_;
   Store* const store_;
   std::atomic<bool> shutting_down_{false};
   uint32_t max_follow_per_client_ = 4;

@@ -125,7 +125,7 @@ absl::Status ExpandMask(const google::protobuf::FieldMask& mask, std::vector<std
 
 }  // namespace
 
-absl::StatusOr<v1::Patient> RecordsCore::CreatePatient(const v1::CreatePatientRequest& req) {
+absl::StatusOr<v1::Patient> RecordsCore::CreatePatient(const v1::CreatePatientRequest& req, WriteAudit* audit) {
   const v1::Patient& in = req.patient();
   ILP_RETURN_IF_ERROR(ValidateId(in.id(), "patient.id", true));
   if (in.has_create_time() || in.has_update_time() || !in.origin_node().empty()) {
@@ -154,11 +154,11 @@ absl::StatusOr<v1::Patient> RecordsCore::CreatePatient(const v1::CreatePatientRe
   for (const std::string& set : PatientSetFields()) {
     DiffSet(v1::PatientState(), set, DesiredElements(in, set), s, st);
   }
-  ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit({d}));
+  ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit({d}, audit));
   return PatientView(res.states[0]);
 }
 
-absl::StatusOr<v1::Patient> RecordsCore::UpdatePatient(const v1::UpdatePatientRequest& req) {
+absl::StatusOr<v1::Patient> RecordsCore::UpdatePatient(const v1::UpdatePatientRequest& req, WriteAudit* audit) {
   const v1::Patient& in = req.patient();
   ILP_RETURN_IF_ERROR(ValidateId(in.id(), "patient.id", false));
   std::vector<std::string> lww, sets;
@@ -198,7 +198,7 @@ absl::StatusOr<v1::Patient> RecordsCore::UpdatePatient(const v1::UpdatePatientRe
     DiffSet(cur.patient(), set, DesiredElements(in, set), s, st);
   }
   if (st->versions_size() == 0 && st->elements_size() == 0) return PatientView(cur);
-  ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit({d}));
+  ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit({d}, audit));
   return PatientView(res.states[0]);
 }
 
@@ -248,7 +248,7 @@ absl::StatusOr<v1::FindPatientsResponse> RecordsCore::FindPatients(
   return out;
 }
 
-absl::StatusOr<v1::Patient> RecordsCore::LinkPatients(const v1::LinkPatientsRequest& req) {
+absl::StatusOr<v1::Patient> RecordsCore::LinkPatients(const v1::LinkPatientsRequest& req, WriteAudit* audit) {
   ILP_RETURN_IF_ERROR(ValidateId(req.duplicate_id(), "duplicate_id", false));
   ILP_RETURN_IF_ERROR(ValidateId(req.survivor_id(), "survivor_id", false));
   if (req.duplicate_id() == req.survivor_id()) {
@@ -272,7 +272,7 @@ absl::StatusOr<v1::Patient> RecordsCore::LinkPatients(const v1::LinkPatientsRequ
   *v->mutable_stamp() = s;
   if (old) *v->mutable_base() = old->stamp();
   d.mutable_patient()->mutable_value()->set_same_as(req.survivor_id());
-  ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit({d}));
+  ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit({d}, audit));
   return PatientView(res.states[0]);
 }
 

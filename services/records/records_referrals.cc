@@ -28,7 +28,7 @@ using records_internal::Digest;
 using records_internal::GetIfPresent;
 using v1::Record;
 
-absl::StatusOr<v1::Referral> RecordsCore::CreateReferral(const v1::CreateReferralRequest& req) {
+absl::StatusOr<v1::Referral> RecordsCore::CreateReferral(const v1::CreateReferralRequest& req, WriteAudit* audit) {
   ILP_RETURN_IF_ERROR(ValidateReferral(req.referral()));
   absl::MutexLock l(&mu_);
   ILP_RETURN_IF_ERROR(Load(req.referral().patient_id(), Record::kPatient, "patient").status());
@@ -51,7 +51,7 @@ absl::StatusOr<v1::Referral> RecordsCore::CreateReferral(const v1::CreateReferra
   v1::Move* m = d.add_moves();
   m->set_to_state(v1::SENT);
   *m->mutable_stamp() = s;
-  ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit({d}));
+  ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit({d}, audit));
   return ReferralView(res.states[0]);
 }
 
@@ -62,7 +62,7 @@ absl::StatusOr<v1::Referral> RecordsCore::GetReferral(const v1::GetReferralReque
 }
 
 absl::StatusOr<v1::Referral> RecordsCore::TransitionReferral(
-    const v1::TransitionReferralRequest& req) {
+    const v1::TransitionReferralRequest& req, WriteAudit* audit) {
   ILP_RETURN_IF_ERROR(ValidateId(req.id(), "id", false));
   ILP_RETURN_IF_ERROR(
       CheckKnownEnum("to_state", req.to_state(), v1::ReferralState_IsValid(req.to_state())));
@@ -79,12 +79,12 @@ absl::StatusOr<v1::Referral> RecordsCore::TransitionReferral(
         "referral ", req.id(), " is ", v1::ReferralState_Name(from), "; it cannot move to ",
         v1::ReferralState_Name(req.to_state())));
   }
-  ILP_ASSIGN_OR_RETURN(Record after, CommitMove(cur, req.to_state(), req.note()));
+  ILP_ASSIGN_OR_RETURN(Record after, CommitMove(cur, req.to_state(), req.note(), audit));
   return ReferralView(after);
 }
 
 absl::StatusOr<v1::RespondToReferralResponse> RecordsCore::RespondToReferral(
-    const v1::RespondToReferralRequest& req) {
+    const v1::RespondToReferralRequest& req, WriteAudit* audit) {
   ILP_RETURN_IF_ERROR(ValidateResponse(req.response(), NowMs()));
   ILP_RETURN_IF_ERROR(ValidateId(req.task_id(), "task_id", true));
   if (req.task_description().size() > 2000) {
@@ -149,7 +149,7 @@ absl::StatusOr<v1::RespondToReferralResponse> RecordsCore::RespondToReferral(
     *m->mutable_stamp() = s;
     deltas.push_back(std::move(t));
   }
-  ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit(std::move(deltas)));
+  ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit(std::move(deltas), audit));
   *out.mutable_response() = ResponseView(res.states[0]);
   if (res.states.size() > 1) *out.mutable_task() = TaskView(res.states[1]);
   return out;

@@ -26,7 +26,7 @@ namespace ilp {
 using records_internal::GetIfPresent;
 using v1::Record;
 
-absl::StatusOr<v1::Task> RecordsCore::UpdateTask(const v1::UpdateTaskRequest& req) {
+absl::StatusOr<v1::Task> RecordsCore::UpdateTask(const v1::UpdateTaskRequest& req, WriteAudit* audit) {
   ILP_RETURN_IF_ERROR(ValidateId(req.id(), "id", false));
   ILP_RETURN_IF_ERROR(
       CheckKnownEnum("to_state", req.to_state(), v1::TaskState_IsValid(req.to_state())));
@@ -46,7 +46,7 @@ absl::StatusOr<v1::Task> RecordsCore::UpdateTask(const v1::UpdateTaskRequest& re
                                                       v1::TaskState_Name(from), "; it cannot move to ",
                                                       v1::TaskState_Name(req.to_state())));
   }
-  ILP_ASSIGN_OR_RETURN(Record after, CommitMove(cur, req.to_state(), req.note()));
+  ILP_ASSIGN_OR_RETURN(Record after, CommitMove(cur, req.to_state(), req.note(), audit));
   return TaskView(after);
 }
 

@@ -52,6 +52,9 @@ absl::StatusOr<bool> ChildScope::Contains(const v1::Record& r) {
     case v1::Record::kTask:
       if (AddressedToSubtree(r.task().assignee_node())) return true;
       return PatientInArea(r.task().patient_id());
+    case v1::Record::kRevocation:  // every node refuses a revoked token
+      return true;
+    case v1::Record::kAudit:  // the trail goes up only
     case v1::Record::BODY_NOT_SET:
       return false;
   }

@@ -105,6 +105,12 @@ absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
         pos = c.seq();
         continue;
       }
+      if (scope != nullptr && c.delta().has_audit()) {
+        // The audit trail goes up only (docs/security.md); its events are
+        // not records (Store::Get would not find them) and never go down.
+        pos = c.seq();
+        continue;
+      }
       if (scope != nullptr) {
         absl::StatusOr<v1::Record> state = store_->Get(c.delta().id());
         if (!state.ok()) {

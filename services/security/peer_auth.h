@@ -1,7 +1,10 @@
 // Who is calling: every RPC on a TLS port, except the health check, must
 // come from a client certificate issued by the district CA (a node's or an
 // operator's). The check runs once per call, in one place, before any
-// handler: PeerAuthProcessor, installed on the server credentials.
+// handler: PeerAuthProcessor, installed on the server credentials. The one
+// exception is an app: a Records or Admin call with an `authorization`
+// header and no certificate passes here, and the access gate
+// (services/auth/gate.h) verifies its token.
 //
 // Certificates are verified against the node's *trusted* time (the time it
 // learned from its parent, docs/security.md), never the raw device clock, so

@@ -120,6 +120,8 @@ const char* KindName(const Record& r) {
     case Record::kReferral: return "referral";
     case Record::kResponse: return "referral_response";
     case Record::kTask: return "task";
+    case Record::kRevocation: return "revocation";
+    case Record::kAudit: return "audit";
     case Record::BODY_NOT_SET: return "";
   }
   return "";
@@ -187,6 +189,8 @@ absl::StatusOr<MergeResult> Merge(const Record& a, const Record& b) {
     case Record::kReferral: *out.mutable_referral() = src.referral(); break;
     case Record::kResponse: *out.mutable_response() = src.response(); break;
     case Record::kTask: *out.mutable_task() = src.task(); break;
+    case Record::kRevocation: *out.mutable_revocation() = src.revocation(); break;
+    case Record::kAudit: *out.mutable_audit() = src.audit(); break;
     case Record::BODY_NOT_SET: break;
   }
   Canonicalize(&out);

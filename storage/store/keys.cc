@@ -98,6 +98,10 @@ std::set<std::string> IndexEntries(const v1::Record& r) {
         out.insert(IndexKey('t', {r.task().assignee_node(), r.id()}));
       }
       break;
+    case v1::Record::kRevocation:
+      out.insert(IndexKey('j', {r.revocation().jti(), r.id()}));
+      break;
+    case v1::Record::kAudit:  // kept in the audit column family, scanned whole
     case v1::Record::BODY_NOT_SET:
       break;
   }

@@ -88,7 +88,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf}, {"records", cf}, {"changelog", cf},
-      {"index", cf}, {"lost", cf}, {"quarantine", cf}};
+      {"index", cf}, {"lost", cf}, {"quarantine", cf}, {"audit", cf}};
   // A newer ilp-node may add column families; opening would fail with a
   // RocksDB message, so name the cause first.
   std::vector<std::string> existing;
@@ -125,6 +125,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   s->index_ = s->handles_[3];
   s->lost_ = s->handles_[4];
   s->quarantine_ = s->handles_[5];
+  s->audit_ = s->handles_[6];
   ILP_RETURN_IF_ERROR(s->CheckFormat(dir));
   std::unique_ptr<rocksdb::Iterator> it(s->db_->NewIterator(rocksdb::ReadOptions(), s->log_));
   it->SeekToLast();
@@ -223,6 +224,9 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   };
   for (v1::Record& delta : req.deltas) {
     if (delta.id().empty()) return absl::InvalidArgumentError("apply: record id is empty");
+    // Audit events live in their own column family; they are logged like
+    // any delta so that they replicate (up only: see ChildScope).
+    rocksdb::ColumnFamilyHandle* const cf = delta.has_audit() ? audit_ : records_;
     v1::Record current;
     bool exists = false;
     if (auto p = pending.find(delta.id()); p != pending.end()) {
@@ -230,7 +234,7 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
       exists = true;
     } else {
       std::string raw;
-      rocksdb::Status st = db_->Get(rocksdb::ReadOptions(), records_, delta.id(), &raw);
+      rocksdb::Status st = db_->Get(rocksdb::ReadOptions(), cf, delta.id(), &raw);
       if (st.ok()) {
         if (!current.ParseFromString(raw)) {
           return absl::DataLossError(absl::StrCat("record ", delta.id(), " does not parse"));
@@ -264,8 +268,8 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
     for (const auto& k : new_idx) {
       if (!old_idx.count(k)) batch.Put(index_, k, "");
     }
-    batch.Put(records_, delta.id(), after);
-    if (!exists) ++(*counts.mutable_counts())[KindName(merged.record)];
+    batch.Put(cf, delta.id(), after);
+    if (!exists && cf == records_) ++(*counts.mutable_counts())[KindName(merged.record)];
     ++seq;
     batch.Put(log_, SeqKey(seq), MakeChange(seq, delta, req.via).SerializeAsString());
     for (v1::LostWrite& w : merged.lost) ILP_RETURN_IF_ERROR(record_loss(w, seq));
@@ -450,6 +454,7 @@ absl::Status Store::Verify() const {
   ro.snapshot = snap.get();
   // 1. Replay the change log from scratch; it must rebuild every record.
   std::map<std::string, v1::Record> replay;
+  std::set<std::string> audit_ids;  // audit events: kept in the audit column family
   uint64_t expect_seq = 0;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -459,6 +464,10 @@ absl::Status Store::Verify() const {
     v1::Change c;
     if (!c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       problem(absl::StrCat("change ", seq, " does not parse"));
+      continue;
+    }
+    if (c.delta().has_audit()) {
+      audit_ids.insert(c.delta().id());
       continue;
     }
     auto merged = Merge(replay[c.delta().id()], c.delta());
@@ -509,6 +518,14 @@ absl::Status Store::Verify() const {
   if (records != replay.size()) {
     problem(absl::StrCat("change log names ", replay.size(), " records, store holds ", records));
   }
+  std::unique_ptr<rocksdb::Iterator> ait(db_->NewIterator(ro, audit_));
+  for (ait->SeekToFirst(); ait->Valid(); ait->Next()) {
+    if (audit_ids.erase(std::string(View(ait->key()))) == 0) {
+      problem(absl::StrCat("audit event ", View(ait->key()), " has no change-log entry"));
+    }
+  }
+  ILP_RETURN_IF_ERROR(FromRocks(ait->status(), "verify: reading audit"));
+  for (const auto& id : audit_ids) problem(absl::StrCat("audit event ", id, " is missing"));
   std::unique_ptr<rocksdb::Iterator> iit(db_->NewIterator(ro, index_));
   for (iit->SeekToFirst(); iit->Valid(); iit->Next()) {
     std::string k(View(iit->key()));
@@ -534,6 +551,24 @@ absl::Status Store::TEST_PutRawRecord(absl::string_view id, absl::string_view by
   return FromRocks(db_->Put(rocksdb::WriteOptions(), records_, rocksdb::Slice(id.data(), id.size()),
                             rocksdb::Slice(bytes.data(), bytes.size())),
                    "putting raw record");
+}
+
+absl::Status Store::ForEachAudit(const std::function<bool(const v1::Record&)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), audit_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    v1::Record r;
+    if (!r.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat("audit event ", View(it->key()), " does not parse"));
+    }
+    if (!fn(r)) break;
+  }
+  return FromRocks(it->status(), "reading the audit trail");
+}
+
+absl::StatusOr<bool> Store::IsRevoked(absl::string_view jti) const {
+  if (jti.empty()) return false;
+  ILP_ASSIGN_OR_RETURN(std::vector<std::string> ids, ScanIndex(IndexKey('j', {jti, ""}), 1));
+  return !ids.empty();
 }
 
 absl::Status Store::ForEachRecord(const std::function<void(const v1::Record&)>& fn) const {

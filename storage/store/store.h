@@ -192,6 +192,12 @@ class Store {
 
   // Calls `fn` for every stored record, in id order. Stops at the first
   // record that does not parse (DATA_LOSS naming its id) or iterator error.
+  // Calls `fn` on every audit event (records with an audit body, kept in the
+  // audit column family) in id order (UUIDv7: time order); stops when fn
+  // returns false.
+  ABSL_MUST_USE_RESULT absl::Status ForEachAudit(const std::function<bool(const v1::Record&)>& fn) const;
+  // True if a revocation record names token id `jti`.
+  ABSL_MUST_USE_RESULT absl::StatusOr<bool> IsRevoked(absl::string_view jti) const;
   ABSL_MUST_USE_RESULT absl::Status ForEachRecord(const std::function<void(const v1::Record&)>& fn) const;
 
   // Test hook: deletes one raw index entry, to prove Verify finds damage.
@@ -231,6 +237,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* index_ = nullptr;
   rocksdb::ColumnFamilyHandle* lost_ = nullptr;
   rocksdb::ColumnFamilyHandle* quarantine_ = nullptr;
+  rocksdb::ColumnFamilyHandle* audit_ = nullptr;
 
   // Serializes Apply; taken after the callers' locks (docs/reliability.md,
   // "Locks and sanitizers").

@@ -29,8 +29,19 @@ class TestPki {
   // 127.0.0.1 and localhost).
   std::string NodeTls(const std::string& id);
 
-  // A channel to a node at `addr` (127.0.0.1:port) as the operator.
+  // A channel to a node at `addr` (127.0.0.1:port) as the operator, every
+  // call also carrying token() (nodes get the test token key from
+  // WithTestTls, so Records calls pass the access gate).
   std::shared_ptr<grpc::Channel> Channel(const std::string& addr) const;
+
+  // The district token key pair (token.key, token.pub in dir(); one pair
+  // per test process, shared by every TestPki), and a token "tester" (role operator, every scope, every province) signed with
+  // it, valid ten years. Default() exports it as ILPCTL_TOKEN.
+  std::string token_key() const { return dir() + "/token.key"; }
+  std::string token_pub() const { return dir() + "/token.pub"; }
+  const std::string& token() const { return token_; }
+  // An `auth { ... }` textproto block naming token_pub().
+  std::string AuthBlock() const;
 
   const std::string& dir() const { return dir_.path(); }
   std::string ca_file() const { return dir() + "/ca.crt"; }
@@ -41,6 +52,7 @@ class TestPki {
  private:
   TempDir dir_;
   std::map<std::string, std::string> issued_;  // node id -> tls block
+  std::string token_;
 };
 
 // `config_text` with a tls block for its node from TestPki::Default(), unless

@@ -86,6 +86,8 @@ TEST(NodeDaemonTest, SigtermStopsCleanlyAndDataSurvivesRestart) {
     auto stub = v1::Records::NewStub(testing::TestPki::Default().Channel(node.address()));
     v1::CreatePatientRequest req;
     req.mutable_patient()->set_name("Maria Bria");
+    // An app write places the patient in the token's area (docs/security.md).
+    req.mutable_patient()->mutable_address()->set_village_code("5371031001");
     grpc::ClientContext ctx;
     v1::Patient p;
     ASSERT_TRUE(stub->CreatePatient(&ctx, req, &p).ok());

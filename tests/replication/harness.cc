@@ -50,7 +50,8 @@ v1::Patient NewPatient(RecordsCore* api, const std::string& name, const char* vi
 }
 
 Hierarchy::Hierarchy(std::vector<NodeSpec> specs, int64_t start_ms, uint64_t seed,
-                     uint32_t max_batch_bytes, bool metrics)
+                     uint32_t max_batch_bytes, bool metrics,
+                     const std::string& token_public_key_file)
     : specs_(std::move(specs)) {
   std::map<std::string, std::string> address;
   for (const NodeSpec& s : specs_) {
@@ -63,6 +64,9 @@ Hierarchy::Hierarchy(std::vector<NodeSpec> specs, int64_t start_ms, uint64_t see
     cfg.set_insecure(true);  // in-process, loopback only
     if (max_batch_bytes) cfg.set_max_batch_bytes(max_batch_bytes);
     if (metrics) cfg.set_metrics_listen("127.0.0.1:0");
+    if (!token_public_key_file.empty()) {
+      cfg.mutable_auth()->set_token_public_key_file(token_public_key_file);
+    }
     for (const NodeSpec& c : specs_) {
       if (c.parent != s.id) continue;
       v1::ChildConfig* child = cfg.add_children();

@@ -47,9 +47,12 @@ v1::Patient NewPatient(RecordsCore* api, const std::string& name, const char* vi
 class Hierarchy {
  public:
   // Starts the nodes, parents before children. `max_batch_bytes` 0 = default.
-  // With `metrics`, each node serves /metrics on 127.0.0.1:0.
+  // With `metrics`, each node serves /metrics on 127.0.0.1:0. With
+  // `token_public_key_file`, each node has that auth block, so Records calls
+  // need app tokens (and are audited); without, the loopback nodes admit all.
   Hierarchy(std::vector<NodeSpec> specs, int64_t start_ms, uint64_t seed,
-            uint32_t max_batch_bytes = 0, bool metrics = false);
+            uint32_t max_batch_bytes = 0, bool metrics = false,
+            const std::string& token_public_key_file = "");
   ~Hierarchy();
 
   Node* node(const std::string& id) { return nodes_.at(id).get(); }

@@ -135,7 +135,11 @@ TEST_F(AttackTest, FloodOfIdleStreamsLeavesHealthCheckFastAndMemoryBounded) {
   v1::WatchChangesRequest follow;
   follow.set_follow(true);
   for (int c = 0; c < kChannels; ++c) {
-    channels.push_back(testing::OwnChannel(addr_, grpc::SslCredentials(op)));
+    // The operator certificate, and the test token the Records gate asks for.
+    channels.push_back(testing::OwnChannel(
+        addr_, grpc::CompositeChannelCredentials(
+                   grpc::SslCredentials(op),
+                   grpc::AccessTokenCredentials(testing::TestPki::Default().token()))));
     auto stub = v1::Records::NewStub(channels.back());
     for (int k = 0; k < kFollowsPerChannel; ++k) {
       auto call = std::make_unique<Call>();

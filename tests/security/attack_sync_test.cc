@@ -81,7 +81,8 @@ TEST_F(AttackTest, SubtreeAlreadyClaimedBySiblingIsNotBelieved) {
   EXPECT_EQ(q.deltas(0).record_id(), forged.id());
   EXPECT_THAT(q.deltas(0).reason(), StartsWith("authorship"));
   v1::Patient p;
-  EXPECT_EQ(GetPatient(forged.id(), &p).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(GetPatient(forged.id(), &p).error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << "not held here: the same refusal as out of area (docs/security.md)";
   EXPECT_EQ(ChangeLogBytes(addr_), before);
   ExpectVerifies();
   ExpectRealChildSyncs("pustu-a", kAreaA);
@@ -106,7 +107,8 @@ TEST_F(AttackTest, DeltaSignedAsForeignNodeIsQuarantinedAndTheRestOfTheBatchAppl
   EXPECT_THAT(q.deltas(0).reason(), StartsWith("authorship"));
   EXPECT_THAT(q.deltas(0).reason(), HasSubstr("dinkes-kupang"));
   v1::Patient p;
-  EXPECT_EQ(GetPatient(forged.id(), &p).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(GetPatient(forged.id(), &p).error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << "not held here: the same refusal as out of area (docs/security.md)";
   ASSERT_TRUE(GetPatient(honest.id(), &p).ok());
   EXPECT_EQ(p.name(), "Honest");
   ExpectVerifies();
@@ -247,7 +249,8 @@ TEST_F(AttackTest, BatchCursorBeyondAnnouncedHeadIsRefusedAndCursorKept) {
   EXPECT_EQ(r.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << r.status.error_message();
   EXPECT_THAT(r.status.error_message(), HasSubstr("batch.cursor"));
   v1::Patient p;
-  EXPECT_EQ(GetPatient(second.id(), &p).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(GetPatient(second.id(), &p).error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << "not held here: the same refusal as out of area (docs/security.md)";
   EXPECT_EQ(PeerOf(addr_, "pustu-a").received_cursor(), 1u);
   EXPECT_EQ(ChangeLogBytes(addr_), before);
 

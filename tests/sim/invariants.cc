@@ -165,6 +165,9 @@ bool Checker::Belongs(int i, const v1::Record& r, bool ever) const {
     }
     case v1::Record::kTask:
       return addressed(r.task().assignee_node()) || patient_here(r.task().patient_id());
+    case v1::Record::kRevocation:
+      return true;
+    case v1::Record::kAudit:
     case v1::Record::BODY_NOT_SET:
       return false;
   }
