@@ -273,6 +273,18 @@ absl::StatusOr<v1::VerifyResponse> AdminCore::Verify(const v1::VerifyRequest& re
   return resp;
 }
 
+absl::StatusOr<v1::SatusehatRetryResponse> AdminCore::SatusehatRetry(const v1::SatusehatRetryRequest& req) {
+  if (!req.held()) return absl::InvalidArgumentError("held: must be true (only held-back records are retried)");
+  if (!satusehat_retry_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("node ", cfg_.node_id(), " exports nothing to SATUSEHAT (no satusehat block)"));
+  }
+  ILP_ASSIGN_OR_RETURN(const int n, satusehat_retry_());
+  v1::SatusehatRetryResponse out;
+  out.set_held(n);
+  return out;
+}
+
 absl::StatusOr<v1::SatusehatStatusResponse> AdminCore::SatusehatCounts() const {
   if (!satusehat_status_) return v1::SatusehatStatusResponse();
   return satusehat_status_(-1);

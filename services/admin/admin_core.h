@@ -44,9 +44,16 @@ class AdminCore {
       const v1::SatusehatStatusRequest& req) const;
   // The same counts without the held-back list (for metrics); enabled = false when none.
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::SatusehatStatusResponse> SatusehatCounts() const;
+  // Makes held-back records due now; FAILED_PRECONDITION when the node exports nothing.
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::SatusehatRetryResponse> SatusehatRetry(
+      const v1::SatusehatRetryRequest& req);
   using SatusehatStatusFn = std::function<absl::StatusOr<v1::SatusehatStatusResponse>(int limit)>;
+  using SatusehatRetryFn = std::function<absl::StatusOr<int>()>;
   // Set once by the node, before serving, when it runs an exporter.
-  void SetSatusehatStatus(SatusehatStatusFn fn) { satusehat_status_ = std::move(fn); }
+  void SetSatusehat(SatusehatStatusFn status, SatusehatRetryFn retry) {
+    satusehat_status_ = std::move(status);
+    satusehat_retry_ = std::move(retry);
+  }
 
   Store* store() const { return store_; }
 
@@ -60,6 +67,7 @@ class AdminCore {
   Clock* const clock_;
   const int64_t started_ms_;
   SatusehatStatusFn satusehat_status_;
+  SatusehatRetryFn satusehat_retry_;
 };
 
 }  // namespace ilp

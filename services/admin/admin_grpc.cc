@@ -39,6 +39,11 @@ grpc::Status AdminGrpc::SatusehatStatus(grpc::ServerContext*, const v1::Satuseha
   return Reply(core_->SatusehatStatus(*req), resp);
 }
 
+grpc::Status AdminGrpc::SatusehatRetry(grpc::ServerContext*, const v1::SatusehatRetryRequest* req,
+                                       v1::SatusehatRetryResponse* resp) {
+  return Reply(core_->SatusehatRetry(*req), resp);
+}
+
 grpc::Status AdminGrpc::Backup(grpc::ServerContext* ctx, const v1::BackupRequest*,
                                grpc::ServerWriter<v1::BackupChunk>* writer) {
   return ToGrpcStatus(core_->Backup([&](const v1::BackupChunk& c) {

@@ -25,6 +25,8 @@ class AdminGrpc final : public v1::Admin::Service {
                               v1::ListQuarantineResponse* resp) override;
   grpc::Status SatusehatStatus(grpc::ServerContext*, const v1::SatusehatStatusRequest* req,
                                v1::SatusehatStatusResponse* resp) override;
+  grpc::Status SatusehatRetry(grpc::ServerContext*, const v1::SatusehatRetryRequest* req,
+                              v1::SatusehatRetryResponse* resp) override;
   grpc::Status Backup(grpc::ServerContext* ctx, const v1::BackupRequest*,
                       grpc::ServerWriter<v1::BackupChunk>* writer) override;
 

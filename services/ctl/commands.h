@@ -23,7 +23,7 @@ void AddPkiCommands(CLI::App* app, Runner* run);
 void AddBackupCommands(CLI::App* app, Runner* run);
 // token keygen|issue: app tokens on local files; ignores Ctl::channel.
 void AddTokenCommands(CLI::App* app, Runner* run);
-// satusehat status (ilp.v1.Admin.SatusehatStatus).
+// satusehat status | retry --held (ilp.v1.Admin.SatusehatStatus, SatusehatRetry).
 void AddSatusehatCommands(CLI::App* app, Runner* run);
 // plan check|apply: a district plan on local files; ignores Ctl::channel.
 void AddPlanCommands(CLI::App* app, Runner* run);

@@ -4,7 +4,7 @@
 //   ilpctl --node ... conflicts [--since 24h] | verify | backup --out DIR
 //   ilpctl --node ... patient get ID | patient find --nik N | patient history ID
 //   ilpctl --node ... tasks [--for NODE] | changes [--after SEQ] [--follow]
-//   ilpctl --node ... satusehat status [--limit N]
+//   ilpctl --node ... satusehat status [--limit N] | satusehat retry --held
 //   ilpctl pki init|issue-node|issue-operator|revoke --dir DIR ... (no node needed)
 //   ilpctl token keygen --dir DIR | token issue --key DIR/token.key --sub S --role R --area A... (no node)
 //   ilpctl plan check FILE | plan apply FILE --ca-dir DIR --out DIR (no node needed)

@@ -1,6 +1,6 @@
-// satusehat status: the SATUSEHAT export of one node over ilp.v1.Admin
-// (docs/satusehat.md). Exit 4 when anything is held back or rejected, or the
-// last export pass failed.
+// satusehat status | retry --held: the SATUSEHAT export of one node over
+// ilp.v1.Admin (docs/satusehat.md). status exits 4 when anything is held back
+// or rejected, or the last export pass failed.
 #include <cstdio>
 #include <iostream>
 
@@ -50,6 +50,20 @@ int SatusehatStatus(const Ctl& c, int limit) {
   return unhealthy ? kUnhealthy : kOk;
 }
 
+int SatusehatRetry(const Ctl& c) {
+  v1::SatusehatRetryRequest req;
+  req.set_held(true);
+  v1::SatusehatRetryResponse resp;
+  grpc::Status s = v1::Admin::NewStub(c.channel)->SatusehatRetry(c.Ctx().get(), req, &resp);
+  if (!s.ok()) return Fail(s);
+  if (c.json) {
+    std::cout << Json(resp) << "\n";
+  } else {
+    std::printf("%d held-back records will be checked again at the next export pass\n", resp.held());
+  }
+  return kOk;
+}
+
 }  // namespace
 
 void AddSatusehatCommands(CLI::App* app, Runner* run) {
@@ -62,6 +76,10 @@ void AddSatusehatCommands(CLI::App* app, Runner* run) {
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
   status->callback([run, limit] { *run = [limit](const Ctl& c) { return SatusehatStatus(c, *limit); }; });
+  auto held = std::make_shared<bool>(false);
+  CLI::App* retry = sat->add_subcommand("retry", "check held-back records again at the next pass (after a config fix)");
+  retry->add_flag("--held", *held, "retry the held-back records")->required();
+  retry->callback([run] { *run = [](const Ctl& c) { return SatusehatRetry(c); }; });
 }
 
 }  // namespace ilp::ctl

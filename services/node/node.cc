@@ -80,7 +80,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
     n->exporter_ = std::make_unique<satusehat::Exporter>(n->cfg_, n->store_.get(), n->records_.get(),
                                                          clock, http);
     satusehat::Exporter* ex = n->exporter_.get();
-    n->admin_->SetSatusehatStatus([ex](int limit) { return ex->Status(limit); });
+    n->admin_->SetSatusehat([ex](int limit) { return ex->Status(limit); }, [ex] { return ex->RetryHeld(); });
   }
 
   grpc::EnableDefaultHealthCheckService(true);

@@ -210,6 +210,7 @@ absl::Status Exporter::Process(v1::ExportEntry e) {
       if (e.state() != v1::EXPORT_HELD || e.reason() != p.reason) {
         spdlog::info("satusehat: {} {} held back", e.kind(), e.record_id());
       }
+      e.set_next_attempt_ms(clock_->NowMs() + int64_t{cfg_.satusehat().held_recheck_s()} * 1000);
       return Move(e, v1::EXPORT_HELD, p.reason);
     default:
       return Send(std::move(e), p, org);

@@ -100,7 +100,6 @@ absl::Status Exporter::RunOnce() {
     }
   }
   const int64_t now = clock_->NowMs();
-  const int64_t recheck_ms = int64_t{cfg_.satusehat().held_recheck_s()} * 1000;
   std::map<std::string, absl::Status> org_down;  // an Organization whose pass stopped
   for (const std::string& id : ids) {
     {
@@ -114,9 +113,7 @@ absl::Status Exporter::RunOnce() {
     }
     // An Organization taken out of the config keeps its entries, unsent.
     if (org_down.count(e->org_ihs()) || orgs_.count(e->org_ihs()) == 0) continue;
-    if (e->state() == v1::EXPORT_HELD ? e->updated_ms() + recheck_ms > now : e->next_attempt_ms() > now) {
-      continue;
-    }
+    if (e->next_attempt_ms() > now) continue;  // backoff, Retry-After or held_recheck_s
     const std::string org = e->org_ihs();
     absl::Status st = Process(*std::move(e));
     if (!st.ok()) {
@@ -127,6 +124,17 @@ absl::Status Exporter::RunOnce() {
   absl::MutexLock s(&state_mu_);
   last_error_ = first.ok() ? "" : std::string(first.message());
   return first;
+}
+
+absl::StatusOr<int> Exporter::RetryHeld() {
+  absl::MutexLock l(&run_mu_);
+  ILP_ASSIGN_OR_RETURN(const std::vector<std::string> held, queue_.Held());
+  for (const std::string& id : held) {
+    ILP_ASSIGN_OR_RETURN(v1::ExportEntry e, queue_.Get(id));
+    e.set_next_attempt_ms(0);
+    ILP_RETURN_IF_ERROR(queue_.Put(e));
+  }
+  return static_cast<int>(held.size());
 }
 
 void Exporter::Loop() {

@@ -11,7 +11,8 @@
 //   4. 429, 5xx and network errors retry with exponential backoff (at least
 //      Retry-After); other 4xx are REJECTED with the server's OperationOutcome.
 //   5. A record that cannot be made valid is HELD with the reason and checked
-//      again after held_recheck_s; nothing is sent half-built.
+//      again after held_recheck_s (or at once after RetryHeld); nothing is
+//      sent half-built.
 //
 // Patient IHS numbers found by NIK lookup are written back onto the patient
 // through RecordsCore (so they replicate down to the villages).
@@ -56,6 +57,10 @@ class Exporter {
   // first error that stopped part of the pass (network, token, store); the
   // entries it did not reach stay queued.
   ABSL_MUST_USE_RESULT absl::Status RunOnce() ABSL_LOCKS_EXCLUDED(run_mu_);
+
+  // Makes every held-back entry due at the next pass (after a config fix or
+  // a patient registered in SATUSEHAT); returns how many.
+  ABSL_MUST_USE_RESULT absl::StatusOr<int> RetryHeld() ABSL_LOCKS_EXCLUDED(run_mu_);
 
   // Runs passes every interval_s on a thread until Stop().
   void Start();

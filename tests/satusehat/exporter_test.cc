@@ -354,6 +354,21 @@ TEST_F(ExporterTest, IlpctlStatusListsHeldRecordsWithReasonsAndExits4) {
   const nlohmann::json parsed = nlohmann::json::parse(j.out);
   EXPECT_EQ(parsed["orgs"][0]["sent"], "2");  // uint64 as a JSON string (proto3 JSON)
   EXPECT_EQ(parsed["problems"].size(), 2u);
+
+  // The patient gets a NIK SATUSEHAT knows; retry --held sends without waiting an hour.
+  v1::UpdatePatientRequest up;
+  up.mutable_patient()->set_id(no_nik);
+  v1::Identifier* nik = up.mutable_patient()->add_identifiers();
+  nik->set_system(v1::NIK), nik->set_value(kNik2);
+  up.mutable_update_mask()->add_paths("identifiers");
+  ASSERT_TRUE(node_->records()->UpdatePatient(up).ok());
+  const ::ilp::testing::CommandResult retry =
+      ::ilp::testing::Ilpctl({"--insecure", "--node", node_->address(), "satusehat", "retry", "--held"});
+  EXPECT_EQ(retry.exit_code, 0) << retry.out << retry.err;
+  EXPECT_THAT(retry.out, HasSubstr("2 held-back records"));
+  ASSERT_TRUE(node_->exporter()->RunOnce().ok());
+  EXPECT_EQ(OrgStatus().sent(), 4u);
+  EXPECT_EQ(OrgStatus().held(), 0u);
 }
 
 TEST_F(ExporterTest, EverySentResourcePassesTheOfficialFhirR4Schema) {
