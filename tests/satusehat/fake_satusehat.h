@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "nlohmann/json.hpp"
 
@@ -59,8 +60,9 @@ class FakeSatusehat {
   void Handle(int fd);
   Answer Route(const std::string& method, const std::string& target,
                const std::map<std::string, std::string>& headers, const std::string& body);
-  Answer Post(const std::string& type, const std::string& org, const std::string& body);
-  Answer Search(const std::string& type, const std::string& identifier);
+  Answer Post(const std::string& type, const std::string& org, const std::string& body)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Answer Search(const std::string& type, const std::string& identifier) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   int listen_fd_ = -1;
   int port_ = 0;
