@@ -32,13 +32,21 @@ int SatusehatStatus(const Ctl& c, int limit) {
   std::printf("node %s exports to SATUSEHAT, queued up to change %llu; last pass: %s\n\n",
               st.node_id().c_str(), static_cast<unsigned long long>(st.cursor()),
               st.last_error().empty() ? "ok" : st.last_error().c_str());
-  std::printf("%-14s %-18s %9s %9s %9s %9s %9s\n", "ORGANIZATION", "PUSKESMAS NODE", "PENDING", "SENT",
-              "HELD", "REJECTED", "SKIPPED");
+  std::printf("%-14s %-18s %9s %9s %9s %9s %9s  %s\n", "ORGANIZATION", "PUSKESMAS NODE", "PENDING", "SENT",
+              "HELD", "REJECTED", "SKIPPED", "OLDEST PENDING");
   for (const auto& o : st.orgs()) {
-    std::printf("%-14s %-18s %9llu %9llu %9llu %9llu %9llu\n", o.org_ihs().c_str(),
+    std::printf("%-14s %-18s %9llu %9llu %9llu %9llu %9llu  %s\n", o.org_ihs().c_str(),
                 o.puskesmas_node_id().c_str(), static_cast<unsigned long long>(o.pending()),
                 static_cast<unsigned long long>(o.sent()), static_cast<unsigned long long>(o.held()),
-                static_cast<unsigned long long>(o.rejected()), static_cast<unsigned long long>(o.skipped()));
+                static_cast<unsigned long long>(o.rejected()), static_cast<unsigned long long>(o.skipped()),
+                Time(o.oldest_pending_ms()).c_str());
+  }
+  for (const auto& o : st.orgs()) {
+    if (o.top_reasons().empty()) continue;
+    std::printf("\ntop reasons, %s:\n", o.org_ihs().c_str());
+    for (const auto& r : o.top_reasons()) {
+      std::printf("%9llu  %s\n", static_cast<unsigned long long>(r.count()), OrDash(r.reason()).c_str());
+    }
   }
   if (st.problems().empty()) return unhealthy ? kUnhealthy : kOk;
   std::printf("\n%-8s %-13s %-38s %-13s %s\n", "STATE", "KIND", "RECORD", "CHANGED", "REASON");

@@ -1,7 +1,12 @@
 // The exporter's frame: config lookups, the pass loop, queue filling and status.
 #include "services/satusehat/exporter.h"
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
+#include <map>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
@@ -164,6 +169,33 @@ void Exporter::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+absl::Status Exporter::AddOldestAndReasons(v1::SatusehatStatusResponse* out) const {
+  std::map<std::string, int64_t> oldest;  // org -> queued_ms of its oldest waiting entry
+  ILP_ASSIGN_OR_RETURN(const std::vector<std::string> waiting, queue_.ToSend());
+  for (const std::string& id : waiting) {
+    ILP_ASSIGN_OR_RETURN(const v1::ExportEntry e, queue_.Get(id));
+    auto [it, added] = oldest.emplace(e.org_ihs(), e.queued_ms());
+    if (!added) it->second = std::min(it->second, e.queued_ms());
+  }
+  std::map<std::string, std::map<std::string, uint64_t>> reasons;  // org -> reason -> entries
+  ILP_ASSIGN_OR_RETURN(const std::vector<v1::ExportEntry> problems,
+                       queue_.Problems(std::numeric_limits<size_t>::max()));
+  for (const v1::ExportEntry& e : problems) ++reasons[e.org_ihs()][e.reason()];
+  constexpr size_t kTopReasons = 5;
+  for (v1::OrgExportStatus& s : *out->mutable_orgs()) {
+    if (auto it = oldest.find(s.org_ihs()); it != oldest.end()) s.set_oldest_pending_ms(it->second);
+    std::vector<std::pair<std::string, uint64_t>> top(reasons[s.org_ihs()].begin(), reasons[s.org_ihs()].end());
+    std::stable_sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    if (top.size() > kTopReasons) top.resize(kTopReasons);
+    for (const auto& [reason, n] : top) {
+      v1::ReasonCount* r = s.add_top_reasons();
+      r->set_reason(reason);
+      r->set_count(n);
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::SatusehatStatusResponse> Exporter::Status(int limit) const {
   v1::SatusehatStatusResponse out;
   out.set_enabled(true);
@@ -186,6 +218,7 @@ absl::StatusOr<v1::SatusehatStatusResponse> Exporter::Status(int limit) const {
     s->set_skipped(n(v1::EXPORT_SKIPPED));
   }
   if (limit >= 0) {
+    ILP_RETURN_IF_ERROR(AddOldestAndReasons(&out));
     ILP_ASSIGN_OR_RETURN(const std::vector<v1::ExportEntry> problems,
                          queue_.Problems(limit > 0 ? static_cast<size_t>(limit) : 20));
     for (const v1::ExportEntry& e : problems) *out.add_problems() = e;

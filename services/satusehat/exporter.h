@@ -66,8 +66,9 @@ class Exporter {
   void Start();
   void Stop();
 
-  // Counts per Organization and up to `limit` held-back and rejected entries
-  // (0 = 20; negative = counts only, no scan).
+  // Counts per Organization, and unless `limit` is negative (counts only, no
+  // scan) each Organization's oldest pending time and top reasons, and up to
+  // `limit` held-back and rejected entries (0 = 20).
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::SatusehatStatusResponse> Status(int limit) const;
 
  private:
@@ -88,6 +89,8 @@ class Exporter {
     std::string reason;     // when held
   };
 
+  // Sets oldest_pending_ms and top_reasons on each of out->orgs() (a scan of the queue).
+  ABSL_MUST_USE_RESULT absl::Status AddOldestAndReasons(v1::SatusehatStatusResponse* out) const;
   // Queues the exportable records of changes after the cursor.
   ABSL_MUST_USE_RESULT absl::Status Fill() ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
   // The site an exportable record belongs to; nullptr if none of ours.

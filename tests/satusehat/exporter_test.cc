@@ -323,6 +323,10 @@ TEST_F(ExporterTest, RefusedCredentialLeavesEverythingQueued) {
   EXPECT_THAT(std::string(st.message()), ::testing::Not(HasSubstr("wrong")));
   EXPECT_EQ(Entry(v.encounter().id())->state(), v1::EXPORT_PENDING);
   EXPECT_EQ(node_->exporter()->Status(5)->last_error(), st.message());
+  const v1::OrgExportStatus org = OrgStatus();
+  EXPECT_GT(org.pending(), 0u);
+  EXPECT_EQ(org.oldest_pending_ms(), Entry(v.encounter().id())->queued_ms());
+  EXPECT_GT(org.oldest_pending_ms(), 0);
 }
 
 TEST_F(ExporterTest, EnteredInErrorBeforeSendingIsSkipped) {
@@ -354,6 +358,14 @@ TEST_F(ExporterTest, IlpctlStatusListsHeldRecordsWithReasonsAndExits4) {
   const nlohmann::json parsed = nlohmann::json::parse(j.out);
   EXPECT_EQ(parsed["orgs"][0]["sent"], "2");  // uint64 as a JSON string (proto3 JSON)
   EXPECT_EQ(parsed["problems"].size(), 2u);
+  // The same reasons, counted per Organization; nothing waits, so no oldest pending.
+  EXPECT_THAT(r.out, HasSubstr("top reasons, 100011961:"));
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(" 1  no IHS number for patient ", no_nik)));
+  const nlohmann::json& org = parsed["orgs"][0];
+  ASSERT_TRUE(org["top_reasons"].is_array()) << j.out;
+  EXPECT_EQ(org["top_reasons"].size(), 2u);
+  EXPECT_EQ(org["top_reasons"][0]["count"], "1");
+  EXPECT_EQ(org["oldest_pending_ms"], "0");
 
   // The patient gets a NIK SATUSEHAT knows; retry --held sends without waiting an hour.
   v1::UpdatePatientRequest up;
