@@ -113,7 +113,7 @@ echo
 echo "== Need-to-know and the audit trail (docs/security.md)"
 BUDI=$(awk '/Budi Santoso/ {print $2; exit}' "$WORK/day.txt")
 "$BIN/ilp-demo" --ca "$ILPCTL_CA" --token "$BIDAN" --node "$(addr pkm-oebobo)" --step posyandu \
-  --village $OTHER_VILLAGE --refer-to pkm-oebobo > "$WORK/other.txt"
+  --village $OTHER_VILLAGE --refer-to "" > "$WORK/other.txt"
 OTHER=$(awk '/^  patient / {print $2; exit}' "$WORK/other.txt")
 echo "-- kader-yuliana reads Budi, of her own village, at pos-mawar"
 "$BIN/ilpctl" --token "$KADER" --node "$(addr pos-mawar)" patient get "$BUDI" | head -n 3

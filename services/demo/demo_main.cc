@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
   app.add_option("--step", step, "all | posyandu (register, weigh, refer) | answer (back-referral) | followup (complete tasks)")
       ->check(CLI::IsMember({"all", "posyandu", "answer", "followup"}));
   app.add_option("--referral", referral_id, "referral to answer (--step answer)");
-  app.add_option("--refer-to", refer_to, "node id the referral goes to");
+  app.add_option("--refer-to", refer_to, "node id the referral goes to (empty: no referral)");
   app.add_option("--village", village, "village code of the demo patients");
   std::string ca, cert, key;
   app.add_option("--ca", ca, "district CA certificate (PEM)")->required();
@@ -182,6 +182,7 @@ int main(int argc, char** argv) {
               recorded.encounter().id().c_str(), recorded.observations_size(),
               recorded.immunizations_size());
 
+  if (refer_to.empty()) return 0;  // registration and a visit only
   std::printf("== Growth faltering: referral to %s\n", refer_to.c_str());
   v1::CreateReferralRequest rreq;
   rreq.mutable_referral()->set_patient_id(child.id());
