@@ -60,6 +60,13 @@ absl::Status Rule(absl::StatusCode code, absl::string_view rule, absl::string_vi
 
 absl::Status AdmitFromChild(const v1::Record& delta, const v1::Record* stored,
                             const ChildTrust& trust) {
+  if (delta.has_revocation()) {
+    // Tokens are revoked at the district and revocations flow down; one from
+    // below could only be a stolen node key revoking the district's apps.
+    return Rule(absl::StatusCode::kPermissionDenied, "kind",
+                absl::StrCat("record ", delta.id(), " is a token revocation; revocations come only ",
+                             "from above (the district), never from a child"));
+  }
   if (absl::Status s = ValidateRecord(delta, trust.now_ms, kSyncFutureSlackMs); !s.ok()) {
     return Rule(absl::StatusCode::kInvalidArgument, "content", s.message());
   }

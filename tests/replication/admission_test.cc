@@ -210,6 +210,18 @@ TEST(AdmissionTest, ARecordWithNoKindIsRefused) {
                 "content", "record.body");
 }
 
+// The district revokes tokens and the revocation flows down: one arriving from
+// below would be a stolen posyandu key shutting out the district's apps.
+TEST(AdmissionTest, ATokenRevocationFromBelowIsRefused) {
+  v1::Record r;
+  r.set_id(kId);
+  *r.mutable_created() = S("pos-mawar");
+  r.mutable_revocation()->set_jti("jti-of-the-district-dashboard");
+  r.mutable_revocation()->set_revoked_by("pos-mawar");
+  ExpectRefused(AdmitFromChild(r, nullptr, PustuTrust()), absl::StatusCode::kPermissionDenied, "kind",
+                "revocations come only from above");
+}
+
 TEST(AdmissionTest, AnIdThatIsNotAUuidIsRefused) {
   v1::Record r = NewPatient("pos-mawar", kMawar);
   r.set_id("not-a-uuid/../x");
