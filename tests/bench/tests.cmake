@@ -11,6 +11,9 @@ add_executable(merge_bench bench/merge_bench.cc)
 target_link_libraries(merge_bench PRIVATE ilp_merge ilp_record_gen benchmark::benchmark)
 add_executable(apply_bench bench/apply_bench.cc)
 target_link_libraries(apply_bench PRIVATE ilp_records ilp_bench_lib benchmark::benchmark)
+# GetPatient with and without the audit trail (docs/performance.md).
+add_executable(read_audit_bench bench/read_audit_bench.cc)
+target_link_libraries(read_audit_bench PRIVATE ilp_access ilp_bench_lib benchmark::benchmark)
 # A bundle against a session for the same visits (docs/performance.md, "Bundles").
 add_executable(bundle_bench bench/bundle_bench.cc)
 target_link_libraries(bundle_bench PRIVATE ilp_bundle_desk ilp_repl_harness ilp_bench_lib)
