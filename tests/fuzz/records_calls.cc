@@ -1,6 +1,7 @@
 #include "tests/fuzz/records_calls.h"
 
 #include <cstdlib>
+#include <type_traits>
 
 namespace ilp::fuzz {
 namespace {
@@ -11,7 +12,13 @@ RecordsCall Make(const char* name, bool writes, Method method) {
           [method](RecordsCore* api, const std::string& body) -> std::optional<absl::Status> {
             Req req;
             if (!req.ParseFromString(body)) return std::nullopt;
-            return (api->*method)(req).status();
+            // Write calls take an optional WriteAudit*; a default argument does not
+            // apply through a member pointer, so pass the default (no audit) here.
+            if constexpr (std::is_invocable_v<Method, RecordsCore*, const Req&>) {
+              return (api->*method)(req).status();
+            } else {
+              return (api->*method)(req, nullptr).status();
+            }
           }};
 }
 
