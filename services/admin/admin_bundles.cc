@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/admin/admin_grpc.h"
 #include "services/common/grpc_status.h"
+#include "services/security/call_auth.h"
 
 namespace ilp {
 namespace {
@@ -29,6 +30,9 @@ v1::BundleHeader Shown(v1::BundleHeader h) {
 
 grpc::Status AdminGrpc::ExportBundle(grpc::ServerContext* ctx, const v1::ExportBundleRequest* req,
                                      grpc::ServerWriter<v1::BundleChunk>* writer) {
+  if (absl::StatusOr<auth::Caller> who = AdmitCall(*gate_, *ctx, "Admin.ExportBundle"); !who.ok()) {
+    return ToGrpcStatus(who.status());
+  }
   if (desk_ == nullptr) return NoDesk();
   absl::StatusOr<bundle::BundleDesk::Exported> e = desk_->Export(req->to(), req->recipient_cert_pem());
   if (!e.ok()) return ToGrpcStatus(e.status());
@@ -46,8 +50,11 @@ grpc::Status AdminGrpc::ExportBundle(grpc::ServerContext* ctx, const v1::ExportB
   return grpc::Status::OK;
 }
 
-grpc::Status AdminGrpc::ImportBundle(grpc::ServerContext*, grpc::ServerReader<v1::BundleChunk>* reader,
+grpc::Status AdminGrpc::ImportBundle(grpc::ServerContext* ctx, grpc::ServerReader<v1::BundleChunk>* reader,
                                      v1::ImportBundleResponse* resp) {
+  if (absl::StatusOr<auth::Caller> who = AdmitCall(*gate_, *ctx, "Admin.ImportBundle"); !who.ok()) {
+    return ToGrpcStatus(who.status());
+  }
   if (desk_ == nullptr) return NoDesk();
   std::string file;
   v1::BundleChunk chunk;
@@ -68,8 +75,11 @@ grpc::Status AdminGrpc::ImportBundle(grpc::ServerContext*, grpc::ServerReader<v1
   return grpc::Status::OK;
 }
 
-grpc::Status AdminGrpc::ImportReceipt(grpc::ServerContext*, const v1::ImportReceiptRequest* req,
+grpc::Status AdminGrpc::ImportReceipt(grpc::ServerContext* ctx, const v1::ImportReceiptRequest* req,
                                       v1::BundleReceipt* resp) {
+  if (absl::StatusOr<auth::Caller> who = AdmitCall(*gate_, *ctx, "Admin.ImportReceipt"); !who.ok()) {
+    return ToGrpcStatus(who.status());
+  }
   if (desk_ == nullptr) return NoDesk();
   absl::StatusOr<v1::BundleReceipt> r = desk_->TakeReceipt(req->receipt());
   if (!r.ok()) return ToGrpcStatus(r.status());

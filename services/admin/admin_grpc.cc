@@ -39,15 +39,8 @@ grpc::Status AdminGrpc::RevokeToken(grpc::ServerContext* ctx, const v1::RevokeTo
   return Reply(records_->RevokeToken(req->jti(), req->reason(), who->sub), resp);
 }
 
-grpc::Status AdminGrpc::SatusehatStatus(grpc::ServerContext*, const v1::SatusehatStatusRequest* req,
-                                        v1::SatusehatStatusResponse* resp) {
-  return Reply(core_->SatusehatStatus(*req), resp);
-}
-
-grpc::Status AdminGrpc::SatusehatRetry(grpc::ServerContext*, const v1::SatusehatRetryRequest* req,
-                                       v1::SatusehatRetryResponse* resp) {
-  return Reply(core_->SatusehatRetry(*req), resp);
-}
+ILP_ADMIN(SatusehatStatus, SatusehatStatusRequest, SatusehatStatusResponse, core_->SatusehatStatus(*req))
+ILP_ADMIN(SatusehatRetry, SatusehatRetryRequest, SatusehatRetryResponse, core_->SatusehatRetry(*req))
 
 grpc::Status AdminGrpc::Backup(grpc::ServerContext* ctx, const v1::BackupRequest*,
                                grpc::ServerWriter<v1::BackupChunk>* writer) {

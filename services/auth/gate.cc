@@ -22,8 +22,10 @@ absl::string_view RequiredScope(absl::string_view rpc) {
       {"Admin.GetStatus", "admin:read"},            {"Admin.GetTree", "admin:read"},
       {"Admin.ListConflicts", "admin:read"},        {"Admin.Verify", "admin:read"},
       {"Admin.ListQuarantine", "admin:read"},       {"Admin.ListAudit", "admin:read"},
-      {"Admin.Backup", "admin:read"},
+      {"Admin.Backup", "admin:read"},               {"Admin.SatusehatStatus", "admin:read"},
       {"Admin.SyncNow", "admin:write"},             {"Admin.RevokeToken", "admin:write"},
+      {"Admin.SatusehatRetry", "admin:write"},      {"Admin.ExportBundle", "admin:write"},
+      {"Admin.ImportBundle", "admin:write"},        {"Admin.ImportReceipt", "admin:write"},
   };
   auto it = table->find(rpc);
   return it == table->end() ? absl::string_view() : absl::string_view(it->second);
