@@ -34,7 +34,7 @@ grpc::Status AdminGrpc::ExportBundle(grpc::ServerContext* ctx, const v1::ExportB
     return ToGrpcStatus(who.status());
   }
   if (desk_ == nullptr) return NoDesk();
-  absl::StatusOr<bundle::BundleDesk::Exported> e = desk_->Export(req->to(), req->recipient_cert_pem());
+  absl::StatusOr<bundle::BundleDesk::Exported> e = desk_->Export(req->to(), req->recipient_cert_pem(), req->after_cursor(), req->max_bytes());
   if (!e.ok()) return ToGrpcStatus(e.status());
   v1::BundleChunk chunk;
   for (size_t at = 0; at < e->file.size(); at += kChunkBytes) {

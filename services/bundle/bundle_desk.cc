@@ -50,14 +50,16 @@ int64_t BundleDesk::TrustedUnixS() const {
 }
 
 absl::StatusOr<BundleDesk::Exported> BundleDesk::Export(const std::string& to,
-                                                         absl::string_view recipient_cert_pem) {
+                                                         absl::string_view recipient_cert_pem,
+                                                         uint64_t after_cursor, uint64_t max_bytes) {
   if (sodium_init() < 0) return absl::InternalError("libsodium failed to initialise");
   ILP_ASSIGN_OR_RETURN(const pki::PeerIdentity who, verifier_->Verify(recipient_cert_pem, "", TrustedUnixS()));
   if (who.kind != pki::PeerIdentity::kNode || who.id != to) {
     return absl::InvalidArgumentError(absl::StrCat("recipient certificate: is ", who.spiffe_id,
                                                    ", not node ", to));
   }
-  ILP_ASSIGN_OR_RETURN(SyncEngine::BundleBatches b, engine_->BundleFor(to));
+  if (max_bytes == 0 || max_bytes > kMaxVolumeBytes) max_bytes = kMaxVolumeBytes;
+  ILP_ASSIGN_OR_RETURN(SyncEngine::BundleBatches b, engine_->BundleFor(to, after_cursor, max_bytes));
   v1::BundleHeader h;
   h.set_bundle_id(NewBundleId());
   h.set_sender_incarnation(b.incarnation);
@@ -68,6 +70,7 @@ absl::StatusOr<BundleDesk::Exported> BundleDesk::Export(const std::string& to,
   for (const auto& a : area_) h.add_sender_area(a);
   h.set_batches(static_cast<uint32_t>(b.batches.size()));
   for (const v1::Batch& batch : b.batches) h.set_changes(h.changes() + batch.count());
+  h.set_more(b.more);
   Exported out;
   ILP_ASSIGN_OR_RETURN(out.file, WriteBundle(h, b.batches, keys_, recipient_cert_pem));
   // The header as written (sender, certificate) for the receipt's match.

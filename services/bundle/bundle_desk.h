@@ -28,6 +28,10 @@ namespace ilp::bundle {
 // Largest whole bundle or receipt file a desk takes (a USB stick on FAT32
 // holds files under 4 GiB; bundles are far smaller).
 inline constexpr size_t kMaxBundleFileBytes = size_t{1} << 30;
+// The batch bytes one volume carries at most: the file limit less room for
+// the header, the certificates, the frames' overhead and the one batch that
+// crosses the budget (max_batch_bytes is at most 16 MiB).
+inline constexpr size_t kMaxVolumeBytes = kMaxBundleFileBytes - (size_t{32} << 20);
 
 class BundleDesk {
  public:
@@ -44,8 +48,13 @@ class BundleDesk {
   // A bundle for node `to`, sealed to `recipient_cert_pem`, which must be a
   // valid node certificate of this district for `to` (UNAUTHENTICATED, or
   // INVALID_ARGUMENT naming "recipient certificate").
+  // A volume of a split export: start after `after_cursor` (0: from what
+  // `to` acknowledged) and stop once the batches reach `max_bytes` (0, or
+  // more than a file may hold: kMaxVolumeBytes); header.more() says another
+  // volume follows, from header.to_cursor().
   ABSL_MUST_USE_RESULT absl::StatusOr<Exported> Export(const std::string& to,
-                                                       absl::string_view recipient_cert_pem);
+                                                       absl::string_view recipient_cert_pem,
+                                                       uint64_t after_cursor = 0, uint64_t max_bytes = 0);
 
   struct Imported {
     v1::BundleHeader header;

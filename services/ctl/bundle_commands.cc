@@ -20,27 +20,38 @@ constexpr size_t kChunkBytes = 1u << 20;
 
 struct Args {
   std::string to, cert, out, file, receipt_out, ca, crl_dir;
+  uint64_t volume_bytes = 0;  // 0: the node's limit for one file
   int deadline_s = 3600;
 };
+
+// Volume n of --out: the first is --out itself, then "mawar-2.ilpb", ...
+std::string VolumePath(const std::string& out, int n) {
+  if (n == 1) return out;
+  const std::filesystem::path p(out);
+  return (p.parent_path() / absl::StrCat(p.stem().string(), "-", n, p.extension().string())).string();
+}
 
 int LocalError(const std::string& what, const absl::Status& s) {
   std::fprintf(stderr, "ilpctl: %s: %s\n", what.c_str(), std::string(s.message()).c_str());
   return kError;
 }
 
-int Export(const Ctl& c, const Args& a) {
+// One volume: the node writes the bundle for (after, ...] up to the volume
+// size; ilpctl stores it at `path`. `more` says whether another follows.
+int ExportVolume(const Ctl& c, const Args& a, const std::string& cert, const std::string& path,
+                 uint64_t* after, bool* more) {
   // Checked first too, so the node does not record a bundle nobody carries
   // (it would show in `ilpctl status` as awaiting its receipt).
   std::error_code ec;
-  if (std::filesystem::exists(a.out, ec)) {
-    std::fprintf(stderr, "ilpctl: --out: %s exists; a bundle never replaces a file\n", a.out.c_str());
+  if (std::filesystem::exists(path, ec)) {
+    std::fprintf(stderr, "ilpctl: --out: %s exists; a bundle never replaces a file\n", path.c_str());
     return kError;
   }
   v1::ExportBundleRequest req;
   req.set_to(a.to);
-  absl::StatusOr<std::string> cert = pki::internal::ReadWholeFile(a.cert);
-  if (!cert.ok()) return LocalError("--recipient-cert", cert.status());
-  req.set_recipient_cert_pem(*cert);
+  req.set_recipient_cert_pem(cert);
+  req.set_after_cursor(*after);
+  req.set_max_bytes(a.volume_bytes);
   std::unique_ptr<grpc::ClientContext> ctx = c.Ctx(a.deadline_s);
   auto reader = v1::Admin::NewStub(c.channel)->ExportBundle(ctx.get(), req);
   std::string file;
@@ -56,17 +67,35 @@ int Export(const Ctl& c, const Args& a) {
     return kError;
   }
   // Mode 0600, never over an existing file: a bundle holds patient data.
-  if (absl::Status s = pki::internal::WriteFileAtomic(a.out, file, 0600, /*no_replace=*/true); !s.ok()) {
+  if (absl::Status s = pki::internal::WriteFileAtomic(path, file, 0600, /*no_replace=*/true); !s.ok()) {
     return LocalError("--out", s);
   }
   const v1::BundleHeader& h = last.header();
   if (c.json) {
     std::cout << Json(last) << "\n";
   } else {
-    std::printf("bundle %s for %s written to %s: %u batches, cursors (%llu, %llu], %s\n",
-                h.bundle_id().c_str(), h.recipient().c_str(), a.out.c_str(), last.batches(),
+    std::printf("bundle %s for %s written to %s: %u batches, cursors (%llu, %llu], %s%s\n",
+                h.bundle_id().c_str(), h.recipient().c_str(), path.c_str(), last.batches(),
                 static_cast<unsigned long long>(h.from_cursor()),
-                static_cast<unsigned long long>(h.to_cursor()), Bytes(file.size()).c_str());
+                static_cast<unsigned long long>(h.to_cursor()), Bytes(file.size()).c_str(),
+                h.more() ? "; more follows in the next volume" : "");
+  }
+  *after = h.to_cursor();
+  *more = h.more();
+  return kOk;
+}
+
+int Export(const Ctl& c, const Args& a) {
+  absl::StatusOr<std::string> cert = pki::internal::ReadWholeFile(a.cert);
+  if (!cert.ok()) return LocalError("--recipient-cert", cert.status());
+  uint64_t after = 0;
+  bool more = true;
+  int n = 0;
+  while (more) {
+    if (int rc = ExportVolume(c, a, *cert, VolumePath(a.out, ++n), &after, &more); rc != kOk) return rc;
+  }
+  if (n > 1 && !c.json) {
+    std::printf("%d volumes: carry them all; import each (any order) and bring back every receipt\n", n);
   }
   return kOk;
 }
@@ -189,7 +218,12 @@ void AddBundleCommands(CLI::App* app, Runner* run) {
   auto* e = b->add_subcommand("export", "write what node --to lacks from this node into --out");
   e->add_option("--for,--to", a->to, "the recipient node id")->required();
   e->add_option("--recipient-cert", a->cert, "the recipient's node certificate (PEM)")->required();
-  e->add_option("--out", a->out, "the bundle file to create (never replaced)")->required();
+  e->add_option("--out", a->out, "the bundle file to create (never replaced); further volumes are named "
+                 "FILE-2.ext, FILE-3.ext, ...")->required();
+  e->add_option("--volume-size", a->volume_bytes,
+                "split into volumes of at most about this size, e.g. 500M (default and most: 992M, what a "
+                "node takes in one file; FAT32 holds files under 4G)")
+      ->transform(CLI::AsSizeValue(false));
   e->add_option("--deadline", a->deadline_s, "seconds the export may take")->capture_default_str();
   e->callback([a, run] { *run = [a](const Ctl& c) { return Export(c, *a); }; });
   auto* i = b->add_subcommand("import", "apply a bundle meant for this node; writes the receipt");

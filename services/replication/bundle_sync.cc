@@ -2,6 +2,7 @@
 // would carry, written for a file, and the apply of a verified bundle through
 // the same admission and quarantine as a session with a child.
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -92,7 +93,8 @@ absl::StatusOr<ChildTrust> SyncEngine::TrustFor(const std::string& sender,
   return trust;
 }
 
-absl::StatusOr<SyncEngine::BundleBatches> SyncEngine::BundleFor(const std::string& to) {
+absl::StatusOr<SyncEngine::BundleBatches> SyncEngine::BundleFor(const std::string& to, uint64_t after,
+                                                                 uint64_t max_bytes) {
   if (to.empty() || to == cfg_.node_id()) {
     return absl::InvalidArgumentError("to: must name another node");
   }
@@ -132,8 +134,13 @@ absl::StatusOr<SyncEngine::BundleBatches> SyncEngine::BundleFor(const std::strin
     only_via.insert("");
   }
   const uint64_t until = store_->LastSeq();
-  out.from = std::min(out.from, until);
+  if (after > until) {
+    return absl::InvalidArgumentError(absl::StrCat("after_cursor: ", after, " is past the end of ", cfg_.node_id(),
+                                                   "'s change log (", until, ")"));
+  }
+  out.from = std::min(std::max(out.from, after), until);
   uint64_t cursor = out.from;
+  uint64_t bytes = 0;
   for (;;) {
     std::unique_ptr<ChildScope> scope;
     if (spec) scope = std::make_unique<ChildScope>(store_, spec->area, spec->addressed);
@@ -143,8 +150,13 @@ absl::StatusOr<SyncEngine::BundleBatches> SyncEngine::BundleFor(const std::strin
     const v1::Batch& b = o.msg.batch();
     if (b.cursor() <= cursor) break;  // nothing after the cursor
     cursor = b.cursor();
+    bytes += b.ByteSizeLong();
     out.batches.push_back(b);
     if (b.last() || cursor >= until) break;
+    if (bytes >= max_bytes) {
+      out.more = true;
+      break;
+    }
   }
   out.to = cursor;
   return out;
@@ -285,13 +297,34 @@ absl::Status SyncEngine::AcceptReceipt(const v1::BundleReceipt& r) {
         sent.from_cursor(), ", ", sent.to_cursor(), "]"));
   }
   ILP_ASSIGN_OR_RETURN(const v1::ChildConfig* child, ChildToward(sent.recipient()));
-  const std::string key = child != nullptr ? BundleDownAckedKey(sent.recipient()) : kBundleUpAcked;
+  const bool down = child != nullptr;
+  const std::string key = down ? BundleDownAckedKey(sent.recipient()) : kBundleUpAcked;
   absl::MutexLock l(&mu_);
   ILP_ASSIGN_OR_RETURN(const uint64_t acked, MetaU64(key));
+  // Receipts taken before, by the start of their bundle: a later volume's
+  // receipt may come back first, and counts once the volumes before it did.
+  std::multimap<uint64_t, uint64_t> receipted = {{r.from_cursor(), r.applied_to()}};
+  ILP_ASSIGN_OR_RETURN(auto sent_before, store_->ScanMeta(BundleOutKey("")));
+  for (const auto& [out_key, raw_out] : sent_before) {
+    v1::BundleHeader o;
+    if (!o.ParseFromString(raw_out)) return absl::DataLossError(absl::StrCat("meta ", out_key, ": does not parse"));
+    if (o.bundle_id() == r.bundle_id()) continue;
+    if (down ? o.recipient() != sent.recipient() : o.recipient() == cfg_.node_id()) continue;
+    if (!down) {
+      ILP_ASSIGN_OR_RETURN(const v1::ChildConfig* c, ChildToward(o.recipient()));
+      if (c != nullptr) continue;  // a bundle down, not toward an ancestor
+    }
+    ILP_ASSIGN_OR_RETURN(const uint64_t to, MetaU64(BundleReceiptedKey(o.bundle_id())));
+    if (to > o.from_cursor()) receipted.emplace(o.from_cursor(), to);
+  }
+  // The acknowledged range grows over every receipt that starts within it.
+  uint64_t held = acked;
+  for (const auto& [from, to] : receipted) {
+    if (from > held) break;
+    held = std::max(held, to);
+  }
   ApplyRequest req;
-  // The bundle started at what was acknowledged when it was written, so its
-  // receipt continues the acknowledged range.
-  if (r.applied_to() > acked) req.meta.emplace_back(key, absl::StrCat(r.applied_to()));
+  if (held > acked) req.meta.emplace_back(key, absl::StrCat(held));
   req.meta.emplace_back(BundleReceiptedKey(r.bundle_id()), absl::StrCat(r.applied_to()));
   return store_->Apply(std::move(req)).status();
 }

@@ -102,12 +102,17 @@ class SyncEngine {
     uint64_t from = 0, to = 0;  // (from, to] of this node's change log
     std::vector<v1::Batch> batches;
     bool down = false;        // to a node in this node's subtree
+    bool more = false;        // the log goes on after `to` (max_bytes cut it)
   };
   // The batches a session would carry to `to`: down, within its scope, if
   // `to` is in this node's subtree (from what it acknowledged online or by
   // receipt); otherwise up (changes written here or from the subtree) from
   // what the parent or any ancestor's receipt acknowledged.
-  ABSL_MUST_USE_RESULT absl::StatusOr<BundleBatches> BundleFor(const std::string& to);
+  // `after`, when above that acknowledgement, starts later (the next volume
+  // of a split export); the batches stop once their bytes reach `max_bytes`
+  // (at least one batch goes in).
+  ABSL_MUST_USE_RESULT absl::StatusOr<BundleBatches> BundleFor(const std::string& to, uint64_t after = 0,
+                                                               uint64_t max_bytes = UINT64_MAX);
   // Records a written bundle, so that its receipt can be matched.
   ABSL_MUST_USE_RESULT absl::Status RecordBundleOut(const v1::BundleHeader& header);
   struct BundleApplied {

@@ -162,6 +162,67 @@ TEST_F(BundleImportTest, PosyanduBundleReachesThePuskesmasSkippingThePustuAndCom
   EXPECT_EQ(again->header.from_cursor(), home->header.to_cursor());
 }
 
+TEST_F(BundleImportTest, VolumesCoverTheLogInAnyOrderAndReceiptsAcknowledgeOnlyWhatIsContiguous) {
+  std::vector<std::string> ids = PosyanduDay(24);  // several 4 KiB batches
+  const std::string& cert = keys_["pkm-oebobo"].cert_pem;
+  // Volumes of one batch each (a budget of one byte): each starts where the
+  // one before ended, and the last says nothing more follows.
+  std::vector<BundleDesk::Exported> vols;
+  uint64_t after = 0;
+  for (bool more = true; more;) {
+    absl::StatusOr<BundleDesk::Exported> e = desks_["pos-mawar"]->Export("pkm-oebobo", cert, after, 1);
+    ASSERT_TRUE(e.ok()) << e.status();
+    EXPECT_EQ(e->batches, 1u);
+    if (!vols.empty()) EXPECT_EQ(e->header.from_cursor(), vols.back().header.to_cursor());
+    after = e->header.to_cursor();
+    more = e->header.more();
+    vols.push_back(*std::move(e));
+    ASSERT_LT(vols.size(), 200u);
+  }
+  ASSERT_GE(vols.size(), 3u);
+  absl::StatusOr<BundleDesk::Exported> past = desks_["pos-mawar"]->Export("pkm-oebobo", cert, after, 1);
+  ASSERT_TRUE(past.ok()) << past.status();
+  EXPECT_EQ(past->batches, 0u) << "the volumes reached the end of the log";
+  EXPECT_FALSE(past->header.more());
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      desks_["pos-mawar"]->Export("pkm-oebobo", cert, Head("pos-mawar") + 1, 1).status()));
+
+  // Imported last volume first: everything arrives, each change logged once.
+  const uint64_t pkm_before = Head("pkm-oebobo");
+  std::vector<std::string> receipts(vols.size());
+  uint64_t changes = 0;
+  for (size_t i = vols.size(); i-- > 0;) {
+    absl::StatusOr<BundleDesk::Imported> in = desks_["pkm-oebobo"]->Import(vols[i].file);
+    ASSERT_TRUE(in.ok()) << i << ": " << in.status();
+    EXPECT_TRUE(in->complete);
+    EXPECT_EQ(in->receipt_info.batches_applied(), 1u) << i;
+    changes += in->receipt_info.changes();
+    receipts[i] = in->receipt;
+  }
+  for (const auto& id : ids) EXPECT_TRUE(Has("pkm-oebobo", id));
+  EXPECT_EQ(Head("pkm-oebobo") - pkm_before, changes);
+  for (const auto& v : vols) {
+    absl::StatusOr<BundleDesk::Imported> again = desks_["pkm-oebobo"]->Import(v.file);
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(again->receipt_info.batches_applied(), 0u);
+  }
+  EXPECT_EQ(Head("pkm-oebobo") - pkm_before, changes);
+
+  // Receipts home out of order: the posyandu's acknowledged range grows only
+  // from its start, so a lost first receipt does not skip the first volume.
+  auto next_from = [&] {
+    absl::StatusOr<BundleDesk::Exported> e = desks_["pos-mawar"]->Export("pkm-oebobo", cert);
+    EXPECT_TRUE(e.ok()) << e.status();
+    return e.ok() ? e->header.from_cursor() : 0;
+  };
+  for (size_t i = vols.size(); i-- > 1;) {
+    ASSERT_TRUE(desks_["pos-mawar"]->TakeReceipt(receipts[i]).ok()) << i;
+    EXPECT_EQ(next_from(), vols[0].header.from_cursor()) << "after receipt " << i;
+  }
+  ASSERT_TRUE(desks_["pos-mawar"]->TakeReceipt(receipts[0]).ok());
+  EXPECT_EQ(next_from(), vols.back().header.to_cursor());
+}
+
 TEST_F(BundleImportTest, ImportTwiceOrAtTwoTiersChangesNothingTheSecondTime) {
   std::vector<std::string> ids = PosyanduDay(3);
   const std::string to_pkm = Export("pos-mawar", "pkm-oebobo");
