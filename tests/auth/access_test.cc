@@ -237,5 +237,46 @@ TEST_F(AccessTest, AnAdmittedWatchIsAuditedWithThePatientsItDelivered) {
   EXPECT_EQ(Audit().events_size(), static_cast<int>(before) + 1);
 }
 
+TEST_F(AccessTest, AReferralIsVisibleToTheNodeItIsAddressedToAndNoMore) {
+  // The Puskesmas refers Budi (village A) to posyandu pos-b, in village B.
+  v1::CreateReferralRequest cr;
+  cr.mutable_referral()->set_patient_id(budi_);
+  cr.mutable_referral()->set_to_node("pos-b");
+  cr.mutable_referral()->set_reason("home visit");
+  v1::Referral ref;
+  grpc::Status s = records_->CreateReferral(Ctx(district_).get(), cr, &ref);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  v1::TokenClaims c;
+  c.set_sub("kader-pos-b");
+  c.set_role("kader");
+  c.add_area(kVillageB);
+  c.set_node("pos-b");
+  absl::StatusOr<std::string> pos_b = auth::IssueToken(sk_, c, absl::FromUnixMillis(kNowMs), absl::Hours(1));
+  ASSERT_TRUE(pos_b.ok()) << pos_b.status();
+  v1::GetReferralRequest get;
+  get.set_id(ref.id());
+  v1::Referral got;
+  s = records_->GetReferral(Ctx(*pos_b).get(), get, &got);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  // Addressed is not area: the patient stays outside the token's view.
+  EXPECT_EQ(Get(*pos_b, budi_).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // Its change feed carries the referral, not Budi.
+  auto ctx = Ctx(*pos_b);
+  auto reader = records_->WatchChanges(ctx.get(), v1::WatchChangesRequest());
+  std::vector<std::string> seen;
+  v1::ChangeEvent ev;
+  while (reader->Read(&ev)) seen.push_back(ev.record_id());
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_THAT(seen, ::testing::Contains(ref.id()));
+  EXPECT_THAT(seen, Not(::testing::Contains(budi_)));
+  EXPECT_THAT(seen, ::testing::Contains(siti_));  // village B is its area
+
+  // The same village without the node claim: the referral is out of view.
+  s = records_->GetReferral(Ctx(bidan_b_).get(), get, &got);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(s.error_message(), HasSubstr("rule area"));
+}
+
 }  // namespace
 }  // namespace ilp
