@@ -86,8 +86,8 @@ class AccessMatrixTest : public AccessTest {
       return r->CreatePatient(ctx, q, &p);
     };
     c["Records.UpdatePatient"] = [r, this](auto* ctx) {
-      v1::UpdatePatientRequest q;  // no patient fields and no mask
-      q.set_id(budi_);
+      v1::UpdatePatientRequest q;  // no fields and no mask
+      q.mutable_patient()->set_id(budi_);
       v1::Patient p;
       return r->UpdatePatient(ctx, q, &p);
     };
