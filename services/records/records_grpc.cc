@@ -62,7 +62,6 @@ grpc::Status RecordsGrpc::WatchChanges(grpc::ServerContext* ctx,
     absl::StatusOr<std::vector<v1::Change>> changes = store_->ReadChanges(cursor, 256, 1 << 20);
     if (!changes.ok()) return ToGrpcStatus(changes.status());
     std::unique_ptr<ChildScope> scope = access_->ScopeFor(*who);  // fresh per batch
-    RecordsAccess::WatchBatchAudit audit(access_, who);  // audits what this batch delivered
     for (v1::Change& c : *changes) {
       cursor = c.seq();
       // Only what the caller may see now: a record's current state decides.
@@ -81,7 +80,6 @@ grpc::Status RecordsGrpc::WatchChanges(grpc::ServerContext* ctx,
       ev.set_via(c.via());
       *ev.mutable_delta() = std::move(*c.mutable_delta());
       if (!writer->Write(ev)) return grpc::Status::OK;  // client went away
-      audit.Delivered(*state);
     }
     if (!changes->empty()) {
       last_event = absl::Now();
