@@ -317,14 +317,16 @@ absl::Status SyncEngine::AcceptReceipt(const v1::BundleReceipt& r) {
     ILP_ASSIGN_OR_RETURN(const uint64_t to, MetaU64(BundleReceiptedKey(o.bundle_id())));
     if (to > o.from_cursor()) receipted.emplace(o.from_cursor(), to);
   }
-  // The acknowledged range grows over every receipt that starts within it.
-  uint64_t held = acked;
+  // The acknowledged range (online or by receipt, as BundleFor starts from)
+  // grows over every receipt that starts within it.
+  ILP_ASSIGN_OR_RETURN(const uint64_t online, MetaU64(down ? DownAckedKey(sent.recipient()) : std::string(kUpAcked)));
+  uint64_t held = std::max(acked, online);
   for (const auto& [from, to] : receipted) {
     if (from > held) break;
     held = std::max(held, to);
   }
   ApplyRequest req;
-  if (held > acked) req.meta.emplace_back(key, absl::StrCat(held));
+  if (held > std::max(acked, online)) req.meta.emplace_back(key, absl::StrCat(held));
   req.meta.emplace_back(BundleReceiptedKey(r.bundle_id()), absl::StrCat(r.applied_to()));
   return store_->Apply(std::move(req)).status();
 }
