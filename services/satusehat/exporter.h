@@ -29,6 +29,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
@@ -97,8 +98,27 @@ class Exporter {
   ABSL_MUST_USE_RESULT absl::StatusOr<const Site*> SiteOf(const v1::Record& r) const;
   // Prepares and sends one entry; an error stops the pass for its Organization.
   ABSL_MUST_USE_RESULT absl::Status Process(v1::ExportEntry e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
-  // The resource for `e`, or why it cannot be sent yet.
-  ABSL_MUST_USE_RESULT absl::StatusOr<Prepared> Prepare(const v1::ExportEntry& e, Org& org);
+  // The resource for `e`, or why it cannot be sent yet. With `encounter_urn`
+  // (an observation or immunization going in its encounter's transaction
+  // Bundle) the resource references the encounter by that urn:uuid instead
+  // of waiting for the encounter's server id.
+  ABSL_MUST_USE_RESULT absl::StatusOr<Prepared> Prepare(const v1::ExportEntry& e, Org& org,
+                                                        const std::string& encounter_urn = "");
+  // The queue entries of the observations and immunizations of encounter
+  // entry `enc` not sent yet (pending, in flight or held), under its
+  // Organization: observations, then immunizations, each in id order.
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<v1::ExportEntry>> BundleMembers(const v1::ExportEntry& enc);
+  // Sends encounter entry `e` (prepared as `p`) with its members as one
+  // transaction Bundle, or holds them all back; stores every outcome.
+  ABSL_MUST_USE_RESULT absl::Status SendBundle(v1::ExportEntry e, const Prepared& p, Org& org);
+  // Settles an IN_FLIGHT encounter by identifier; if SATUSEHAT has it, the
+  // whole (atomic) transaction landed, and its in-flight members are settled
+  // by identifier too. True if the encounter was there.
+  ABSL_MUST_USE_RESULT absl::StatusOr<bool> SettleBundle(const v1::ExportEntry& e, Org& org);
+  // Stores `all` HELD (one batch): `reasons` by record id, else `fallback`.
+  ABSL_MUST_USE_RESULT absl::Status HoldAll(std::vector<v1::ExportEntry> all,
+                                            const std::map<std::string, std::string>& reasons,
+                                            const std::string& fallback);
   // The patient's IHS number (looked up and written back if needed), or a held reason in `held`.
   ABSL_MUST_USE_RESULT absl::StatusOr<std::string> PatientIhs(const std::string& patient_id, Org& org,
                                                              std::string* held);
