@@ -207,6 +207,11 @@ std::vector<std::string> Validate(const json& resource, const std::map<std::stri
 
 std::vector<std::string> ValidateForSatusehat(const json& resource) { return Validate(resource, nullptr); }
 
+std::vector<std::string> ValidateBundleMember(const json& resource, const std::string& encounter_urn) {
+  const std::map<std::string, std::string> local = {{encounter_urn, "Encounter"}};
+  return Validate(resource, &local);
+}
+
 std::vector<std::string> ValidateTransactionBundle(const json& bundle) {
   std::vector<std::string> problems;
   if (!bundle.is_object() || bundle.value("resourceType", json()) != "Bundle") {

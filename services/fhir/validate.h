@@ -22,6 +22,11 @@ namespace ilp::fhir {
 // of another type is one problem.
 std::vector<std::string> ValidateForSatusehat(const nlohmann::json& resource);
 
+// As ValidateForSatusehat, for a resource going in the transaction Bundle
+// of the Encounter whose fullUrl is `encounter_urn`: that urn is accepted as
+// an Encounter reference.
+std::vector<std::string> ValidateBundleMember(const nlohmann::json& resource, const std::string& encounter_urn);
+
 // Problems of a transaction Bundle (BuildTransactionBundle): type
 // "transaction"; the Encounter first; every entry with a unique fullUrl
 // "urn:uuid:<lowercase uuid>" and request POST to its resourceType; every

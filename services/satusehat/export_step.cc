@@ -191,7 +191,10 @@ absl::StatusOr<Exporter::Prepared> Exporter::Prepare(const v1::ExportEntry& e, O
     out.reason = std::string(built.status().message());
     return out;
   }
-  if (std::vector<std::string> problems = fhir::ValidateForSatusehat(*built); !problems.empty()) {
+  if (std::vector<std::string> problems = encounter_urn.empty()
+                                               ? fhir::ValidateForSatusehat(*built)
+                                               : fhir::ValidateBundleMember(*built, encounter_urn);
+      !problems.empty()) {
     out.reason = absl::StrJoin(problems, "; ");
     return out;
   }

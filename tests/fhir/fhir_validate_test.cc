@@ -178,6 +178,9 @@ TEST(TransactionBundleTest, AValidBundleHasNoProblems) {
 TEST(TransactionBundleTest, AUrnReferenceIsValidOnlyInsideItsBundle) {
   const json obs = ValidBundle()["entry"][1]["resource"];
   EXPECT_TRUE(Names(ValidateForSatusehat(obs), "Observation.encounter: reference Encounter/{id} is required"));
+  EXPECT_TRUE(ValidateBundleMember(obs, absl::StrCat("urn:uuid:", kEncUuid)).empty());
+  EXPECT_TRUE(Names(ValidateBundleMember(obs, absl::StrCat("urn:uuid:", kObsUuid)),
+                    "Observation.encounter: reference Encounter/{id} is required"));
   json b = ValidBundle();
   b["entry"][1]["resource"]["encounter"]["reference"] = "urn:uuid:0190a1b2-0000-7000-8000-0000000000ff";
   EXPECT_TRUE(Names(ValidateTransactionBundle(b),
