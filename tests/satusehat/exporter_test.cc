@@ -598,7 +598,7 @@ TEST_F(ExporterTest, AMemberThatCannotBeMadeValidHoldsTheWholeBundle) {
   v1::Observation* w = req.add_observations();
   w->set_loinc("29463-7"), w->set_value(9.4), w->set_unit("kg");
   v1::Immunization* im = req.add_immunizations();
-  im->set_kfa_code("93001019"), im->set_dose_number(1);
+  im->set_kfa_code("93001019"), im->set_antigen("BCG"), im->set_dose_number(1);
   im->mutable_date()->set_year(2026), im->mutable_date()->set_month(10), im->mutable_date()->set_day(1);
   absl::StatusOr<v1::RecordEncounterResponse> bad = node_->records()->RecordEncounter(req);
   ASSERT_TRUE(bad.ok()) << bad.status();
