@@ -13,6 +13,11 @@
 //   5. A record that cannot be made valid is HELD with the reason and checked
 //      again after held_recheck_s (or at once after RetryHeld); nothing is
 //      sent half-built.
+//   6. An encounter goes with its unsent observations and immunizations as
+//      one transaction Bundle (urn:uuid references), sent whole or held back
+//      whole; its entries change state together. An IN_FLIGHT bundle is
+//      settled by searching its Encounter (the transaction is atomic), then
+//      each member. Referrals and late members go alone (docs/satusehat.md).
 //
 // Patient IHS numbers found by NIK lookup are written back onto the patient
 // through RecordsCore (so they replicate down to the villages).
