@@ -8,6 +8,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "services/fhir/fhir_time.h"
 #include "services/fhir/systems.h"
+#include "storage/util/ids.h"
 #include "storage/util/status_macros.h"
 
 namespace ilp::fhir {
@@ -60,6 +61,13 @@ absl::Status NotEnteredInError(v1::RecordStatus s, absl::string_view what, const
         absl::StrCat(what, " ", id, " is entered-in-error and is not sent"));
   }
   return absl::OkStatus();
+}
+
+// The encounter reference of a clinical resource: the bundle-local urn:uuid
+// inside a transaction, else Encounter/{server id}.
+json EncounterRef(const ClinicalContext& ctx) {
+  if (!ctx.encounter_urn.empty()) return json{{"reference", ctx.encounter_urn}};
+  return Ref("Encounter", ctx.encounter_server_id);
 }
 
 bool IsHomeVisit(v1::EncounterKind k) {
@@ -141,7 +149,7 @@ absl::StatusOr<json> BuildObservation(const v1::Observation& o, const ClinicalCo
                                           {"code", category}}})}}})},
       {"code", {{"coding", json::array({coding})}}},
       {"subject", Ref("Patient", ctx.patient_ihs)},
-      {"encounter", Ref("Encounter", ctx.encounter_server_id)},
+      {"encounter", EncounterRef(ctx)},
       {"effectiveDateTime", t},
       {"performer", json::array({Ref("Practitioner", ctx.practitioner_ihs)})},
       {"valueQuantity", {{"value", o.value()}, {"unit", o.unit()}, {"system", kUcumSystem},
@@ -174,7 +182,7 @@ absl::StatusOr<json> BuildImmunization(const v1::Immunization& im, const Clinica
       {"status", "completed"},
       {"vaccineCode", {{"coding", json::array({vaccine})}}},
       {"patient", Ref("Patient", ctx.patient_ihs)},
-      {"encounter", Ref("Encounter", ctx.encounter_server_id)},
+      {"encounter", EncounterRef(ctx)},
       {"occurrenceDateTime", t},
       {"primarySource", true},
       {"performer", json::array({json{{"actor", Ref("Practitioner", ctx.practitioner_ihs)}}})},
@@ -205,12 +213,51 @@ absl::StatusOr<json> BuildServiceRequest(const v1::Referral& r, const ClinicalCo
                                              {"display", "Patient referral"}}})},
                 {"text", "Rujukan"}}},
       {"subject", Ref("Patient", ctx.patient_ihs)},
-      {"encounter", Ref("Encounter", ctx.encounter_server_id)},
+      {"encounter", EncounterRef(ctx)},
       {"authoredOn", authored},
       {"requester", Ref("Practitioner", ctx.practitioner_ihs)},
   };
   if (!r.reason().empty()) sr["reasonCode"] = json::array({json{{"text", r.reason()}}});
   return sr;
+}
+
+absl::StatusOr<std::string> RecordUrn(const std::string& record_id) {
+  if (!IsValidUuid(record_id)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Bundle.entry.fullUrl: record id ", record_id, " is not a lowercase UUID"));
+  }
+  return absl::StrCat("urn:uuid:", record_id);
+}
+
+absl::StatusOr<json> BuildTransactionBundle(const BundleEntry& encounter,
+                                            const std::vector<BundleEntry>& members) {
+  if (encounter.resource.value("resourceType", "") != "Encounter") {
+    return absl::InvalidArgumentError("Bundle.entry[0]: the first entry must be the Encounter");
+  }
+  ILP_ASSIGN_OR_RETURN(const std::string enc_urn, RecordUrn(encounter.record_id));
+  json entries = json::array();
+  auto add = [&](const BundleEntry& b, const std::string& urn) {
+    const std::string type = b.resource.value("resourceType", "");
+    entries.push_back(json{{"fullUrl", urn},
+                           {"resource", b.resource},
+                           {"request", {{"method", "POST"}, {"url", type}}}});
+  };
+  add(encounter, enc_urn);
+  for (const BundleEntry& m : members) {
+    ILP_ASSIGN_OR_RETURN(const std::string urn, RecordUrn(m.record_id));
+    const std::string type = m.resource.value("resourceType", "");
+    if (type != "Observation" && type != "Immunization") {
+      return absl::InvalidArgumentError(absl::StrCat("Bundle.entry: ", type, " ", m.record_id,
+                                                     " does not go in an Encounter's bundle"));
+    }
+    const json* ref = m.resource.contains("encounter") ? &m.resource["encounter"] : nullptr;
+    if (ref == nullptr || !ref->is_object() || ref->value("reference", "") != enc_urn) {
+      return absl::InvalidArgumentError(absl::StrCat(type, ".encounter: ", type, " ", m.record_id,
+                                                     " must reference ", enc_urn, " in the bundle"));
+    }
+    add(m, urn);
+  }
+  return json{{"resourceType", "Bundle"}, {"type", "transaction"}, {"entry", std::move(entries)}};
 }
 
 }  // namespace ilp::fhir

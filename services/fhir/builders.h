@@ -16,6 +16,7 @@
 #define ILP_SERVICES_FHIR_BUILDERS_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
@@ -40,6 +41,10 @@ struct ClinicalContext {
   std::string practitioner_ihs;    // performer / requester
   std::string encounter_server_id; // Encounter/{id} as SATUSEHAT numbered it
   int64_t encounter_time_ms = 0;   // the visit time (ServiceRequest.occurrence fallback)
+  // Inside a transaction Bundle: the Encounter entry's fullUrl
+  // ("urn:uuid:..."), used as the encounter reference instead of
+  // Encounter/{encounter_server_id}.
+  std::string encounter_urn;
 };
 
 // The search parameter value that finds a patient's IHS number in SATUSEHAT:
@@ -75,6 +80,29 @@ ABSL_MUST_USE_RESULT absl::StatusOr<nlohmann::json> BuildImmunization(const v1::
 // referral" code, subject, encounter, requester, reasonCode and authoredOn.
 ABSL_MUST_USE_RESULT absl::StatusOr<nlohmann::json> BuildServiceRequest(const v1::Referral& r,
                                                                         const ClinicalContext& ctx);
+
+// The fullUrl of a record's entry in a transaction Bundle: "urn:uuid:<id>".
+// ILP record ids are lowercase UUIDs (storage/util/ids.h), so the record id
+// is itself the deterministic uuid: a retry builds the identical Bundle.
+// INVALID_ARGUMENT when `record_id` is not a lowercase UUID.
+ABSL_MUST_USE_RESULT absl::StatusOr<std::string> RecordUrn(const std::string& record_id);
+
+// One entry of a transaction Bundle: a built resource and its record id.
+struct BundleEntry {
+  std::string record_id;
+  nlohmann::json resource;
+};
+
+// A FHIR R4 Bundle of type "transaction": the Encounter first, then
+// `members` (its Observations and Immunizations, in the given order). Each
+// entry has fullUrl RecordUrn(record id) and request {POST, <resourceType>};
+// every member must reference the Encounter by its urn:uuid (built with
+// ClinicalContext::encounter_urn). Deterministic: no timestamps, no random
+// ids. INVALID_ARGUMENT naming the entry when a member does not reference
+// the Encounter's urn, or a record id is not a UUID. Check the result with
+// ValidateTransactionBundle (validate.h) before sending.
+ABSL_MUST_USE_RESULT absl::StatusOr<nlohmann::json> BuildTransactionBundle(
+    const BundleEntry& encounter, const std::vector<BundleEntry>& members);
 
 // The UCUM unit a known LOINC code must be sent in ("" when the code is not
 // in the table, e.g. 29463-7 -> "kg").

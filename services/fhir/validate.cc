@@ -1,5 +1,6 @@
 #include "services/fhir/validate.h"
 
+#include <map>
 #include <regex>
 
 #include "absl/strings/match.h"
@@ -18,7 +19,11 @@ using nlohmann::json;
 // Collects problems for one resource; paths are relative to its type.
 class Checker {
  public:
-  Checker(const json& r, std::string type) : r_(r), type_(std::move(type)) {}
+  // `local`: fullUrl -> resourceType of the other entries of the transaction
+  // Bundle `r` is in (nullptr outside a bundle); a reference to one of them
+  // of the wanted type is accepted.
+  Checker(const json& r, std::string type, const std::map<std::string, std::string>* local = nullptr)
+      : r_(r), type_(std::move(type)), local_(local) {}
 
   // The element at a dotted path (array elements by index), or nullptr.
   const json* At(absl::string_view path) const {
@@ -67,10 +72,15 @@ class Checker {
     Problem(path, absl::StrCat("\"", v, "\" is not allowed"));
   }
 
-  // A reference "Type/id" with a non-empty id.
+  // A reference "Type/id" with a non-empty id, or inside a bundle the
+  // fullUrl of an entry of that type.
   void Reference(absl::string_view path, absl::string_view type) {
     const std::string p = absl::StrCat(path, ".reference");
     const json* v = At(p);
+    if (local_ != nullptr && v != nullptr && v->is_string()) {
+      auto it = local_->find(v->get<std::string>());
+      if (it != local_->end() && it->second == type) return;
+    }
     const std::string prefix = absl::StrCat(type, "/");
     if (v == nullptr || !v->is_string() || !absl::StartsWith(v->get<std::string>(), prefix) ||
         v->get<std::string>().size() == prefix.size()) {
@@ -101,6 +111,7 @@ class Checker {
  private:
   const json& r_;
   std::string type_;
+  const std::map<std::string, std::string>* local_;
   std::vector<std::string> problems_;
 };
 
@@ -171,15 +182,13 @@ void CheckServiceRequest(Checker& c) {
   c.DateTime("authoredOn");
 }
 
-}  // namespace
-
-std::vector<std::string> ValidateForSatusehat(const json& resource) {
+std::vector<std::string> Validate(const json& resource, const std::map<std::string, std::string>* local) {
   if (!resource.is_object() || !resource.contains("resourceType") ||
       !resource["resourceType"].is_string()) {
     return {"resourceType: is required"};
   }
   const std::string type = resource["resourceType"].get<std::string>();
-  Checker c(resource, type);
+  Checker c(resource, type, local);
   if (type == "Encounter") {
     CheckEncounter(c);
   } else if (type == "Observation") {
@@ -192,6 +201,59 @@ std::vector<std::string> ValidateForSatusehat(const json& resource) {
     c.Problem("resourceType", "is not exported to SATUSEHAT");
   }
   return c.Take();
+}
+
+}  // namespace
+
+std::vector<std::string> ValidateForSatusehat(const json& resource) { return Validate(resource, nullptr); }
+
+std::vector<std::string> ValidateBundleMember(const json& resource, const std::string& encounter_urn) {
+  const std::map<std::string, std::string> local = {{encounter_urn, "Encounter"}};
+  return Validate(resource, &local);
+}
+
+std::vector<std::string> ValidateTransactionBundle(const json& bundle) {
+  std::vector<std::string> problems;
+  if (!bundle.is_object() || bundle.value("resourceType", json()) != "Bundle") {
+    return {"Bundle.resourceType: must be Bundle"};
+  }
+  if (bundle.value("type", json()) != "transaction") problems.push_back("Bundle.type: must be transaction");
+  if (!bundle.contains("entry") || !bundle["entry"].is_array() || bundle["entry"].empty()) {
+    problems.push_back("Bundle.entry: is required");
+    return problems;
+  }
+  static const std::regex kUrn("urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  std::map<std::string, std::string> local;  // fullUrl -> resourceType
+  const json& entries = bundle["entry"];
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const json& e = entries[i];
+    const std::string at = absl::StrCat("entry[", i, "]");
+    if (!e.is_object() || !e.contains("resource") || !e["resource"].is_object()) {
+      problems.push_back(absl::StrCat(at, ".resource: is required"));
+      continue;
+    }
+    const std::string type = e["resource"].value("resourceType", json()).is_string()
+                                 ? e["resource"]["resourceType"].get<std::string>()
+                                 : "";
+    if (i == 0 && type != "Encounter") problems.push_back("entry[0].resource: must be the Encounter");
+    const json url = e.value("fullUrl", json());
+    if (!url.is_string() || !std::regex_match(url.get<std::string>(), kUrn)) {
+      problems.push_back(absl::StrCat(at, ".fullUrl: must be urn:uuid:<lowercase uuid>"));
+    } else if (!local.emplace(url.get<std::string>(), type).second) {
+      problems.push_back(absl::StrCat(at, ".fullUrl: ", url.get<std::string>(), " appears twice"));
+    }
+    const json req = e.value("request", json());
+    if (!req.is_object() || req.value("method", json()) != "POST" || req.value("url", json()) != type) {
+      problems.push_back(absl::StrCat(at, ".request: must be POST ", type.empty() ? "{resourceType}" : type));
+    }
+  }
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (!entries[i].is_object() || !entries[i].contains("resource")) continue;
+    for (const std::string& p : Validate(entries[i]["resource"], &local)) {
+      problems.push_back(absl::StrCat("entry[", i, "] ", p));
+    }
+  }
+  return problems;
 }
 
 }  // namespace ilp::fhir

@@ -22,6 +22,20 @@ namespace ilp::fhir {
 // of another type is one problem.
 std::vector<std::string> ValidateForSatusehat(const nlohmann::json& resource);
 
+// As ValidateForSatusehat, for a resource going in the transaction Bundle
+// of the Encounter whose fullUrl is `encounter_urn`: that urn is accepted as
+// an Encounter reference.
+std::vector<std::string> ValidateBundleMember(const nlohmann::json& resource, const std::string& encounter_urn);
+
+// Problems of a transaction Bundle (BuildTransactionBundle): type
+// "transaction"; the Encounter first; every entry with a unique fullUrl
+// "urn:uuid:<lowercase uuid>" and request POST to its resourceType; every
+// resource passing ValidateForSatusehat, where an encounter reference may be
+// the fullUrl of the bundle's Encounter entry. Each problem names its entry,
+// e.g. "entry[2] Observation.encounter: reference Encounter/{id} is required".
+// Empty when the whole bundle may be sent.
+std::vector<std::string> ValidateTransactionBundle(const nlohmann::json& bundle);
+
 }  // namespace ilp::fhir
 
 #endif  // ILP_SERVICES_FHIR_VALIDATE_H_

@@ -6,9 +6,11 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "storage/util/status_macros.h"
 
 namespace ilp::satusehat {
@@ -202,18 +204,82 @@ absl::StatusOr<CreateResult> Client::Create(const std::string& type, const json&
     }
     out.kind = CreateResult::kCreated;
     out.server_id = j["id"].get<std::string>();
-  } else if (IsDuplicateOutcome(r.status, r.body)) {
-    out.kind = CreateResult::kDuplicate;
-  } else if (r.status == 429 || r.status >= 500) {
-    out.kind = CreateResult::kRetry;
-    out.maybe_applied = r.status >= 500;
-    out.reason = OutcomeText(r.status, r.body);
-    int64_t s = 0;
-    if (absl::SimpleAtoi(r.retry_after, &s) && s > 0) out.retry_after_ms = std::min<int64_t>(s, 86'400) * 1000;
   } else {
-    out.kind = CreateResult::kRejected;
-    out.reason = OutcomeText(r.status, r.body);
+    NotCreated(r, &out);
   }
+  return out;
+}
+
+void Client::NotCreated(const HttpResponse& r, CreateResult* out) {
+  if (IsDuplicateOutcome(r.status, r.body)) {
+    out->kind = CreateResult::kDuplicate;
+  } else if (r.status == 429 || r.status >= 500) {
+    out->kind = CreateResult::kRetry;
+    out->maybe_applied = r.status >= 500;
+    out->reason = OutcomeText(r.status, r.body);
+    int64_t s = 0;
+    if (absl::SimpleAtoi(r.retry_after, &s) && s > 0) out->retry_after_ms = std::min<int64_t>(s, 86'400) * 1000;
+  } else {
+    out->kind = CreateResult::kRejected;
+    out->reason = OutcomeText(r.status, r.body);
+  }
+}
+
+absl::StatusOr<CreateResult> Client::Transaction(const json& bundle) {
+  std::vector<std::string> types;  // of the entries, in order
+  if (bundle.is_object() && bundle.contains("entry") && bundle["entry"].is_array()) {
+    for (const json& e : bundle["entry"]) {
+      if (e.is_object() && e.contains("resource") && e["resource"].is_object()) {
+        types.push_back(e["resource"].value("resourceType", ""));
+      }
+    }
+  }
+  if (types.empty() || types.size() != bundle["entry"].size()) {
+    return absl::InvalidArgumentError("transaction: not a Bundle of resources");
+  }
+  HttpRequest req{"POST", absl::StrCat(base_url_, "/fhir-r4/v1"),
+                  {{"Content-Type", "application/fhir+json"}, {"Accept", "application/fhir+json"}},
+                  bundle.dump()};
+  ILP_ASSIGN_OR_RETURN(const HttpResponse r, Authorized(std::move(req)));
+  CreateResult out;
+  if (r.status != 200 && r.status != 201) {
+    NotCreated(r, &out);
+    return out;
+  }
+  // Applied; from here on an answer that cannot be believed means "search".
+  out.kind = CreateResult::kRetry;
+  out.maybe_applied = true;
+  json j = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object() || j.value("resourceType", json()) != "Bundle" ||
+      j.value("type", json()) != "transaction-response" || !j.contains("entry") || !j["entry"].is_array() ||
+      j["entry"].size() != types.size()) {
+    out.reason = absl::StrCat("transaction: HTTP ", r.status, " without a transaction-response of ",
+                              types.size(), " entries");
+    return out;
+  }
+  for (size_t i = 0; i < types.size(); ++i) {
+    const std::string& type = types[i];
+    const json& e = j["entry"][i];
+    const json resp = e.is_object() ? e.value("response", json()) : json();
+    const json status = resp.is_object() ? resp.value("status", json()) : json();
+    const json location = resp.is_object() ? resp.value("location", json()) : json();
+    std::string id;
+    if (status.is_string() && absl::StartsWith(status.get<std::string>(), "20") && location.is_string()) {
+      // "Observation/<id>/_history/1", or an absolute URL ending so.
+      std::vector<std::string> parts = absl::StrSplit(location.get<std::string>(), '/');
+      size_t end = parts.size();
+      if (end >= 2 && parts[end - 2] == "_history") end -= 2;
+      if (end >= 2 && parts[end - 2] == type && IsServerId(parts[end - 1])) id = parts[end - 1];
+    }
+    if (id.empty()) {
+      out.reason = absl::StrCat("transaction: entry ", i, " (", type, ") has no 2xx status with a ", type,
+                                " location");
+      return out;
+    }
+    out.server_ids.push_back(std::move(id));
+  }
+  out.kind = CreateResult::kCreated;
+  out.maybe_applied = false;
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
@@ -31,6 +32,8 @@ struct CreateResult {
   };
   Kind kind = kRetry;
   std::string server_id;
+  // A transaction: the server id of each entry, in the Bundle's order (kCreated).
+  std::vector<std::string> server_ids;
   std::string reason;
   int64_t retry_after_ms = 0;
   bool maybe_applied = false;  // a 5xx: search by identifier before sending again
@@ -63,12 +66,23 @@ class Client {
   ABSL_MUST_USE_RESULT absl::StatusOr<CreateResult> Create(const std::string& type,
                                                           const nlohmann::json& resource);
 
+  // POSTs a transaction Bundle to the FHIR base {base}/fhir-r4/v1. The
+  // server applies it whole or not at all. kCreated only with a
+  // transaction-response whose every entry is 2xx with a location
+  // "<Type>/<id>[/_history/<v>]" of its request's type (server_ids in
+  // order); a 2xx answer that cannot be believed is kRetry, maybe_applied.
+  // kDuplicate when the whole transaction was refused as a duplicate. Other
+  // outcomes as Create. UNAVAILABLE when no answer arrived.
+  ABSL_MUST_USE_RESULT absl::StatusOr<CreateResult> Transaction(const nlohmann::json& bundle);
+
  private:
   // GET/POST with the bearer token; one retry with a fresh token after a 401.
   ABSL_MUST_USE_RESULT absl::StatusOr<HttpResponse> Authorized(HttpRequest req);
   // The single id of a searchset Bundle, nullopt if empty.
   ABSL_MUST_USE_RESULT absl::StatusOr<std::optional<std::string>> SingleId(const HttpResponse& r,
                                                                           const std::string& what);
+  // Sets kind, reason and retry_after of a non-2xx answer on `out`.
+  static void NotCreated(const HttpResponse& r, CreateResult* out);
 
   HttpClient* const http_;
   Clock* const clock_;

@@ -101,14 +101,27 @@ absl::Status ExportQueue::Enqueue(const std::vector<v1::ExportEntry>& entries, u
   return absl::OkStatus();
 }
 
-absl::Status ExportQueue::Put(const v1::ExportEntry& e) {
+absl::Status ExportQueue::Put(const v1::ExportEntry& e) { return PutAll({e}); }
+
+absl::Status ExportQueue::PutAll(const std::vector<v1::ExportEntry>& es) {
   absl::MutexLock l(&mu_);
   ILP_RETURN_IF_ERROR(LoadCounts());
+  std::set<std::string> ids;
+  for (const v1::ExportEntry& e : es) {
+    if (!ids.insert(e.record_id()).second) {
+      return absl::InvalidArgumentError(absl::StrCat("export queue: ", e.record_id(), " twice in one batch"));
+    }
+  }
   const v1::ExportCounts before = counts_;
-  absl::StatusOr<v1::ExportEntry> old = Get(e.record_id());
-  if (!old.ok() && !absl::IsNotFound(old.status())) return old.status();
   ApplyRequest req;
-  Stage(old.ok() ? &*old : nullptr, e, &req);
+  for (const v1::ExportEntry& e : es) {
+    absl::StatusOr<v1::ExportEntry> old = Get(e.record_id());
+    if (!old.ok() && !absl::IsNotFound(old.status())) {
+      counts_ = before;
+      return old.status();
+    }
+    Stage(old.ok() ? &*old : nullptr, e, &req);
+  }
   req.meta.emplace_back(kCountsKey, counts_.SerializeAsString());
   absl::StatusOr<ApplyResult> r = store_->Apply(std::move(req));
   if (!r.ok()) {

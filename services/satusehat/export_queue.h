@@ -40,6 +40,9 @@ class ExportQueue {
 
   // Stores `e`, moving its index entries and counts from its previous state.
   ABSL_MUST_USE_RESULT absl::Status Put(const v1::ExportEntry& e) ABSL_LOCKS_EXCLUDED(mu_);
+  // Stores every entry of `es` (distinct records) as Put does, in one batch:
+  // the entries of one transaction Bundle change state together or not at all.
+  ABSL_MUST_USE_RESULT absl::Status PutAll(const std::vector<v1::ExportEntry>& es) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Record ids to send (pending or in flight), encounters first.
   ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<std::string>> ToSend() const;

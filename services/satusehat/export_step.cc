@@ -1,5 +1,9 @@
 // The exporter's steps for one queue entry: prepare the resource (or say why
 // not), send it exactly once, store the outcome. See exporter.h for the rules.
+#include <cstdint>
+#include <map>
+#include <optional>
+
 #include "google/protobuf/util/time_util.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -9,6 +13,7 @@
 #include "services/satusehat/exporter.h"
 #include "spdlog/spdlog.h"
 #include "storage/merge/view.h"
+#include "storage/store/keys.h"
 #include "storage/util/status_macros.h"
 
 namespace ilp::satusehat {
@@ -109,7 +114,8 @@ absl::StatusOr<std::string> Exporter::PatientIhs(const std::string& patient_id, 
   return **found;
 }
 
-absl::StatusOr<Exporter::Prepared> Exporter::Prepare(const v1::ExportEntry& e, Org& org) {
+absl::StatusOr<Exporter::Prepared> Exporter::Prepare(const v1::ExportEntry& e, Org& org,
+                                                    const std::string& encounter_urn) {
   Prepared out;
   out.type = FhirType(e.kind());
   ILP_ASSIGN_OR_RETURN(const v1::Record r, store_->Get(e.record_id()));
@@ -142,7 +148,7 @@ absl::StatusOr<Exporter::Prepared> Exporter::Prepare(const v1::ExportEntry& e, O
   }
   const Site& site = site_it->second;
   std::string encounter_server_id;
-  if (!r.has_encounter()) {
+  if (!r.has_encounter() && encounter_urn.empty()) {
     absl::StatusOr<v1::ExportEntry> enc_entry = queue_.Get(encounter_id);
     if (!enc_entry.ok() && !absl::IsNotFound(enc_entry.status())) return enc_entry.status();
     if (!enc_entry.ok() || enc_entry->state() == v1::EXPORT_HELD ||
@@ -173,7 +179,7 @@ absl::StatusOr<Exporter::Prepared> Exporter::Prepare(const v1::ExportEntry& e, O
     return out;
   }
   const fhir::ClinicalContext ctx{e.org_ihs(), patient_ihs, practitioner, encounter_server_id,
-                                  TimeUtil::TimestampToMilliseconds(enc.time())};
+                                  TimeUtil::TimestampToMilliseconds(enc.time()), encounter_urn};
   absl::StatusOr<nlohmann::json> built =
       r.has_encounter()
           ? fhir::BuildEncounter(enc, fhir::EncounterContext{e.org_ihs(), patient_ihs, practitioner,
@@ -185,7 +191,10 @@ absl::StatusOr<Exporter::Prepared> Exporter::Prepare(const v1::ExportEntry& e, O
     out.reason = std::string(built.status().message());
     return out;
   }
-  if (std::vector<std::string> problems = fhir::ValidateForSatusehat(*built); !problems.empty()) {
+  if (std::vector<std::string> problems = encounter_urn.empty()
+                                               ? fhir::ValidateForSatusehat(*built)
+                                               : fhir::ValidateBundleMember(*built, encounter_urn);
+      !problems.empty()) {
     out.reason = absl::StrJoin(problems, "; ");
     return out;
   }
@@ -200,7 +209,8 @@ absl::Status Exporter::Process(v1::ExportEntry e) {
   if (p.kind == Prepared::kWait) return absl::OkStatus();
   if (e.state() == v1::EXPORT_IN_FLIGHT && p.kind != Prepared::kReady) {
     // The last POST's outcome is unknown: settle it before holding or skipping.
-    ILP_ASSIGN_OR_RETURN(const bool sent, Settle(e, p.type, org));
+    ILP_ASSIGN_OR_RETURN(const bool sent,
+                         e.kind() == "encounter" ? SettleBundle(e, org) : Settle(e, p.type, org));
     if (sent) return absl::OkStatus();
   }
   switch (p.kind) {
@@ -213,8 +223,192 @@ absl::Status Exporter::Process(v1::ExportEntry e) {
       e.set_next_attempt_ms(clock_->NowMs() + int64_t{cfg_.satusehat().held_recheck_s()} * 1000);
       return Move(e, v1::EXPORT_HELD, p.reason);
     default:
+      // An encounter takes its unsent observations and immunizations along
+      // in one transaction Bundle; the rest (and late arrivals) go alone.
+      if (e.kind() == "encounter") return SendBundle(std::move(e), p, org);
       return Send(std::move(e), p, org);
   }
+}
+
+absl::StatusOr<std::vector<v1::ExportEntry>> Exporter::BundleMembers(const v1::ExportEntry& enc) {
+  std::vector<v1::ExportEntry> out;
+  ILP_ASSIGN_OR_RETURN(const v1::Record enc_rec, store_->Get(enc.record_id()));
+  if (!enc_rec.has_encounter()) return out;
+  const std::string patient_id = EncounterView(enc_rec).patient_id();
+  if (patient_id.empty()) return out;
+  for (const char* kind : {"observation", "immunization"}) {
+    ILP_ASSIGN_OR_RETURN(const std::vector<std::string> ids,
+                         store_->ScanIndex(IndexKey('p', {patient_id, kind, ""}), SIZE_MAX));
+    for (const std::string& id : ids) {
+      absl::StatusOr<v1::Record> r = store_->Get(id);
+      if (absl::IsNotFound(r.status())) continue;
+      if (!r.ok()) return r.status();
+      const std::string of = r->has_observation()    ? r->observation().encounter_id()
+                             : r->has_immunization() ? r->immunization().encounter_id()
+                                                     : "";
+      if (of != enc.record_id()) continue;
+      absl::StatusOr<v1::ExportEntry> m = queue_.Get(id);
+      if (absl::IsNotFound(m.status())) continue;  // not queued (yet): goes alone later
+      if (!m.ok()) return m.status();
+      if (m->org_ihs() != enc.org_ihs()) continue;
+      if (m->state() == v1::EXPORT_PENDING || m->state() == v1::EXPORT_IN_FLIGHT ||
+          m->state() == v1::EXPORT_HELD) {
+        out.push_back(*std::move(m));
+      }
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<bool> Exporter::SettleBundle(const v1::ExportEntry& e, Org& org) {
+  ILP_ASSIGN_OR_RETURN(const bool sent, Settle(e, "Encounter", org));
+  if (!sent) return false;
+  // The transaction is atomic: the members in flight with it are there too.
+  // One not found stays IN_FLIGHT; its own pass searches again before it
+  // would go alone.
+  ILP_ASSIGN_OR_RETURN(const std::vector<v1::ExportEntry> members, BundleMembers(e));
+  for (const v1::ExportEntry& m : members) {
+    if (m.state() != v1::EXPORT_IN_FLIGHT) continue;
+    ILP_ASSIGN_OR_RETURN(const bool found, Settle(m, FhirType(m.kind()), org));
+    if (!found) spdlog::warn("satusehat: {} {} not found after its encounter's transaction", m.kind(), m.record_id());
+  }
+  return true;
+}
+
+absl::Status Exporter::HoldAll(std::vector<v1::ExportEntry> all, const std::map<std::string, std::string>& reasons,
+                               const std::string& fallback) {
+  const int64_t now = clock_->NowMs();
+  for (v1::ExportEntry& m : all) {
+    auto it = reasons.find(m.record_id());
+    m.set_state(v1::EXPORT_HELD);
+    m.set_reason(it == reasons.end() ? fallback : it->second);
+    m.set_updated_ms(now);
+    m.set_next_attempt_ms(now + int64_t{cfg_.satusehat().held_recheck_s()} * 1000);
+  }
+  if (!all.empty()) spdlog::info("satusehat: encounter {} held back with its bundle ({} entries)", all[0].record_id(), all.size());
+  return queue_.PutAll(all);
+}
+
+absl::Status Exporter::SendBundle(v1::ExportEntry e, const Prepared& p, Org& org) {
+  if (e.state() == v1::EXPORT_IN_FLIGHT) {
+    // The last transaction's outcome is unknown: ask before sending again.
+    ILP_ASSIGN_OR_RETURN(const bool sent, SettleBundle(e, org));
+    if (sent) return absl::OkStatus();
+  }
+  ILP_ASSIGN_OR_RETURN(const std::vector<v1::ExportEntry> members, BundleMembers(e));
+  std::vector<v1::ExportEntry> all = {e};  // the encounter, then the members that go with it
+  std::vector<fhir::BundleEntry> built;
+  std::map<std::string, std::string> held;  // record id -> reason
+  std::vector<std::string> why;             // "<kind> <id>: <reason>" of each held member
+  const std::string enc_not_sent = absl::StrCat("encounter ", e.record_id(), " is not sent (EXPORT_HELD)");
+  absl::StatusOr<std::string> urn = fhir::RecordUrn(e.record_id());
+  if (!urn.ok()) return HoldAll(all, {{e.record_id(), std::string(urn.status().message())}}, "");
+  for (const v1::ExportEntry& m : members) {
+    ILP_ASSIGN_OR_RETURN(const Prepared mp, Prepare(m, org, *urn));
+    if (m.state() == v1::EXPORT_IN_FLIGHT && mp.kind != Prepared::kReady) {
+      // Not in the last transaction (its encounter is not there), but settle
+      // it anyway before holding or skipping, as Process does.
+      ILP_ASSIGN_OR_RETURN(const bool sent, Settle(m, mp.type, org));
+      if (sent) continue;
+    }
+    switch (mp.kind) {
+      case Prepared::kSkip:
+        ILP_RETURN_IF_ERROR(Move(m, v1::EXPORT_SKIPPED, "entered-in-error before it was sent"));
+        continue;
+      case Prepared::kWait:
+        continue;  // cannot happen with an urn; it would go alone later
+      case Prepared::kHeld:
+        held[m.record_id()] = mp.reason;
+        why.push_back(absl::StrCat(m.kind(), " ", m.record_id(), ": ", mp.reason));
+        break;
+      case Prepared::kReady:
+        built.push_back(fhir::BundleEntry{m.record_id(), mp.resource});
+        break;
+    }
+    all.push_back(m);
+  }
+  // Sent whole or held back whole: one member that cannot be made valid
+  // holds the Encounter and every other member with it.
+  if (!held.empty()) {
+    held[e.record_id()] = absl::StrCat("held back with its bundle: ", absl::StrJoin(why, "; "));
+    return HoldAll(std::move(all), held, enc_not_sent);
+  }
+  absl::StatusOr<nlohmann::json> bundle = fhir::BuildTransactionBundle({e.record_id(), p.resource}, built);
+  if (!bundle.ok()) {
+    return HoldAll(std::move(all), {{e.record_id(), std::string(bundle.status().message())}}, enc_not_sent);
+  }
+  if (std::vector<std::string> problems = fhir::ValidateTransactionBundle(*bundle); !problems.empty()) {
+    return HoldAll(std::move(all), {{e.record_id(), absl::StrJoin(problems, "; ")}}, enc_not_sent);
+  }
+  // Durable before the POST, all entries in one batch.
+  for (v1::ExportEntry& m : all) {
+    m.set_attempts(m.attempts() + 1);
+    m.set_next_attempt_ms(Backoff(m.attempts(), 0));
+    m.set_state(v1::EXPORT_IN_FLIGHT);
+    m.set_reason("");
+    m.set_updated_ms(clock_->NowMs());
+  }
+  ILP_RETURN_IF_ERROR(queue_.PutAll(all));
+  absl::StatusOr<CreateResult> r = org.client->Transaction(*bundle);
+  if (!r.ok()) return r.status();  // all stay IN_FLIGHT: the encounter is searched for next time
+  const int64_t now = clock_->NowMs();
+  auto stamp = [&](v1::ExportEntry& m, v1::ExportState state, const std::string& reason) {
+    m.set_state(state);
+    m.set_reason(reason);
+    m.set_updated_ms(now);
+  };
+  switch (r->kind) {
+    case CreateResult::kCreated:
+      if (r->server_ids.size() != all.size()) {
+        return absl::InternalError("transaction: server ids do not match the bundle's entries");
+      }
+      for (size_t i = 0; i < all.size(); ++i) {
+        all[i].set_server_id(r->server_ids[i]);
+        stamp(all[i], v1::EXPORT_SENT, "");
+      }
+      spdlog::info("satusehat: encounter {} sent with {} more entries in one transaction as Encounter/{}",
+                   e.record_id(), all.size() - 1, r->server_ids[0]);
+      return queue_.PutAll(all);
+    case CreateResult::kDuplicate: {
+      // Refused whole: something in it is there already. Each entry found by
+      // identifier is SENT; the rest go again (alone, once the encounter is).
+      std::vector<v1::ExportEntry> found;
+      for (v1::ExportEntry& m : all) {
+        const std::string type = FhirType(m.kind());
+        ILP_ASSIGN_OR_RETURN(std::optional<std::string> id,
+                             org.client->FindByIdentifier(
+                                 type, fhir::OrgIdentifierSystem(IdentifierKind(m.kind()), m.org_ihs()),
+                                 m.record_id()));
+        if (id) {
+          m.set_server_id(*id);
+          stamp(m, v1::EXPORT_SENT, "");
+          found.push_back(m);
+        } else {
+          m.set_next_attempt_ms(0);
+          stamp(m, v1::EXPORT_PENDING, "");
+        }
+      }
+      if (found.empty()) {
+        return absl::UnavailableError(absl::StrCat("transaction of encounter ", e.record_id(),
+                                                   ": duplicate, yet nothing in it found by identifier"));
+      }
+      spdlog::info("satusehat: encounter {} transaction refused as duplicate; {} of {} entries already in SATUSEHAT",
+                   e.record_id(), found.size(), all.size());
+      return queue_.PutAll(all);
+    }
+    case CreateResult::kRejected:
+      spdlog::warn("satusehat: encounter {} transaction rejected ({})", e.record_id(), r->reason.substr(0, 8));
+      for (v1::ExportEntry& m : all) stamp(m, v1::EXPORT_REJECTED, r->reason);
+      return queue_.PutAll(all);
+    case CreateResult::kRetry:
+      // A 429 was not applied; a 5xx may have been, so they stay in flight.
+      for (v1::ExportEntry& m : all) {
+        m.set_next_attempt_ms(Backoff(m.attempts(), r->retry_after_ms));
+        stamp(m, r->maybe_applied ? v1::EXPORT_IN_FLIGHT : v1::EXPORT_PENDING, r->reason);
+      }
+      return queue_.PutAll(all);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<bool> Exporter::Settle(const v1::ExportEntry& e, const std::string& type, Org& org) {

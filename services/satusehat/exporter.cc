@@ -119,6 +119,11 @@ absl::Status Exporter::RunOnce() {
     // An Organization taken out of the config keeps its entries, unsent.
     if (org_down.count(e->org_ihs()) || orgs_.count(e->org_ihs()) == 0) continue;
     if (e->next_attempt_ms() > now) continue;  // backoff, Retry-After or held_recheck_s
+    // Sent (or rejected, skipped) earlier in this pass with its encounter's bundle.
+    if (e->state() != v1::EXPORT_PENDING && e->state() != v1::EXPORT_IN_FLIGHT &&
+        e->state() != v1::EXPORT_HELD) {
+      continue;
+    }
     const std::string org = e->org_ihs();
     absl::Status st = Process(*std::move(e));
     if (!st.ok()) {

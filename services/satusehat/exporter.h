@@ -13,6 +13,11 @@
 //   5. A record that cannot be made valid is HELD with the reason and checked
 //      again after held_recheck_s (or at once after RetryHeld); nothing is
 //      sent half-built.
+//   6. An encounter goes with its unsent observations and immunizations as
+//      one transaction Bundle (urn:uuid references), sent whole or held back
+//      whole; its entries change state together. An IN_FLIGHT bundle is
+//      settled by searching its Encounter (the transaction is atomic), then
+//      each member. Referrals and late members go alone (docs/satusehat.md).
 //
 // Patient IHS numbers found by NIK lookup are written back onto the patient
 // through RecordsCore (so they replicate down to the villages).
@@ -29,6 +34,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
@@ -97,8 +103,27 @@ class Exporter {
   ABSL_MUST_USE_RESULT absl::StatusOr<const Site*> SiteOf(const v1::Record& r) const;
   // Prepares and sends one entry; an error stops the pass for its Organization.
   ABSL_MUST_USE_RESULT absl::Status Process(v1::ExportEntry e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
-  // The resource for `e`, or why it cannot be sent yet.
-  ABSL_MUST_USE_RESULT absl::StatusOr<Prepared> Prepare(const v1::ExportEntry& e, Org& org);
+  // The resource for `e`, or why it cannot be sent yet. With `encounter_urn`
+  // (an observation or immunization going in its encounter's transaction
+  // Bundle) the resource references the encounter by that urn:uuid instead
+  // of waiting for the encounter's server id.
+  ABSL_MUST_USE_RESULT absl::StatusOr<Prepared> Prepare(const v1::ExportEntry& e, Org& org,
+                                                        const std::string& encounter_urn = "");
+  // The queue entries of the observations and immunizations of encounter
+  // entry `enc` not sent yet (pending, in flight or held), under its
+  // Organization: observations, then immunizations, each in id order.
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<v1::ExportEntry>> BundleMembers(const v1::ExportEntry& enc);
+  // Sends encounter entry `e` (prepared as `p`) with its members as one
+  // transaction Bundle, or holds them all back; stores every outcome.
+  ABSL_MUST_USE_RESULT absl::Status SendBundle(v1::ExportEntry e, const Prepared& p, Org& org);
+  // Settles an IN_FLIGHT encounter by identifier; if SATUSEHAT has it, the
+  // whole (atomic) transaction landed, and its in-flight members are settled
+  // by identifier too. True if the encounter was there.
+  ABSL_MUST_USE_RESULT absl::StatusOr<bool> SettleBundle(const v1::ExportEntry& e, Org& org);
+  // Stores `all` HELD (one batch): `reasons` by record id, else `fallback`.
+  ABSL_MUST_USE_RESULT absl::Status HoldAll(std::vector<v1::ExportEntry> all,
+                                            const std::map<std::string, std::string>& reasons,
+                                            const std::string& fallback);
   // The patient's IHS number (looked up and written back if needed), or a held reason in `held`.
   ABSL_MUST_USE_RESULT absl::StatusOr<std::string> PatientIhs(const std::string& patient_id, Org& org,
                                                              std::string* held);

@@ -7,6 +7,7 @@
 #include "services/fhir/builders.h"
 #include "services/fhir/fhir_time.h"
 #include "services/fhir/validate.h"
+#include "storage/util/status_macros.h"
 
 namespace ilp::fhir {
 namespace {
@@ -37,7 +38,7 @@ json Golden(const std::string& name) {
 }
 
 ClinicalContext Clinical() {
-  return ClinicalContext{"100011961", "P02478375538", "N10000001", "enc-server-1", kVisitMs};
+  return ClinicalContext{"100011961", "P02478375538", "N10000001", "enc-server-1", kVisitMs, ""};
 }
 
 TEST(FhirTimeTest, TimesAreUtcWithExplicitOffset) {
@@ -148,6 +149,73 @@ TEST(FhirBuildersTest, EnteredInErrorRecordsAreNotBuilt) {
   v1::Encounter e = PosyanduVisit();
   e.set_status(v1::ENTERED_IN_ERROR);
   EXPECT_FALSE(BuildEncounter(e, EncounterContext{"1", "P1", "N1", "L1", ""}).ok());
+}
+
+// The encounter of PosyanduVisit() with two observations and one
+// immunization, as its transaction Bundle. Record ids are UUIDs, as ILP's are.
+absl::StatusOr<json> PosyanduBundle() {
+  const EncounterContext ectx{"100011961", "P02478375538", "N10000001", "b017aa54-f1df-4ec2-9d84-8823815d7228",
+                              "Posyandu Melati"};
+  const v1::Encounter e = PosyanduVisit();
+  ILP_ASSIGN_OR_RETURN(const json enc, BuildEncounter(e, ectx));
+  ILP_ASSIGN_OR_RETURN(const std::string urn, RecordUrn(e.id()));
+  ClinicalContext ctx = Clinical();
+  ctx.encounter_server_id = "";
+  ctx.encounter_urn = urn;
+  v1::Observation weight;
+  weight.set_id("0190a1b2-0000-7000-8000-000000000002");
+  weight.set_loinc("29463-7"), weight.set_value(9.4), weight.set_unit("kg");
+  *weight.mutable_time() = TimeUtil::MillisecondsToTimestamp(kVisitMs);
+  v1::Observation height = weight;
+  height.set_id("0190a1b2-0000-7000-8000-000000000003");
+  height.set_loinc("8306-3"), height.set_value(76.5), height.set_unit("cm");
+  v1::Immunization bcg;
+  bcg.set_id("0190a1b2-0000-7000-8000-000000000004");
+  bcg.set_kfa_code("93001019"), bcg.set_antigen("BCG"), bcg.set_dose_number(1);
+  bcg.mutable_date()->set_year(2024), bcg.mutable_date()->set_month(5), bcg.mutable_date()->set_day(6);
+  ILP_ASSIGN_OR_RETURN(const json w, BuildObservation(weight, ctx));
+  ILP_ASSIGN_OR_RETURN(const json h, BuildObservation(height, ctx));
+  ILP_ASSIGN_OR_RETURN(const json b, BuildImmunization(bcg, ctx));
+  return BuildTransactionBundle(BundleEntry{e.id(), enc},
+                                {BundleEntry{weight.id(), w}, BundleEntry{height.id(), h}, BundleEntry{bcg.id(), b}});
+}
+
+TEST(FhirBundleTest, EncounterWithItsObservationsAndImmunizationIsOneTransaction) {
+  absl::StatusOr<json> got = PosyanduBundle();
+  ASSERT_TRUE(got.ok()) << got.status();
+  const json want = Golden("bundle-transaction.json");
+  EXPECT_EQ(*got, want) << got->dump(2);
+  EXPECT_EQ((*got)["entry"][0]["fullUrl"], "urn:uuid:0190a1b2-0000-7000-8000-000000000001");
+  EXPECT_EQ((*got)["entry"][0]["request"], (json{{"method", "POST"}, {"url", "Encounter"}}));
+  for (size_t i = 1; i < 4; ++i) {
+    const json& r = (*got)["entry"][i]["resource"];
+    EXPECT_EQ(r["encounter"]["reference"], "urn:uuid:0190a1b2-0000-7000-8000-000000000001") << i;
+  }
+  const std::vector<std::string> problems = ValidateTransactionBundle(*got);
+  EXPECT_TRUE(problems.empty()) << problems[0];
+  // A retry builds the identical bundle: nothing random, no timestamp.
+  EXPECT_EQ(PosyanduBundle()->dump(), got->dump());
+}
+
+TEST(FhirBundleTest, UrnIsTheRecordIdWhichMustBeAUuid) {
+  EXPECT_EQ(*RecordUrn("0190a1b2-0000-7000-8000-000000000001"), "urn:uuid:0190a1b2-0000-7000-8000-000000000001");
+  EXPECT_TRUE(absl::IsInvalidArgument(RecordUrn("enc-1").status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(RecordUrn("0190A1B2-0000-7000-8000-000000000001").status()));
+}
+
+TEST(FhirBundleTest, AMemberNotReferencingTheEncountersUrnIsRefused) {
+  const json enc = *BuildEncounter(PosyanduVisit(), EncounterContext{"1", "P1", "N1", "L1", ""});
+  v1::Observation o;
+  o.set_id("0190a1b2-0000-7000-8000-000000000002");
+  o.set_loinc("29463-7"), o.set_value(9.4), o.set_unit("kg");
+  *o.mutable_time() = TimeUtil::MillisecondsToTimestamp(kVisitMs);
+  const json by_server_id = *BuildObservation(o, Clinical());  // Encounter/enc-server-1
+  absl::StatusOr<json> b = BuildTransactionBundle(BundleEntry{PosyanduVisit().id(), enc},
+                                                  {BundleEntry{o.id(), by_server_id}});
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.status().message().find("must reference urn:uuid:0190a1b2-0000-7000-8000-000000000001"),
+            std::string::npos)
+      << b.status();
 }
 
 }  // namespace

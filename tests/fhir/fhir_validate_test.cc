@@ -1,6 +1,7 @@
 // The SATUSEHAT validator refuses each missing required element, naming it.
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/fhir/builders.h"
 #include "services/fhir/validate.h"
@@ -20,7 +21,7 @@ json ValidEncounter() {
   return *BuildEncounter(e, EncounterContext{"100011961", "P1", "N1", "L1", "Pustu"});
 }
 
-ClinicalContext Ctx() { return ClinicalContext{"100011961", "P1", "N1", "E1", kVisitMs}; }
+ClinicalContext Ctx() { return ClinicalContext{"100011961", "P1", "N1", "E1", kVisitMs, ""}; }
 
 json ValidObservation() {
   v1::Observation o;
@@ -143,6 +144,72 @@ TEST(ValidateTest, OtherResourceTypesAreNotExported) {
   EXPECT_EQ(ValidateForSatusehat(json{{"resourceType", "Patient"}}),
             (std::vector<std::string>{"Patient.resourceType: is not exported to SATUSEHAT"}));
   EXPECT_EQ(ValidateForSatusehat(json::array()), (std::vector<std::string>{"resourceType: is required"}));
+}
+
+constexpr char kEncUuid[] = "0190a1b2-0000-7000-8000-000000000001";
+constexpr char kObsUuid[] = "0190a1b2-0000-7000-8000-000000000002";
+
+// An Encounter and one Observation referencing it by urn:uuid.
+json ValidBundle() {
+  v1::Encounter e;
+  e.set_id(kEncUuid), e.set_kind(v1::PUSTU_VISIT);
+  *e.mutable_time() = TimeUtil::MillisecondsToTimestamp(kVisitMs);
+  const json enc = *BuildEncounter(e, EncounterContext{"100011961", "P1", "N1", "L1", "Pustu"});
+  v1::Observation o;
+  o.set_id(kObsUuid), o.set_loinc("29463-7"), o.set_value(9.5), o.set_unit("kg");
+  *o.mutable_time() = TimeUtil::MillisecondsToTimestamp(kVisitMs);
+  ClinicalContext ctx = Ctx();
+  ctx.encounter_urn = absl::StrCat("urn:uuid:", kEncUuid);
+  return *BuildTransactionBundle(BundleEntry{kEncUuid, enc}, {BundleEntry{kObsUuid, *BuildObservation(o, ctx)}});
+}
+
+bool Names(const std::vector<std::string>& problems, const std::string& want) {
+  for (const std::string& p : problems) {
+    if (p == want) return true;
+  }
+  return false;
+}
+
+TEST(TransactionBundleTest, AValidBundleHasNoProblems) {
+  const std::vector<std::string> problems = ValidateTransactionBundle(ValidBundle());
+  EXPECT_TRUE(problems.empty()) << problems[0];
+}
+
+TEST(TransactionBundleTest, AUrnReferenceIsValidOnlyInsideItsBundle) {
+  const json obs = ValidBundle()["entry"][1]["resource"];
+  EXPECT_TRUE(Names(ValidateForSatusehat(obs), "Observation.encounter: reference Encounter/{id} is required"));
+  EXPECT_TRUE(ValidateBundleMember(obs, absl::StrCat("urn:uuid:", kEncUuid)).empty());
+  EXPECT_TRUE(Names(ValidateBundleMember(obs, absl::StrCat("urn:uuid:", kObsUuid)),
+                    "Observation.encounter: reference Encounter/{id} is required"));
+  json b = ValidBundle();
+  b["entry"][1]["resource"]["encounter"]["reference"] = "urn:uuid:0190a1b2-0000-7000-8000-0000000000ff";
+  EXPECT_TRUE(Names(ValidateTransactionBundle(b),
+                    "entry[1] Observation.encounter: reference Encounter/{id} is required"));
+  // A urn naming an entry of another type is no Encounter either.
+  b["entry"][1]["resource"]["encounter"]["reference"] = absl::StrCat("urn:uuid:", kObsUuid);
+  EXPECT_TRUE(Names(ValidateTransactionBundle(b),
+                    "entry[1] Observation.encounter: reference Encounter/{id} is required"));
+}
+
+TEST(TransactionBundleTest, EntryProblemsAreNamed) {
+  json b = ValidBundle();
+  b["type"] = "batch";
+  b["entry"][1]["request"]["method"] = "PUT";
+  b["entry"][1]["fullUrl"] = b["entry"][0]["fullUrl"];
+  b["entry"][0]["resource"].erase("subject");
+  const std::vector<std::string> p = ValidateTransactionBundle(b);
+  EXPECT_TRUE(Names(p, "Bundle.type: must be transaction"));
+  EXPECT_TRUE(Names(p, "entry[1].request: must be POST Observation"));
+  EXPECT_TRUE(Names(p, absl::StrCat("entry[1].fullUrl: urn:uuid:", kEncUuid, " appears twice")));
+  EXPECT_TRUE(Names(p, "entry[0] Encounter.subject: reference Patient/{id} is required"));
+  json first = ValidBundle();
+  std::swap(first["entry"][0], first["entry"][1]);
+  EXPECT_TRUE(Names(ValidateTransactionBundle(first), "entry[0].resource: must be the Encounter"));
+  json no_urn = ValidBundle();
+  no_urn["entry"][1]["fullUrl"] = "Observation/1";
+  EXPECT_TRUE(Names(ValidateTransactionBundle(no_urn), "entry[1].fullUrl: must be urn:uuid:<lowercase uuid>"));
+  EXPECT_TRUE(Names(ValidateTransactionBundle(json{{"resourceType", "Bundle"}, {"type", "transaction"}}),
+                    "Bundle.entry: is required"));
 }
 
 }  // namespace

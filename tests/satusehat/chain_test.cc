@@ -81,7 +81,7 @@ TEST(SatusehatChainTest, PosyanduDayIsExportedByThePuskesmasAndIhsNumbersComeBac
   satusehat::Exporter* exporter = h.node("pkm-oebobo")->exporter();
   ASSERT_NE(exporter, nullptr);
   ASSERT_TRUE(exporter->RunOnce().ok());
-  EXPECT_EQ(fake.posts("Encounter"), 0) << "the posyandu day has not reached the puskesmas yet";
+  EXPECT_EQ(fake.posts("Bundle"), 0) << "the posyandu day has not reached the puskesmas yet";
 
   ASSERT_TRUE(h.Sync("pos-melati").ok());
   ASSERT_TRUE(h.Sync("pustu-oetete").ok());
@@ -105,8 +105,8 @@ TEST(SatusehatChainTest, PosyanduDayIsExportedByThePuskesmasAndIhsNumbersComeBac
   // Nothing is sent twice however often the exporter runs.
   h.SyncAll(1);
   ASSERT_TRUE(exporter->RunOnce().ok());
-  EXPECT_EQ(fake.posts("Encounter"), 3);
-  EXPECT_EQ(fake.posts("Observation"), 3);
+  EXPECT_EQ(fake.posts("Bundle"), 3) << "one transaction per visit, each with its observation";
+  EXPECT_EQ(fake.posts("Encounter") + fake.posts("Observation"), 0);
 }
 
 }  // namespace

@@ -110,6 +110,11 @@ int FakeSatusehat::posts(const std::string& type) const {
   return it == posts_.end() ? 0 : it->second;
 }
 
+std::vector<json> FakeSatusehat::transactions() const {
+  absl::MutexLock l(&mu_);
+  return transactions_;
+}
+
 std::vector<json> FakeSatusehat::stored(const std::string& type) const {
   absl::MutexLock l(&mu_);
   auto it = resources_.find(type);
@@ -205,6 +210,10 @@ FakeSatusehat::Answer FakeSatusehat::Route(const std::string& method, const std:
     return Answer{401, Outcome("security", "no valid token")};
   }
   const std::string org = tokens_.at(auth->second.substr(7));
+  if (path == "/fhir-r4/v1" || path == "/fhir-r4/v1/") {
+    if (method != "POST") return Answer{405, Outcome("not-supported", "only a transaction POST at the base")};
+    return Transaction(org, body);
+  }
   if (!absl::StartsWith(path, "/fhir-r4/v1/")) return Answer{404, Outcome("not-found", "no such path")};
   const std::string type = path.substr(strlen("/fhir-r4/v1/"));
   if (method == "GET") {
@@ -244,23 +253,130 @@ FakeSatusehat::Answer FakeSatusehat::Post(const std::string& type, const std::st
   }
   Fault fault{};
   int retry_after = 0;
-  bool faulty = !faults_.empty();
+  const bool faulty = NextFault(&fault, &retry_after);
   if (faulty) {
-    std::tie(fault, retry_after) = faults_.front();
-    faults_.pop_front();
     if (fault == Fault::k500Before) return Answer{500, Outcome("exception", "internal error")};
     if (fault == Fault::k429) return Answer{429, Outcome("throttled", "too many requests"), absl::StrCat(retry_after)};
   }
-  for (const json& have : resources_[type]) {
-    if (have["identifier"][0]["system"] == system && have["identifier"][0]["value"] == value) {
-      return Answer{400, Outcome("duplicate", "Duplicate Data: resource with this identifier already exists")};
-    }
+  if (Exists(type, system, value)) {
+    return Answer{400, Outcome("duplicate", "Duplicate Data: resource with this identifier already exists")};
   }
   r["id"] = absl::StrCat(type, "-srv-", next_id_++);
   resources_[type].push_back(r);
   if (faulty && fault == Fault::k500After) return Answer{500, Outcome("exception", "timeout after commit")};
   if (faulty && fault == Fault::kDropAfterApply) return Answer{0, "", "", true};
   return Answer{201, r.dump()};
+}
+
+bool FakeSatusehat::NextFault(Fault* fault, int* retry_after) {
+  if (faults_.empty()) return false;
+  std::tie(*fault, *retry_after) = faults_.front();
+  faults_.pop_front();
+  return true;
+}
+
+bool FakeSatusehat::Exists(const std::string& type, const json& system, const json& value) {
+  for (const json& have : resources_[type]) {
+    if (have["identifier"][0]["system"] == system && have["identifier"][0]["value"] == value) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// Replaces every {"reference": "<fullUrl>"} inside `j` by the id the
+// transaction assigned; false if a urn:uuid reference names no entry.
+bool ResolveReferences(json& j, const std::map<std::string, std::string>& assigned) {
+  if (j.is_object()) {
+    if (j.contains("reference") && j["reference"].is_string()) {
+      const std::string ref = j["reference"].get<std::string>();
+      if (auto it = assigned.find(ref); it != assigned.end()) {
+        j["reference"] = it->second;
+      } else if (absl::StartsWith(ref, "urn:uuid:")) {
+        return false;
+      }
+    }
+    for (auto& [k, v] : j.items()) {
+      if (!ResolveReferences(v, assigned)) return false;
+    }
+  } else if (j.is_array()) {
+    for (json& v : j) {
+      if (!ResolveReferences(v, assigned)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+// A FHIR transaction: every entry is checked and numbered first, and stored
+// only if all of them pass (SATUSEHAT refuses the whole Bundle otherwise).
+FakeSatusehat::Answer FakeSatusehat::Transaction(const std::string& org, const std::string& body) {
+  ++posts_["Bundle"];
+  json b = json::parse(body, nullptr, false);
+  transactions_.push_back(b);
+  if (b.is_discarded() || b.value("resourceType", "") != "Bundle" || b.value("type", "") != "transaction" ||
+      !b.contains("entry") || !b["entry"].is_array() || b["entry"].empty()) {
+    return Answer{400, Outcome("invalid", "not a transaction Bundle")};
+  }
+  Fault fault{};
+  int retry_after = 0;
+  const bool faulty = NextFault(&fault, &retry_after);
+  if (faulty) {
+    if (fault == Fault::k500Before) return Answer{500, Outcome("exception", "internal error")};
+    if (fault == Fault::k429) return Answer{429, Outcome("throttled", "too many requests"), absl::StrCat(retry_after)};
+  }
+  std::vector<std::pair<std::string, json>> staged;  // type, resource with its new id
+  std::map<std::string, std::string> assigned;        // fullUrl -> Type/id
+  int next = next_id_;
+  for (const json& e : b["entry"]) {
+    if (!e.is_object() || !e.contains("resource") || !e["resource"].is_object()) {
+      return Answer{400, Outcome("invalid", "entry without a resource")};
+    }
+    json r = e["resource"];
+    const std::string type = r.value("resourceType", "");
+    const json req = e.value("request", json());
+    if (!req.is_object() || req.value("method", "") != "POST" || req.value("url", "") != type) {
+      return Answer{400, Outcome("not-supported", "only POST {resourceType} entries")};
+    }
+    if (!r.contains("identifier") || !r["identifier"].is_array() || r["identifier"].empty()) {
+      return Answer{400, Outcome("invalid", "entry without an identifier")};
+    }
+    const json system = r["identifier"][0].value("system", json());
+    const json value = r["identifier"][0].value("value", json());
+    if (!system.is_string() || !absl::EndsWith(system.get<std::string>(), "/" + org)) {
+      return Answer{403, Outcome("forbidden", "identifier system is not of this client's organization")};
+    }
+    bool twice = Exists(type, system, value);
+    for (const auto& [t, have] : staged) {
+      twice |= t == type && have["identifier"][0]["system"] == system && have["identifier"][0]["value"] == value;
+    }
+    if (twice) {
+      return Answer{400, Outcome("duplicate", "Duplicate Data: resource with this identifier already exists")};
+    }
+    r["id"] = absl::StrCat(type, "-srv-", next++);
+    if (e.contains("fullUrl") && e["fullUrl"].is_string()) {
+      assigned[e["fullUrl"].get<std::string>()] = absl::StrCat(type, "/", r["id"].get<std::string>());
+    }
+    staged.emplace_back(type, std::move(r));
+  }
+  for (auto& [type, r] : staged) {
+    if (!ResolveReferences(r, assigned)) {
+      return Answer{400, Outcome("invalid", "a urn:uuid reference names no entry of the Bundle")};
+    }
+  }
+  json response{{"resourceType", "Bundle"}, {"type", "transaction-response"}, {"entry", json::array()}};
+  for (auto& [type, r] : staged) {
+    response["entry"].push_back(json{
+        {"response", {{"status", "201 Created"},
+                      {"location", absl::StrCat(type, "/", r["id"].get<std::string>(), "/_history/1")},
+                      {"etag", "W/\"1\""}}}});
+    resources_[type].push_back(std::move(r));
+  }
+  next_id_ = next;
+  if (faulty && fault == Fault::k500After) return Answer{500, Outcome("exception", "timeout after commit")};
+  if (faulty && fault == Fault::kDropAfterApply) return Answer{0, "", "", true};
+  return Answer{200, response.dump()};
 }
 
 }  // namespace ilp::testing

@@ -4,8 +4,12 @@
 // exporter: the client-credentials token endpoint, one Organization per
 // client (a resource under another Organization's identifier system is
 // refused), a duplicate identifier refused with an OperationOutcome
-// "duplicate", search by identifier, patients found by NIK. Faults are queued
-// and consumed by the next resource POSTs.
+// "duplicate", search by identifier, patients found by NIK, and a transaction
+// Bundle POSTed to the FHIR base: applied all or nothing, urn:uuid
+// references resolved to the ids it assigns, a duplicate identifier (or any
+// refused entry) failing the whole transaction, answered with a
+// transaction-response. Faults are queued and consumed by the next resource
+// or transaction POSTs.
 #ifndef ILP_TESTS_SATUSEHAT_FAKE_SATUSEHAT_H_
 #define ILP_TESTS_SATUSEHAT_FAKE_SATUSEHAT_H_
 
@@ -40,8 +44,11 @@ class FakeSatusehat {
   void QueueFault(Fault f, int retry_after_s = 0);
 
   int token_fetches() const;
-  // POSTs received for `type`, stored or not.
+  // POSTs received for `type`, stored or not; "Bundle" counts transactions
+  // (their entries are not counted under their own types).
   int posts(const std::string& type) const;
+  // Every transaction Bundle received, as received (applied or not).
+  std::vector<nlohmann::json> transactions() const;
   // Resources stored of `type`.
   std::vector<nlohmann::json> stored(const std::string& type) const;
   // Stored resources of any type whose identifier is system|value.
@@ -62,6 +69,12 @@ class FakeSatusehat {
                const std::map<std::string, std::string>& headers, const std::string& body);
   Answer Post(const std::string& type, const std::string& org, const std::string& body)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Answer Transaction(const std::string& org, const std::string& body) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Pops the next queued fault into `fault`/`retry_after`; false if none.
+  bool NextFault(Fault* fault, int* retry_after) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // True if a stored resource of `type` has identifier[0] system|value.
+  bool Exists(const std::string& type, const nlohmann::json& system, const nlohmann::json& value)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Answer Search(const std::string& type, const std::string& identifier) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   int listen_fd_ = -1;
@@ -75,6 +88,7 @@ class FakeSatusehat {
   std::deque<std::pair<Fault, int>> faults_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::vector<nlohmann::json>> resources_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int> posts_ ABSL_GUARDED_BY(mu_);
+  std::vector<nlohmann::json> transactions_ ABSL_GUARDED_BY(mu_);
   int token_fetches_ ABSL_GUARDED_BY(mu_) = 0;
   int next_id_ ABSL_GUARDED_BY(mu_) = 1;
 };
