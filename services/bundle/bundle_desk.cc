@@ -73,6 +73,12 @@ absl::StatusOr<BundleDesk::Exported> BundleDesk::Export(const std::string& to,
   h.set_more(b.more);
   Exported out;
   ILP_ASSIGN_OR_RETURN(out.file, WriteBundle(h, b.batches, keys_, recipient_cert_pem));
+  if (out.file.size() > kMaxBundleFileBytes) {
+    // Not recorded: no node would import it, so it would await its receipt forever.
+    return absl::ResourceExhaustedError(absl::StrCat("bundle file: ", out.file.size(), " bytes, over the ",
+                                                     kMaxBundleFileBytes, " a node imports; export with a smaller "
+                                                     "--volume-size"));
+  }
   // The header as written (sender, certificate) for the receipt's match.
   h.set_sender(keys_.node_id);
   h.set_format_version(kFormatVersion);

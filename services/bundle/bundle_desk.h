@@ -29,8 +29,9 @@ namespace ilp::bundle {
 // holds files under 4 GiB; bundles are far smaller).
 inline constexpr size_t kMaxBundleFileBytes = size_t{1} << 30;
 // The batch bytes one volume carries at most: the file limit less room for
-// the header, the certificates, the frames' overhead and the one batch that
-// crosses the budget (max_batch_bytes is at most 16 MiB).
+// the header, the certificates and the frames' overhead. A volume stops
+// before the batch that would cross it (SyncEngine::BundleFor), and Export
+// refuses a file over kMaxBundleFileBytes before recording it.
 inline constexpr size_t kMaxVolumeBytes = kMaxBundleFileBytes - (size_t{32} << 20);
 
 class BundleDesk {

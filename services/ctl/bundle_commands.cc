@@ -21,6 +21,7 @@ constexpr size_t kChunkBytes = 1u << 20;
 struct Args {
   std::string to, cert, out, file, receipt_out, ca, crl_dir;
   uint64_t volume_bytes = 0;  // 0: the node's limit for one file
+  uint64_t after = 0;         // 0: from what the recipient acknowledged
   int deadline_s = 3600;
 };
 
@@ -88,11 +89,19 @@ int ExportVolume(const Ctl& c, const Args& a, const std::string& cert, const std
 int Export(const Ctl& c, const Args& a) {
   absl::StatusOr<std::string> cert = pki::internal::ReadWholeFile(a.cert);
   if (!cert.ok()) return LocalError("--recipient-cert", cert.status());
-  uint64_t after = 0;
+  uint64_t after = a.after;
   bool more = true;
   int n = 0;
   while (more) {
-    if (int rc = ExportVolume(c, a, *cert, VolumePath(a.out, ++n), &after, &more); rc != kOk) return rc;
+    if (int rc = ExportVolume(c, a, *cert, VolumePath(a.out, ++n), &after, &more); rc != kOk) {
+      if (n > 1) {
+        std::fprintf(stderr,
+                     "ilpctl: volumes 1-%d are written and cover cursors up to %llu; to write the rest, run "
+                     "the export again with --after %llu and a new --out\n",
+                     n - 1, static_cast<unsigned long long>(after), static_cast<unsigned long long>(after));
+      }
+      return rc;
+    }
   }
   if (n > 1 && !c.json) {
     std::printf("%d volumes: carry them all; import each (any order) and bring back every receipt\n", n);
@@ -224,6 +233,9 @@ void AddBundleCommands(CLI::App* app, Runner* run) {
                 "split into volumes of at most about this size, e.g. 500M (default and most: 992M, what a "
                 "node takes in one file; FAT32 holds files under 4G)")
       ->transform(CLI::AsSizeValue(false));
+  e->add_option("--after", a->after,
+                "start after this cursor of this node's log (to resume a split export; default: what the "
+                "recipient acknowledged)");
   e->add_option("--deadline", a->deadline_s, "seconds the export may take")->capture_default_str();
   e->callback([a, run] { *run = [a](const Ctl& c) { return Export(c, *a); }; });
   auto* i = b->add_subcommand("import", "apply a bundle meant for this node; writes the receipt");

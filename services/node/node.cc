@@ -84,7 +84,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
         return absl::FromUnixMillis(t > 0 ? t : clock->NowMs());
       },
       /*open_loopback=*/!secure && !token_key.has_value());
-  n->audit_ = std::make_unique<AuditLog>(store, n->records_.get(), kAuditCommitInterval);
+  n->audit_ = std::make_unique<AuditLog>(store, n->records_.get(), options.audit_commit_interval);
   n->access_ = std::make_unique<RecordsAccess>(n->records_.get(), store, n->audit_.get());
   n->records_grpc_ = std::make_unique<RecordsGrpc>(n->gate_.get(), n->access_.get(), store);
   n->records_grpc_->SetFollowLimits(n->cfg_.max_follow_streams_per_client(), idle);

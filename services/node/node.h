@@ -52,6 +52,9 @@ struct NodeOptions {
   satusehat::HttpClient* satusehat_http = nullptr;
   // Run the background SATUSEHAT export loop; tests drive RunOnce() instead.
   bool run_satusehat = true;
+  // The audit group commit's interval (tests lengthen it to hold events in
+  // the queue until a clean shutdown commits them).
+  absl::Duration audit_commit_interval = kAuditCommitInterval;
 };
 
 class Node {

@@ -149,14 +149,16 @@ absl::StatusOr<SyncEngine::BundleBatches> SyncEngine::BundleFor(const std::strin
                                                out.down ? nullptr : &only_via));
     const v1::Batch& b = o.msg.batch();
     if (b.cursor() <= cursor) break;  // nothing after the cursor
+    // A volume ends before the batch that would take it past max_bytes (its
+    // first batch always goes in, so every volume moves on).
+    if (!out.batches.empty() && bytes + b.ByteSizeLong() > max_bytes) {
+      out.more = true;
+      break;
+    }
     cursor = b.cursor();
     bytes += b.ByteSizeLong();
     out.batches.push_back(b);
     if (b.last() || cursor >= until) break;
-    if (bytes >= max_bytes) {
-      out.more = true;
-      break;
-    }
   }
   out.to = cursor;
   return out;

@@ -250,7 +250,9 @@ class AccessMatrixTest : public AccessTest {
     if (allowed) {
       EXPECT_NE(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << cell;
       EXPECT_THAT(s.error_message(), ::testing::Not(HasSubstr("rule scope"))) << cell;
-      if (SucceedsWhenAdmitted().count(rpc)) EXPECT_TRUE(s.ok()) << cell;
+      if (SucceedsWhenAdmitted().count(rpc)) {
+        EXPECT_TRUE(s.ok()) << cell;
+      }
     } else {
       EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << cell;
       const std::string method = rpc.substr(rpc.find('.') + 1);

@@ -244,5 +244,36 @@ TEST_F(AccessTest, AReferralIsVisibleToTheNodeItIsAddressedToAndNoMore) {
   EXPECT_THAT(s.error_message(), HasSubstr("rule area"));
 }
 
+TEST_F(AccessTest, ACleanShutdownCommitsQueuedReadEvents) {
+  // A group commit an hour apart: the reads' events stay queued until the
+  // shutdown, which must commit them.
+  node_.reset();  // shut down; the store closes
+  NodeOptions slow;
+  slow.audit_commit_interval = absl::Hours(1);
+  absl::StatusOr<std::unique_ptr<Node>> node = Node::Start(cfg_, &clock_, &random_, slow);
+  ASSERT_TRUE(node.ok()) << node.status();
+  node_ = std::move(*node);
+  auto channel = grpc::CreateChannel(node_->address(), grpc::InsecureChannelCredentials());
+  records_ = v1::Records::NewStub(channel);
+  admin_ = v1::Admin::NewStub(channel);
+  const uint64_t committed = node_->audit()->committed();
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(Get(kader_a_, budi_).ok());
+  EXPECT_EQ(node_->audit()->committed(), committed) << "the reads' events were committed before the shutdown";
+
+  node_.reset();  // a clean shutdown: the queue is committed, then the store closes
+  node = Node::Start(cfg_, &clock_, &random_);
+  ASSERT_TRUE(node.ok()) << node.status();
+  node_ = std::move(*node);
+  channel = grpc::CreateChannel(node_->address(), grpc::InsecureChannelCredentials());
+  records_ = v1::Records::NewStub(channel);
+  admin_ = v1::Admin::NewStub(channel);
+  v1::ListAuditRequest by_budi;
+  by_budi.set_patient_id(budi_);
+  int reads = 0;
+  const v1::ListAuditResponse trail = Audit(by_budi);
+  for (const auto& e : trail.events()) reads += e.event().rpc() == "GetPatient" && e.event().sub() == "kader-a";
+  EXPECT_EQ(reads, 50);
+}
+
 }  // namespace
 }  // namespace ilp

@@ -1,6 +1,6 @@
-// The audit trail against a real ilp-node process that is stopped or killed
-// (issue 12; docs/security.md, "Audit trail", states the loss window):
-// - a clean stop (SIGTERM) commits every queued read event;
+// The audit trail against a real ilp-node process that is killed (issue 12;
+// docs/security.md, "Audit trail", states the loss window; a clean stop's
+// commit of the queue is AccessTest.ACleanShutdownCommitsQueuedReadEvents):
 // - SIGKILL loses no event the node had committed, and doubles none;
 // - an acknowledged write's event survives SIGKILL with the write, because it
 //   is in the write's own fsynced WriteBatch.
@@ -90,14 +90,6 @@ class AuditCrashTest : public ::testing::Test {
   std::unique_ptr<v1::Records::Stub> records_;
   std::unique_ptr<v1::Admin::Stub> admin_;
 };
-
-TEST_F(AuditCrashTest, ACleanStopCommitsEveryQueuedReadEvent) {
-  const std::string budi = Create("Budi");
-  Read(budi, 200);
-  ASSERT_EQ(node_->Stop(), 0);  // at once: most of the 200 events are still queued
-  Restart();
-  EXPECT_EQ(Trail(budi), (std::map<std::string, int>{{"CreatePatient OK", 1}, {"GetPatient OK", 200}}));
-}
 
 TEST_F(AuditCrashTest, SigkillLosesNoCommittedEventAndAWritesEventGoesWithTheWrite) {
   const std::string budi = Create("Budi");

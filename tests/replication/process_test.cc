@@ -91,8 +91,9 @@ TEST(ProcessReplicationTest, ParentKilledMidSessionResumesWithNothingLostOrDoubl
   testing::NodeProcess mawar2(dir.Sub("mawar"), NodeConfigText("pos-mawar", "POSYANDU", kMawar, dir.Sub("mawar/data"), "127.0.0.1:0", "pustu-oetete", pustu_addr, {}));
   ASSERT_TRUE(mawar2.Start());
   // Kill the pustu once part of the session has landed.
-  // The pustu's log head by GetStatus: O(1), where reading the log through
-  // WatchChanges would chase the session to its end before it answers.
+  // The pustu's log head by GetStatus (it scans each peer's backlog, but
+  // answers at once), where reading the log through WatchChanges chases the
+  // session to its end before it answers.
   auto pustu_stub = RecordsStub(pustu_addr);
   auto pustu_admin = v1::Admin::NewStub(testing::TestPki::Default().Channel(pustu_addr));
   auto pustu_head = [&]() -> uint64_t {
@@ -104,7 +105,7 @@ TEST(ProcessReplicationTest, ParentKilledMidSessionResumesWithNothingLostOrDoubl
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   uint64_t seen = 0;
   while ((seen = pustu_head()) < 5000 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling an observable, not hiding a race
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling an observable, not hiding a race
   }
   ASSERT_GE(seen, 5000u);
   pustu->Kill();
