@@ -1,7 +1,7 @@
 // A link that comes back is used at once (issue 10, item 7): after the parent
 // has been down long enough for gRPC's own reconnect backoff to grow, the
-// child's first session still comes within its sync interval plus 1 s of the
-// parent's return, and `ilpctl sync now --wait` waits for the connection
+// child's first session still comes within its sync interval plus 3 s of the
+// parent's return (gRPC's own backoff would wait 6 to 10 s by then), and `ilpctl sync now --wait` waits for the connection
 // instead of failing at once with "failed to connect to all addresses".
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
@@ -31,9 +31,10 @@ NodeSet Pair() {
                   {"pos-mawar", "POSYANDU", kMawar, "pustu-oetete", {}, {}}});
 }
 
-// The parent is away for 12 s: by then gRPC alone would wait about 4 s
-// between connection attempts (1 s initial backoff, x1.6 per failure).
-constexpr auto kOutage = std::chrono::seconds(12);
+// The parent is away for 20 s: by then gRPC alone would wait 6 to 10 s
+// between connection attempts (1 s initial backoff, x1.6 per failure). The
+// bound below leaves 2 s for a loaded CI machine and still tells the two apart.
+constexpr auto kOutage = std::chrono::seconds(20);
 
 TEST(ReconnectProcessTest, TheFirstSyncComesWithinTheIntervalAfterTheParentReturns) {
   NodeSet n = Pair();
@@ -48,7 +49,7 @@ TEST(ReconnectProcessTest, TheFirstSyncComesWithinTheIntervalAfterTheParentRetur
   const auto back = std::chrono::steady_clock::now();
   ASSERT_TRUE(WaitUntil([&] { return HasPatient(n.api("pustu-oetete"), during); }, 30));
   const auto took = std::chrono::steady_clock::now() - back;
-  EXPECT_LE(took, kInterval + std::chrono::seconds(1))
+  EXPECT_LE(took, kInterval + std::chrono::seconds(3))
       << "first sync came "
       << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
       << " ms after the parent returned";
