@@ -107,8 +107,9 @@ class ExporterTest : public ::testing::Test {
     return p.ok() ? p->id() : "";
   }
 
-  v1::RecordEncounterResponse Visit(const std::string& patient, const char* site, const char* performer,
-                                    bool with_bp = true, bool with_bcg = false) {
+  // A posyandu visit an hour ago: a weight, optionally blood pressure and a BCG dose.
+  static v1::RecordEncounterRequest VisitRequest(const std::string& patient, const char* site,
+                                                 const char* performer, bool with_bp, bool with_bcg) {
     v1::RecordEncounterRequest req;
     v1::Encounter* e = req.mutable_encounter();
     e->set_patient_id(patient);
@@ -132,7 +133,13 @@ class ExporterTest : public ::testing::Test {
       im->set_kfa_code("93001019"), im->set_antigen("BCG"), im->set_dose_number(1);
       im->mutable_date()->set_year(2026), im->mutable_date()->set_month(11), im->mutable_date()->set_day(22);
     }
-    absl::StatusOr<v1::RecordEncounterResponse> r = node_->records()->RecordEncounter(req);
+    return req;
+  }
+
+  v1::RecordEncounterResponse Visit(const std::string& patient, const char* site, const char* performer,
+                                    bool with_bp = true, bool with_bcg = false) {
+    absl::StatusOr<v1::RecordEncounterResponse> r =
+        node_->records()->RecordEncounter(VisitRequest(patient, site, performer, with_bp, with_bcg));
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : v1::RecordEncounterResponse();
   }
@@ -440,21 +447,9 @@ std::string SchemaProblems(const std::vector<nlohmann::json>& resources, ::ilp::
 }
 
 TEST_F(ExporterTest, EncounterWithItsObservationsAndImmunizationGoesAsOneTransaction) {
-  v1::RecordEncounterRequest req;
-  v1::Encounter* enc = req.mutable_encounter();
-  enc->set_patient_id(Patient(kNik));
-  enc->set_kind(v1::POSYANDU_SESSION);
-  enc->set_life_stage(v1::TODDLER);
-  enc->set_node("pos-melati");
-  enc->set_performer("kader-siti");
-  *enc->mutable_time() = TimeUtil::MillisecondsToTimestamp(kNowMs - 3'600'000);
-  v1::Observation* w = req.add_observations();
-  w->set_loinc("29463-7"), w->set_value(9.4), w->set_unit("kg");
+  v1::RecordEncounterRequest req = VisitRequest(Patient(kNik), "pos-melati", "kader-siti", false, true);
   v1::Observation* h = req.add_observations();
   h->set_loinc("8306-3"), h->set_value(76.5), h->set_unit("cm");
-  v1::Immunization* im = req.add_immunizations();
-  im->set_kfa_code("93001019"), im->set_antigen("BCG"), im->set_dose_number(1);
-  im->mutable_date()->set_year(2026), im->mutable_date()->set_month(11), im->mutable_date()->set_day(22);
   absl::StatusOr<v1::RecordEncounterResponse> v = node_->records()->RecordEncounter(req);
   ASSERT_TRUE(v.ok()) << v.status();
   ASSERT_TRUE(node_->exporter()->RunOnce().ok());
@@ -587,19 +582,10 @@ TEST_F(ExporterTest, ATransactionRefusedAsDuplicateIsSettledBySearch) {
 TEST_F(ExporterTest, AMemberThatCannotBeMadeValidHoldsTheWholeBundle) {
   v1::RecordEncounterResponse v = Visit(Patient(kNik), "pos-melati", "kader-siti", false, false);
   // An immunization dated weeks before its visit cannot be sent.
-  v1::RecordEncounterRequest req;
-  v1::Encounter* enc = req.mutable_encounter();
-  enc->set_patient_id(v.encounter().patient_id());
-  enc->set_kind(v1::POSYANDU_SESSION);
-  enc->set_life_stage(v1::TODDLER);
-  enc->set_node("pos-melati");
-  enc->set_performer("kader-siti");
-  *enc->mutable_time() = TimeUtil::MillisecondsToTimestamp(kNowMs - 3'600'000);
-  v1::Observation* w = req.add_observations();
-  w->set_loinc("29463-7"), w->set_value(9.4), w->set_unit("kg");
-  v1::Immunization* im = req.add_immunizations();
-  im->set_kfa_code("93001019"), im->set_antigen("BCG"), im->set_dose_number(1);
-  im->mutable_date()->set_year(2026), im->mutable_date()->set_month(10), im->mutable_date()->set_day(1);
+  v1::RecordEncounterRequest req =
+      VisitRequest(v.encounter().patient_id(), "pos-melati", "kader-siti", false, true);
+  req.mutable_immunizations(0)->mutable_date()->set_month(10);
+  req.mutable_immunizations(0)->mutable_date()->set_day(1);
   absl::StatusOr<v1::RecordEncounterResponse> bad = node_->records()->RecordEncounter(req);
   ASSERT_TRUE(bad.ok()) << bad.status();
   ASSERT_TRUE(node_->exporter()->RunOnce().ok());

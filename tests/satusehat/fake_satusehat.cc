@@ -251,28 +251,35 @@ FakeSatusehat::Answer FakeSatusehat::Post(const std::string& type, const std::st
   if (!absl::EndsWith(system, "/" + org)) {
     return Answer{403, Outcome("forbidden", "identifier system is not of this client's organization")};
   }
-  Fault fault{};
-  int retry_after = 0;
-  const bool faulty = NextFault(&fault, &retry_after);
-  if (faulty) {
-    if (fault == Fault::k500Before) return Answer{500, Outcome("exception", "internal error")};
-    if (fault == Fault::k429) return Answer{429, Outcome("throttled", "too many requests"), absl::StrCat(retry_after)};
-  }
+  const DrawnFault fault = NextFault();
+  if (std::optional<Answer> a = fault.Before()) return *a;
   if (Exists(type, system, value)) {
     return Answer{400, Outcome("duplicate", "Duplicate Data: resource with this identifier already exists")};
   }
   r["id"] = absl::StrCat(type, "-srv-", next_id_++);
   resources_[type].push_back(r);
-  if (faulty && fault == Fault::k500After) return Answer{500, Outcome("exception", "timeout after commit")};
-  if (faulty && fault == Fault::kDropAfterApply) return Answer{0, "", "", true};
+  if (std::optional<Answer> a = fault.After()) return *a;
   return Answer{201, r.dump()};
 }
 
-bool FakeSatusehat::NextFault(Fault* fault, int* retry_after) {
-  if (faults_.empty()) return false;
-  std::tie(*fault, *retry_after) = faults_.front();
+FakeSatusehat::DrawnFault FakeSatusehat::NextFault() {
+  DrawnFault d;
+  if (faults_.empty()) return d;
+  std::tie(d.fault, d.retry_after) = faults_.front();
   faults_.pop_front();
-  return true;
+  return d;
+}
+
+std::optional<FakeSatusehat::Answer> FakeSatusehat::DrawnFault::Before() const {
+  if (fault == Fault::k500Before) return Answer{500, Outcome("exception", "internal error")};
+  if (fault == Fault::k429) return Answer{429, Outcome("throttled", "too many requests"), absl::StrCat(retry_after)};
+  return std::nullopt;
+}
+
+std::optional<FakeSatusehat::Answer> FakeSatusehat::DrawnFault::After() const {
+  if (fault == Fault::k500After) return Answer{500, Outcome("exception", "timeout after commit")};
+  if (fault == Fault::kDropAfterApply) return Answer{0, "", "", true};
+  return std::nullopt;
 }
 
 bool FakeSatusehat::Exists(const std::string& type, const json& system, const json& value) {
@@ -319,13 +326,8 @@ FakeSatusehat::Answer FakeSatusehat::Transaction(const std::string& org, const s
       !b.contains("entry") || !b["entry"].is_array() || b["entry"].empty()) {
     return Answer{400, Outcome("invalid", "not a transaction Bundle")};
   }
-  Fault fault{};
-  int retry_after = 0;
-  const bool faulty = NextFault(&fault, &retry_after);
-  if (faulty) {
-    if (fault == Fault::k500Before) return Answer{500, Outcome("exception", "internal error")};
-    if (fault == Fault::k429) return Answer{429, Outcome("throttled", "too many requests"), absl::StrCat(retry_after)};
-  }
+  const DrawnFault fault = NextFault();
+  if (std::optional<Answer> a = fault.Before()) return *a;
   std::vector<std::pair<std::string, json>> staged;  // type, resource with its new id
   std::map<std::string, std::string> assigned;        // fullUrl -> Type/id
   int next = next_id_;
@@ -374,8 +376,7 @@ FakeSatusehat::Answer FakeSatusehat::Transaction(const std::string& org, const s
     resources_[type].push_back(std::move(r));
   }
   next_id_ = next;
-  if (faulty && fault == Fault::k500After) return Answer{500, Outcome("exception", "timeout after commit")};
-  if (faulty && fault == Fault::kDropAfterApply) return Answer{0, "", "", true};
+  if (std::optional<Answer> a = fault.After()) return *a;
   return Answer{200, response.dump()};
 }
 

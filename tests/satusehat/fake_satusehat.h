@@ -17,6 +17,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <optional>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -70,8 +71,16 @@ class FakeSatusehat {
   Answer Post(const std::string& type, const std::string& org, const std::string& body)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Answer Transaction(const std::string& org, const std::string& body) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Pops the next queued fault into `fault`/`retry_after`; false if none.
-  bool NextFault(Fault* fault, int* retry_after) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The queued fault one write meets (popped once per write), and what it
+  // answers: before the write (500, 429) or after it (500 once stored, a
+  // dropped connection).
+  struct DrawnFault {
+    std::optional<Fault> fault;
+    int retry_after = 0;
+    std::optional<Answer> Before() const;
+    std::optional<Answer> After() const;
+  };
+  DrawnFault NextFault() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // True if a stored resource of `type` has identifier[0] system|value.
   bool Exists(const std::string& type, const nlohmann::json& system, const nlohmann::json& value)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
