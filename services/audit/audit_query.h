@@ -10,7 +10,8 @@
 namespace ilp {
 
 // The events matching `req`, oldest first; INVALID_ARGUMENT naming a bad
-// filter. Scans the audit column family whole.
+// filter. With a patient id it reads that patient's events through the audit
+// index; otherwise it scans the trail whole.
 ABSL_MUST_USE_RESULT absl::StatusOr<v1::ListAuditResponse> ListAuditEvents(
     const Store& store, const v1::ListAuditRequest& req);
 

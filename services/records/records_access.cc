@@ -276,11 +276,6 @@ absl::StatusOr<v1::ListTasksResponse> RecordsAccess::ListTasks(const Admitted& w
   return out;
 }
 
-absl::Status RecordsAccess::OpenWatch(const Admitted& who) {
-  if (!who.ok()) Audit(who, "WatchChanges", {}, {}, who.status());
-  return who.status();
-}
-
 std::unique_ptr<ChildScope> RecordsAccess::ScopeFor(const Caller& c) const {
   if (c.unrestricted) return nullptr;
   return std::make_unique<ChildScope>(

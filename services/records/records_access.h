@@ -48,9 +48,24 @@ class RecordsAccess {
   ILP_ACCESS(ListTasks, ListTasksRequest, ListTasksResponse)
 #undef ILP_ACCESS
 
-  // WatchChanges: audits a refused opening. An admitted stream is not
-  // audited yet (docs/security.md says why).
+  // WatchChanges: audits a refused opening. An admitted stream is audited
+  // per batch it delivers (WatchBatchAudit), since only then does it name
+  // patients.
   ABSL_MUST_USE_RESULT absl::Status OpenWatch(const Admitted& who);
+  // Collects what one WatchChanges batch hands `who` and audits it as one
+  // event; a batch that delivered nothing writes no event (audit events enter
+  // the change log the stream reads, and must not feed it).
+  class WatchBatchAudit {
+   public:
+    WatchBatchAudit(RecordsAccess* access, const Admitted& who) : access_(access), who_(who) {}
+    ~WatchBatchAudit();
+    void Delivered(const v1::Record& r);
+
+   private:
+    RecordsAccess* const access_;
+    const Admitted& who_;
+    std::vector<std::string> patients_, records_;
+  };
   // Which records `c` may see: the rule a parent uses for a child's subtree
   // (ChildScope over the token's area and node). Its cache lives for one
   // batch: make a new one per batch so a patient who moves out drops out.

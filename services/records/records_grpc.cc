@@ -62,6 +62,8 @@ grpc::Status RecordsGrpc::WatchChanges(grpc::ServerContext* ctx,
     absl::StatusOr<std::vector<v1::Change>> changes = store_->ReadChanges(cursor, 256, 1 << 20);
     if (!changes.ok()) return ToGrpcStatus(changes.status());
     std::unique_ptr<ChildScope> scope = access_->ScopeFor(*who);  // fresh per batch
+    RecordsAccess::WatchBatchAudit audit(access_, who);  // audits what this batch delivered
+    bool delivered = false;
     for (v1::Change& c : *changes) {
       cursor = c.seq();
       // Only what the caller may see now: a record's current state decides.
@@ -80,11 +82,13 @@ grpc::Status RecordsGrpc::WatchChanges(grpc::ServerContext* ctx,
       ev.set_via(c.via());
       *ev.mutable_delta() = std::move(*c.mutable_delta());
       if (!writer->Write(ev)) return grpc::Status::OK;  // client went away
+      audit.Delivered(*state);
+      delivered = true;
     }
-    if (!changes->empty()) {
-      last_event = absl::Now();
-      continue;
-    }
+    // Idle means delivered nothing: entries the caller may not see (and the
+    // audit events this stream's own batches add to the log) do not count.
+    if (delivered) last_event = absl::Now();
+    if (!changes->empty()) continue;
     if (!req->follow()) return grpc::Status::OK;
     if (absl::Now() - last_event > follow_idle_) {
       return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,

@@ -2,8 +2,11 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "storage/merge/merge.h"
 #include "storage/merge/view.h"
@@ -101,11 +104,20 @@ std::set<std::string> IndexEntries(const v1::Record& r) {
     case v1::Record::kRevocation:
       out.insert(IndexKey('j', {r.revocation().jti(), r.id()}));
       break;
-    case v1::Record::kAudit:  // kept in the audit column family, scanned whole
+    case v1::Record::kAudit:
+      for (const std::string& patient : r.audit().patient_ids()) {
+        out.insert(AuditPatientKey(patient, r.created().wall_ms(), r.id()));
+      }
+      break;
     case v1::Record::BODY_NOT_SET:
       break;
   }
   return out;
+}
+
+std::string AuditPatientKey(absl::string_view patient_id, int64_t wall_ms, absl::string_view event_id) {
+  const std::string wall = absl::StrFormat("%016x", static_cast<uint64_t>(std::max<int64_t>(0, wall_ms)));
+  return IndexKey('a', {patient_id, wall, event_id});
 }
 
 std::string QuarantineKey(absl::string_view from_node, absl::string_view delta_bytes) {

@@ -9,6 +9,10 @@
 //                  s\0<same_as id>\0<patient id>         ""   duplicates linked to a patient
 //                  p\0<patient id>\0<kind>\0<record id>  ""   records by patient
 //                  t\0<assignee node>\0<task id>         ""   tasks by assignee node
+//                  j\0<jti>\0<revocation id>             ""   revocations by token id
+//                  a\0<patient id>\0<wall ms, 16 hex>\0<event id>
+//                                                        ""   audit events by patient, in time order
+//   audit          <event id>                            v1::Record with an audit body
 //   lost           <record id>\0<field>\0<losing stamp>  v1::LostWrite
 //   quarantine     <from node>\0<BLAKE2b-256 of delta>   v1::QuarantinedDelta  refused from a child
 //   default        meta keys (hlc, counts, cursors,      varies
@@ -43,6 +47,12 @@ absl::string_view IndexTarget(absl::string_view key);
 
 // Every index entry a record state implies.
 std::set<std::string> IndexEntries(const v1::Record& r);
+
+// The audit index ('a'): one entry per patient an audit event names, ordered
+// by the event's HLC wall time: 'a' \0 patient \0 <wall ms, 16 hex digits>
+// \0 event id. With an empty `event_id`, the key to seek from for events of
+// `patient_id` at or after `wall_ms`.
+std::string AuditPatientKey(absl::string_view patient_id, int64_t wall_ms, absl::string_view event_id);
 
 // Key of a lost write in the lost column family.
 std::string LostKey(const v1::LostWrite& w);

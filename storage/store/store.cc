@@ -159,8 +159,8 @@ absl::Status Store::CheckFormat(const std::string& dir) {
   absl::StatusOr<std::string> v = GetMeta(kFormatKey);
   if (absl::IsNotFound(v.status())) {
     // A new store, or one from before formats were recorded (its layout is
-    // format 1).
-    return PutMetaLocked(kFormatKey, absl::StrCat(kStoreFormat));
+    // format 1): migrating an empty trail only records the format.
+    return MigrateToFormat2(dir);
   }
   if (!v.ok()) return v.status();
   uint32_t format = 0;
@@ -172,12 +172,37 @@ absl::Status Store::CheckFormat(const std::string& dir) {
         "store ", dir, " has format ", format, "; this ilp-node reads formats up to ", kStoreFormat,
         ": it was written by a newer ilp-node; upgrade this one (docs/operations.md, Upgrades)"));
   }
+  if (format == 1) return MigrateToFormat2(dir);
   if (format < kStoreFormat) {
-    // Format 1 is the first; a later format adds its one-step migration here,
-    // after a checkpoint of the old store.
     return absl::FailedPreconditionError(
         absl::StrCat("store ", dir, " has format ", format, ", which no ilp-node wrote"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status Store::MigrateToFormat2(const std::string& dir) {
+  // Adds index entries only, no record changes, so no checkpoint is taken
+  // first. Batches are bounded; format 2 is recorded with the last, so a crash
+  // midway leaves format 1 and the (idempotent) puts are redone on next open.
+  rocksdb::WriteBatch batch;
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), audit_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    v1::Record r;
+    if (!r.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat("store ", dir, ": audit event ", View(it->key()),
+                                              " does not parse (format 1 -> 2 migration)"));
+    }
+    for (const std::string& k : IndexEntries(r)) batch.Put(index_, k, "");
+    if (batch.GetDataSize() > (4u << 20)) {
+      ILP_RETURN_IF_ERROR(WriteLocked(wo, &batch));
+      batch.Clear();
+    }
+  }
+  ILP_RETURN_IF_ERROR(FromRocks(it->status(), "reading the audit trail (format 1 -> 2 migration)"));
+  batch.Put(meta_, kFormatKey, "2");
+  ILP_RETURN_IF_ERROR(WriteLocked(wo, &batch));
   return absl::OkStatus();
 }
 
@@ -523,6 +548,12 @@ absl::Status Store::Verify() const {
     if (audit_ids.erase(std::string(View(ait->key()))) == 0) {
       problem(absl::StrCat("audit event ", View(ait->key()), " has no change-log entry"));
     }
+    v1::Record e;
+    if (!e.ParseFromArray(ait->value().data(), static_cast<int>(ait->value().size()))) {
+      problem(absl::StrCat("audit event ", View(ait->key()), " does not parse"));
+      continue;
+    }
+    for (auto& k : IndexEntries(e)) want_index.insert(std::move(k));
   }
   ILP_RETURN_IF_ERROR(FromRocks(ait->status(), "verify: reading audit"));
   for (const auto& id : audit_ids) problem(absl::StrCat("audit event ", id, " is missing"));
@@ -563,6 +594,25 @@ absl::Status Store::ForEachAudit(const std::function<bool(const v1::Record&)>& f
     if (!fn(r)) break;
   }
   return FromRocks(it->status(), "reading the audit trail");
+}
+
+absl::Status Store::ForEachAuditOf(absl::string_view patient_id, int64_t since_ms,
+                                   const std::function<bool(const v1::Record&)>& fn) const {
+  if (patient_id.empty()) return absl::InvalidArgumentError("audit by patient: patient id is empty");
+  const std::string prefix = IndexKey('a', {patient_id, ""});
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+  for (it->Seek(AuditPatientKey(patient_id, since_ms, "")); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    const absl::string_view id = IndexTarget(View(it->key()));
+    std::string raw;
+    rocksdb::Status st = db_->Get(rocksdb::ReadOptions(), audit_, rocksdb::Slice(id.data(), id.size()), &raw);
+    if (st.IsNotFound()) return absl::DataLossError(absl::StrCat("audit index names event ", id, ", which is missing"));
+    ILP_RETURN_IF_ERROR(FromRocks(st, absl::StrCat("reading audit event ", id)));
+    v1::Record r;
+    if (!r.ParseFromString(raw)) return absl::DataLossError(absl::StrCat("audit event ", id, " does not parse"));
+    if (!fn(r)) break;
+  }
+  return FromRocks(it->status(), "reading the audit index");
 }
 
 absl::StatusOr<bool> Store::IsRevoked(absl::string_view jti) const {

@@ -100,7 +100,9 @@ struct StoreOptions {
 
 // The layout of the store on disk (column families, keys, encodings). A
 // store records its format; ilp-node refuses a newer one with a clear error.
-inline constexpr uint32_t kStoreFormat = 1;
+// Format 2 adds the audit index (keys.h, 'a'); a format-1 store gains it on
+// open (Store::Open, MigrateToFormat2).
+inline constexpr uint32_t kStoreFormat = 2;
 
 class Store {
  public:
@@ -193,9 +195,15 @@ class Store {
   // Calls `fn` for every stored record, in id order. Stops at the first
   // record that does not parse (DATA_LOSS naming its id) or iterator error.
   // Calls `fn` on every audit event (records with an audit body, kept in the
-  // audit column family) in id order (UUIDv7: time order); stops when fn
-  // returns false.
+  // audit column family) in id order; stops when fn returns false. A scan of
+  // the whole trail: ids carry the serving device's own clock, which may be
+  // years off, so they give no usable time order across nodes.
   ABSL_MUST_USE_RESULT absl::Status ForEachAudit(const std::function<bool(const v1::Record&)>& fn) const;
+  // Calls `fn` on the audit events naming `patient_id` whose HLC wall time is
+  // at or after `since_ms`, in wall-time order, through the audit index (no
+  // scan of the trail); stops when fn returns false.
+  ABSL_MUST_USE_RESULT absl::Status ForEachAuditOf(absl::string_view patient_id, int64_t since_ms,
+                                                   const std::function<bool(const v1::Record&)>& fn) const;
   // True if a revocation record names token id `jti`.
   ABSL_MUST_USE_RESULT absl::StatusOr<bool> IsRevoked(absl::string_view jti) const;
   ABSL_MUST_USE_RESULT absl::Status ForEachRecord(const std::function<void(const v1::Record&)>& fn) const;
@@ -226,6 +234,9 @@ class Store {
   Clock* clock_ = nullptr;
   // Records the format of a new store; refuses a newer one.
   ABSL_MUST_USE_RESULT absl::Status CheckFormat(const std::string& dir) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Format 1 -> 2: indexes the audit events already held, then records
+  // format 2 (idempotent; a crash midway redoes it on the next open).
+  ABSL_MUST_USE_RESULT absl::Status MigrateToFormat2(const std::string& dir) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   ABSL_MUST_USE_RESULT absl::Status PutMetaLocked(absl::string_view key, absl::string_view value)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

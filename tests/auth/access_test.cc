@@ -203,6 +203,46 @@ TEST_F(AccessTest, ReadsWritesAndDenialsAreAuditedWithoutNames) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
+TEST_F(AccessTest, AnAdmittedWatchIsAuditedWithThePatientsItDelivered) {
+  const size_t before = Audit().events_size();
+  auto ctx = Ctx(kader_a_);
+  auto reader = records_->WatchChanges(ctx.get(), v1::WatchChangesRequest());  // ends when caught up
+  std::vector<std::string> delivered;
+  v1::ChangeEvent ev;
+  uint64_t last_seq = 0;
+  while (reader->Read(&ev)) {
+    delivered.push_back(ev.record_id());
+    last_seq = ev.seq();
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  ASSERT_THAT(delivered, ::testing::Contains(budi_));
+  ASSERT_THAT(delivered, Not(::testing::Contains(siti_)));
+
+  v1::ListAuditRequest by_budi;
+  by_budi.set_patient_id(budi_);
+  std::vector<std::string> watched;
+  const v1::ListAuditResponse budi_events = Audit(by_budi);  // kept: the loop reads into it
+  for (const auto& e : budi_events.events()) {
+    if (e.event().rpc() != "WatchChanges") continue;
+    watched.push_back(absl::StrCat(e.event().sub(), " ", e.event().outcome()));
+    EXPECT_THAT(e.event().record_ids(), ::testing::Contains(budi_));
+    EXPECT_THAT(e.event().patient_ids(), Not(::testing::Contains(siti_)));
+  }
+  EXPECT_THAT(watched, ::testing::ElementsAre("kader-a OK"));
+  // One event for the one batch. A watch from where that one stopped reads
+  // over its audit event (in the log now, never streamed), delivers nothing,
+  // and adds none: a stream's own audit events never feed it.
+  EXPECT_EQ(Audit().events_size(), static_cast<int>(before) + 1);
+  auto again = Ctx(kader_a_);
+  v1::WatchChangesRequest after;
+  after.set_after_seq(last_seq);
+  auto reader2 = records_->WatchChanges(again.get(), after);
+  while (reader2->Read(&ev)) {
+  }
+  ASSERT_TRUE(reader2->Finish().ok());
+  EXPECT_EQ(Audit().events_size(), static_cast<int>(before) + 1);
+}
+
 TEST_F(AccessTest, AReferralIsVisibleToTheNodeItIsAddressedToAndNoMore) {
   // The Puskesmas refers Budi (village A) to posyandu pos-b, in village B.
   v1::CreateReferralRequest cr;

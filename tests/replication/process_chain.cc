@@ -38,17 +38,35 @@ std::unique_ptr<v1::Records::Stub> RecordsStub(const std::string& addr) {
   return v1::Records::NewStub(TestPki::Default().Channel(addr));
 }
 
-uint64_t ChangeLogHead(v1::Records::Stub* stub, uint64_t after) {
+namespace {
+
+// Reads a node's change log after `after` through WatchChanges (until caught
+// up), calling `fn` for each event; fails the test if the stream fails.
+template <typename Fn>
+void ReadLog(v1::Records::Stub* stub, uint64_t after, Fn fn) {
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   v1::WatchChangesRequest req;
   req.set_after_seq(after);
   auto reader = stub->WatchChanges(&ctx, req);
   v1::ChangeEvent ev;
+  while (reader->Read(&ev)) fn(ev);
+  const grpc::Status st = reader->Finish();
+  EXPECT_TRUE(st.ok()) << "WatchChanges: " << st.error_message();
+}
+
+}  // namespace
+
+uint64_t ChangeLogHead(v1::Records::Stub* stub, uint64_t after) {
   uint64_t head = after;
-  while (reader->Read(&ev)) head = ev.seq();
-  reader->Finish();
+  ReadLog(stub, after, [&](const v1::ChangeEvent& ev) { head = ev.seq(); });
   return head;
+}
+
+uint64_t RecordEntries(v1::Records::Stub* stub) {
+  uint64_t count = 0;
+  ReadLog(stub, 0, [&](const v1::ChangeEvent&) { ++count; });
+  return count;
 }
 
 std::map<std::string, std::string> StoreContents(const std::string& data_dir) {

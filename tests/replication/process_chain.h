@@ -25,8 +25,16 @@ std::string NodeConfigText(const std::string& id, const char* tier, const std::s
 
 std::unique_ptr<v1::Records::Stub> RecordsStub(const std::string& addr);
 
-// Head of a node's change log, read through WatchChanges from `after`.
+// Seq of the newest record entry in a node's change log, read through
+// WatchChanges from `after` (seqs are local to a node: compare them only with
+// the same node's).
 uint64_t ChangeLogHead(v1::Records::Stub* stub, uint64_t after = 0);
+
+// Change-log entries that are records (patients, visits, referrals, tasks),
+// counted through WatchChanges, which streams every entry but audit events.
+// Comparable across nodes, where seqs are not: each node's log also holds
+// audit events (its own, and those its children send up), interleaved.
+uint64_t RecordEntries(v1::Records::Stub* stub);
 
 // id -> state bytes of every record in a stopped node's store (Verify checked).
 std::map<std::string, std::string> StoreContents(const std::string& data_dir);

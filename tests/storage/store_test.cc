@@ -259,15 +259,77 @@ TEST_F(StoreTest, QuarantineSurvivesReopenAndKeepsItsCountAndSeq) {
 // ilp-node (a higher format, or a column family this one does not know) is
 // refused by name instead of being opened half-understood.
 TEST_F(StoreTest, AStoreOfANewerFormatIsRefusedWithAClearError) {
-  EXPECT_EQ(*store_->GetMeta("format"), "1");
-  ASSERT_TRUE(store_->PutMeta("format", "2").ok());
+  EXPECT_EQ(*store_->GetMeta("format"), "2");
+  ASSERT_TRUE(store_->PutMeta("format", "3").ok());
   store_.reset();
   auto newer = Store::Open(dir_.path(), &clock_);
   ASSERT_FALSE(newer.ok());
   EXPECT_EQ(newer.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(newer.status().message(),
-            absl::StrCat("store ", dir_.path(), " has format 2; this ilp-node reads formats up to 1: it was "
+            absl::StrCat("store ", dir_.path(), " has format 3; this ilp-node reads formats up to 2: it was "
                          "written by a newer ilp-node; upgrade this one (docs/operations.md, Upgrades)"));
+}
+
+v1::Record AuditEventOf(const std::string& id, int64_t wall, std::vector<std::string> patients) {
+  v1::Record r;
+  r.set_id(id);
+  r.mutable_created()->set_wall_ms(wall);
+  r.mutable_created()->set_node("pos-a");
+  r.mutable_audit()->set_sub("kader-1");
+  r.mutable_audit()->set_rpc("GetPatient");
+  for (auto& p : patients) r.mutable_audit()->add_patient_ids(std::move(p));
+  return r;
+}
+
+// The events naming `patient` from `since`, as ForEachAuditOf yields them.
+std::vector<std::string> AuditOf(const Store& store, const std::string& patient, int64_t since) {
+  std::vector<std::string> ids;
+  const absl::Status st = store.ForEachAuditOf(patient, since, [&](const v1::Record& r) {
+    ids.push_back(r.id());
+    return true;
+  });
+  EXPECT_TRUE(st.ok()) << st;
+  return ids;
+}
+
+// `ilpctl audit --patient` reads the audit index: a patient's events in the
+// order of their stamps' wall time (not of their ids, which carry each
+// device's own clock), from `since` on, and no one else's.
+TEST_F(StoreTest, AuditEventsAreFoundByPatientInWallTimeOrder) {
+  const std::string a = "0190a0b1-0000-7000-8000-00000000000a", b = "0190a0b1-0000-7000-8000-00000000000b",
+                    c = "0190a0b1-0000-7000-8000-00000000000c";
+  ASSERT_TRUE(Apply({AuditEventOf(a, kT0 + 300, {"budi"}), AuditEventOf(b, kT0 + 100, {"budi", "siti"}),
+                     AuditEventOf(c, kT0 + 200, {"siti"})})
+                  .ok());
+  EXPECT_EQ(AuditOf(*store_, "budi", 0), (std::vector<std::string>{b, a}));
+  EXPECT_EQ(AuditOf(*store_, "budi", kT0 + 101), (std::vector<std::string>{a}));
+  EXPECT_EQ(AuditOf(*store_, "siti", 0), (std::vector<std::string>{b, c}));
+  EXPECT_TRUE(AuditOf(*store_, "bud", 0).empty()) << "a prefix of an id is another patient";
+  EXPECT_TRUE(store_->Verify().ok());
+  // Verify checks the index against the trail.
+  ASSERT_TRUE(store_->TEST_DeleteIndexEntry(AuditPatientKey("siti", kT0 + 200, c)).ok());
+  EXPECT_EQ(store_->Verify().code(), absl::StatusCode::kDataLoss);
+}
+
+// Upgrades: a format-1 store (no audit index) is indexed once on open and
+// recorded as format 2.
+TEST_F(StoreTest, AFormatOneStoreGainsTheAuditIndexOnOpen) {
+  const std::string a = "0190a0b1-0000-7000-8000-00000000000a", b = "0190a0b1-0000-7000-8000-00000000000b";
+  ASSERT_TRUE(Apply({AuditEventOf(a, kT0 + 1, {"budi"}), AuditEventOf(b, kT0 + 2, {"budi", "siti"})}).ok());
+  for (const auto& k : {AuditPatientKey("budi", kT0 + 1, a), AuditPatientKey("budi", kT0 + 2, b),
+                        AuditPatientKey("siti", kT0 + 2, b)}) {
+    ASSERT_TRUE(store_->TEST_DeleteIndexEntry(k).ok());
+  }
+  ASSERT_TRUE(store_->PutMeta("format", "1").ok());
+  ASSERT_TRUE(AuditOf(*store_, "budi", 0).empty());
+  store_.reset();
+  auto s = Store::Open(dir_.path(), &clock_);
+  ASSERT_TRUE(s.ok()) << s.status();
+  store_ = std::move(*s);
+  EXPECT_EQ(*store_->GetMeta("format"), "2");
+  EXPECT_EQ(AuditOf(*store_, "budi", 0), (std::vector<std::string>{a, b}));
+  EXPECT_EQ(AuditOf(*store_, "siti", 0), (std::vector<std::string>{b}));
+  EXPECT_TRUE(store_->Verify().ok());
 }
 
 TEST_F(StoreTest, AStoreWithAnUnknownColumnFamilyIsRefusedByName) {
