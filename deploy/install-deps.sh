@@ -12,7 +12,8 @@ PKGS=(
 )
 # --clang adds clang 14 and its sanitizer and libFuzzer runtimes (tests/run.sh --sanitize, tests/fuzz/run.sh).
 if [ "${1:-}" = "--clang" ]; then PKGS+=(clang-14 libclang-rt-14-dev); fi
-# --npm adds npm, for the test-only FHIR R4 schema validator (tests/run.sh).
+# --npm adds npm, for the test-only npm packages (tests/run.sh): the FHIR R4 schema
+# validator and the FHIR server library of the SATUSEHAT test endpoint.
 if [ "${1:-}" = "--npm" ]; then PKGS+=(npm); fi
 missing=()
 for p in "${PKGS[@]}"; do

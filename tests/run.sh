@@ -26,20 +26,27 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "note: not root: the real small-filesystem tests (DiskFullProcessTest) will be skipped" >&2
 fi
 
-# Test-only, before configuring (CMake looks for node): the official FHIR R4
-# JSON schema validator from npm, pinned by its lockfile, into
-# <build>/fhir-r4-schema (tests/fhir/r4-schema; fhir_r4_schema and the
-# exporter's schema check, which fail without it).
-install_fhir_validator() {
+# Test-only npm packages, each pinned by its lockfile and installed before
+# configuring (CMake looks for node) into <build>/<name>; the tests that use
+# them fail without them:
+#   tests/fhir/r4-schema -> fhir-r4-schema: the official FHIR R4 JSON schema
+#     validator (fhir_r4_schema and the exporter's schema checks);
+#   tests/satusehat/server -> satusehat-server: the FHIR server library the
+#     SATUSEHAT-like test endpoint is built on (satusehat_*_test).
+install_npm_set() {  # <build> <package dir> <name>
   command -v npm >/dev/null || bash deploy/install-deps.sh --npm
-  mkdir -p "$1/fhir-r4-schema"
-  cp tests/fhir/r4-schema/package.json tests/fhir/r4-schema/package-lock.json "$1/fhir-r4-schema/"
-  (cd "$1/fhir-r4-schema" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+  mkdir -p "$1/$3"
+  cp "$2/package.json" "$2/package-lock.json" "$1/$3/"
+  (cd "$1/$3" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+}
+install_test_packages() {
+  install_npm_set "$1" tests/fhir/r4-schema fhir-r4-schema
+  install_npm_set "$1" tests/satusehat/server satusehat-server
 }
 
 if [ -z "$sanitize" ]; then
   bash deploy/install-deps.sh
-  install_fhir_validator build
+  install_test_packages build
   cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build build -j"$jobs"
   cd build
@@ -48,7 +55,7 @@ if [ -z "$sanitize" ]; then
 fi
 
 bash deploy/install-deps.sh --clang
-install_fhir_validator "$build"
+install_test_packages "$build"
 reports="$PWD/$build/sanitizer-reports"
 rm -rf "$reports" && mkdir -p "$reports"
 supp="$PWD/tests/sanitize"
