@@ -2,11 +2,14 @@
 
 #include <zstd.h>
 
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "storage/clock/clock.h"
+#include "storage/store/keys.h"
 #include "storage/store/store.h"
 #include "tests/bench/visits.h"
 
@@ -53,35 +56,6 @@ VisitSizes MeasureVisitSizes(uint64_t seed, uint64_t n, uint64_t patients) {
   return {z.raw(), z.compressed()};
 }
 
-absl::StatusOr<double> RawRocksDbRate(const std::string& dir, uint64_t seed, uint64_t n,
-                                      uint64_t patients) {
-  rocksdb::Options opts;
-  opts.create_if_missing = true;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status st = rocksdb::DB::Open(opts, dir, &raw);
-  if (!st.ok()) return absl::InternalError(absl::StrCat("raw rocksdb ", dir, ": ", st.ToString()));
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  absl::Duration spent;
-  rocksdb::WriteBatch batch;
-  for (uint64_t i = 0; i < n; ++i) {
-    char key[8];
-    for (int b = 0; b < 8; ++b) key[b] = static_cast<char>(i >> (56 - 8 * b));
-    const std::string v = VisitBytes(seed, i, patients);  // generated outside the timed part
-    const absl::Time t0 = absl::Now();
-    batch.Put(rocksdb::Slice(key, 8), v);
-    if (batch.Count() == 1000 || i + 1 == n) {
-      st = db->Write(wo, &batch);
-      if (!st.ok()) return absl::InternalError(st.ToString());
-      batch.Clear();
-    }
-    spent += absl::Now() - t0;
-  }
-  db->Close();
-  return static_cast<double>(n) / absl::ToDoubleSeconds(spent);
-}
-
 absl::StatusOr<ApplyRate> ApplyRateFrom(const std::string& source_dir, const std::string& dir,
                                         uint64_t visits) {
   SystemClock clock;
@@ -113,6 +87,7 @@ absl::StatusOr<ApplyRate> ApplyRateFrom(const std::string& source_dir, const std
     auto res = (*dst)->Apply(std::move(req));
     spent += absl::Now() - t0;
     if (!res.ok()) return res.status();
+    rate.batch_ends.push_back(res->last_seq);
   }
   z.Flush();
   rate.record_bytes = z.raw();
@@ -121,6 +96,71 @@ absl::StatusOr<ApplyRate> ApplyRateFrom(const std::string& source_dir, const std
   rate.visits_per_s = static_cast<double>(visits) / s;
   rate.changes_per_s = static_cast<double>(rate.changes) / s;
   return rate;
+}
+
+absl::StatusOr<double> SameKvRawRate(const std::string& applied_dir, const ApplyRate& rate,
+                                     const std::string& dir) {
+  // The applied store, read as it is on disk.
+  std::vector<std::string> names;
+  rocksdb::Status st = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), applied_dir, &names);
+  if (!st.ok()) return absl::InternalError(absl::StrCat("listing ", applied_dir, ": ", st.ToString()));
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const std::string& name : names) cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> src_h, dst_h;
+  rocksdb::DB* raw = nullptr;
+  st = rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), applied_dir, cfs, &src_h, &raw);
+  if (!st.ok()) return absl::InternalError(absl::StrCat("opening ", applied_dir, ": ", st.ToString()));
+  std::unique_ptr<rocksdb::DB> src(raw);
+  rocksdb::Options opts;
+  opts.create_if_missing = true;
+  opts.create_missing_column_families = true;
+  st = rocksdb::DB::Open(opts, dir, cfs, &dst_h, &raw);
+  if (!st.ok()) return absl::InternalError(absl::StrCat("raw rocksdb ", dir, ": ", st.ToString()));
+  std::unique_ptr<rocksdb::DB> dst(raw);
+  std::map<std::string, size_t> cf;
+  for (size_t i = 0; i < names.size(); ++i) cf[names[i]] = i;
+  for (const char* need : {"changelog", "records", "audit", "index"}) {
+    if (!cf.count(need)) return absl::InternalError(absl::StrCat(applied_dir, " has no column family ", need));
+  }
+  std::string counts;
+  st = src->Get(rocksdb::ReadOptions(), src_h[cf[rocksdb::kDefaultColumnFamilyName]], "counts", &counts);
+  if (!st.ok()) return absl::InternalError(absl::StrCat("reading counts: ", st.ToString()));
+  auto read = [&](const std::string& family, const std::string& key) -> absl::StatusOr<std::string> {
+    std::string v;
+    rocksdb::Status s = src->Get(rocksdb::ReadOptions(), src_h[cf[family]], key, &v);
+    if (!s.ok()) return absl::InternalError(absl::StrCat("reading ", family, ": ", s.ToString()));
+    return v;
+  };
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  absl::Duration spent;
+  uint64_t from = 0, changes = 0;
+  for (const uint64_t to : rate.batch_ends) {
+    rocksdb::WriteBatch batch;
+    for (uint64_t seq = from + 1; seq <= to; ++seq, ++changes) {
+      absl::StatusOr<std::string> entry = read("changelog", SeqKey(seq));
+      if (!entry.ok()) return entry.status();
+      batch.Put(dst_h[cf["changelog"]], SeqKey(seq), *entry);
+      v1::Change c;
+      if (!c.ParseFromString(*entry)) return absl::DataLossError(absl::StrCat("change ", seq, " does not parse"));
+      const std::string family = c.delta().has_audit() ? "audit" : "records";
+      absl::StatusOr<std::string> state = read(family, c.delta().id());
+      if (!state.ok()) return state.status();
+      batch.Put(dst_h[cf[family]], c.delta().id(), *state);
+      v1::Record r;
+      if (!r.ParseFromString(*state)) return absl::DataLossError(absl::StrCat("record ", c.delta().id()));
+      for (const std::string& k : IndexEntries(r)) batch.Put(dst_h[cf["index"]], k, "");
+    }
+    batch.Put(dst_h[cf[rocksdb::kDefaultColumnFamilyName]], "counts", counts);
+    const absl::Time t0 = absl::Now();
+    st = dst->Write(wo, &batch);
+    spent += absl::Now() - t0;
+    if (!st.ok()) return absl::InternalError(st.ToString());
+    from = to;
+  }
+  for (auto* h : src_h) src->DestroyColumnFamilyHandle(h);
+  for (auto* h : dst_h) dst->DestroyColumnFamilyHandle(h);
+  return static_cast<double>(changes) / absl::ToDoubleSeconds(spent);
 }
 
 }  // namespace ilp::bench

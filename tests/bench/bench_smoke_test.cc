@@ -27,8 +27,8 @@ TEST(BenchSmokeTest, ChainRunPrintsEveryKeyTheIssueNames) {
   google::protobuf::Struct s = LastJsonLine(r.out);
   const auto& f = s.fields();
   for (const char* key : {"n", "e2e_seconds", "records_per_s", "wire_bytes_per_visit", "zstd_bytes_per_visit",
-                          "idle_resync_bytes_per_hop", "idle_resync_ms_per_hop", "raw_rocksdb_records_per_s",
-                          "apply_records_per_s", "apply_vs_raw_ratio", "peak_rss_mib"}) {
+                          "idle_resync_bytes_per_hop", "idle_resync_ms_per_hop", "same_kv_raw_changes_per_s",
+                          "apply_records_per_s", "apply_vs_same_kv_raw", "peak_rss_mib"}) {
     EXPECT_TRUE(f.count(key)) << key;
   }
   EXPECT_EQ(f.at("n").number_value(), 300);
