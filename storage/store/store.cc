@@ -209,6 +209,16 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   // A loss is keyed by its losing write, so it is recorded once however
   // often the losing delta arrives.
   std::set<std::string> lost_keys;
+  // The changes logged, for the pending counters (pending.cc).
+  uint64_t logged_bytes = 0;
+  int64_t first_logged_ms = 0;
+  auto log_change = [&](const v1::Record& delta) {
+    ++seq;
+    const v1::Change c = MakeChange(seq, delta, req.via);
+    batch.Put(log_, SeqKey(seq), c.SerializeAsString());
+    logged_bytes += static_cast<uint64_t>(c.delta().GetCachedSize());  // sized by the serialization
+    if (first_logged_ms == 0) first_logged_ms = c.applied_ms();
+  };
   auto record_loss = [&](v1::LostWrite& w, uint64_t at_seq) -> absl::Status {
     std::string key = LostKey(w), ignored;
     if (lost_keys.count(key)) return absl::OkStatus();
@@ -253,10 +263,7 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
       // logged all the same so that the nodes above learn of the loss too.
       const size_t known = res.lost.size();
       for (v1::LostWrite& w : merged.lost) ILP_RETURN_IF_ERROR(record_loss(w, seq + 1));
-      if (res.lost.size() > known) {
-        ++seq;
-        batch.Put(log_, SeqKey(seq), MakeChange(seq, delta, req.via).SerializeAsString());
-      }
+      if (res.lost.size() > known) log_change(delta);
       res.states.push_back(std::move(merged.record));
       continue;
     }
@@ -270,8 +277,7 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
     }
     batch.Put(cf, delta.id(), after);
     if (!exists && cf == records_) ++(*counts.mutable_counts())[KindName(merged.record)];
-    ++seq;
-    batch.Put(log_, SeqKey(seq), MakeChange(seq, delta, req.via).SerializeAsString());
+    log_change(delta);
     for (v1::LostWrite& w : merged.lost) ILP_RETURN_IF_ERROR(record_loss(w, seq));
     ++res.changed;
     pending[delta.id()] = merged.record;
@@ -293,6 +299,12 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   lost_count_ += res.lost.size();
   quarantine_count_ += res.quarantined;
   const bool logged = seq > last_seq_;
+  for (auto& [peer, p] : pending_) {
+    if (!logged || (!peer.empty() && peer == req.via)) continue;
+    if (p.backlog.changes == 0) p.backlog.oldest_ms = first_logged_ms;
+    p.backlog.changes += seq - last_seq_;
+    p.backlog.bytes += logged_bytes;
+  }
   last_seq_ = seq;
   res.last_seq = seq;
   lock.Release();
