@@ -8,9 +8,11 @@
 // batch, so O(peers) per Apply and no key-value written). Moving a peer's
 // cursor subtracts, or adds, the changes in the range it moved over: one
 // pass over what a session just acknowledged, on the sync path, in
-// proportion to work the session already did. The counters live in memory;
-// a restart rebuilds them with one pass per peer over its backlog
-// (SyncEngine::CountBacklogs at node start). The alternative, prefix sums
+// proportion to work the session already did. The counters live in memory.
+// A clean close stores them with the head; the next open takes them if the
+// head is the same (the log up to it never changes, so they are still
+// exact). After a crash, the start rebuilds them with one pass per peer
+// over its backlog (SyncEngine::CountBacklogs). The alternative, prefix sums
 // per seq (and per via) in the store, answers any cursor with two Seeks
 // but writes one more key-value per change, against issue 14's aim of
 // fewer key-values per record.
@@ -22,13 +24,56 @@
 // range: what was written during the pass).
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "rocksdb/db.h"
 #include "storage/store/keys.h"
 #include "storage/store/store.h"
 #include "storage/util/status_macros.h"
 
 namespace ilp {
+namespace {
+
+// Meta: "<head>\n" then "<peer>\t<cursor>\t<changes>\t<bytes>\t<oldest_ms>\n"
+// per peer.
+constexpr char kPendingKey[] = "pending-counters";
+
+}  // namespace
+
+void Store::SavePending() {
+  // Nothing asked (or an open that failed): the store is left as it was.
+  if (pending_.empty()) return;
+  std::string v = absl::StrCat(last_seq_, "\n");
+  for (const auto& [peer, p] : pending_) {
+    absl::StrAppend(&v, peer, "\t", p.cursor, "\t", p.backlog.changes, "\t", p.backlog.bytes, "\t",
+                    p.backlog.oldest_ms, "\n");
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  // Best effort: without it the next start counts again.
+  db_->Put(wo, meta_, kPendingKey, v).PermitUncheckedError();
+}
+
+void Store::LoadPending() {
+  absl::StatusOr<std::string> v = GetMeta(kPendingKey);
+  if (!v.ok()) return;  // never stored, or unreadable: counted again on demand
+  std::vector<absl::string_view> lines = absl::StrSplit(*v, '\n', absl::SkipEmpty());
+  uint64_t head = 0;
+  if (lines.empty() || !absl::SimpleAtoi(lines[0], &head) || head != last_seq_) return;
+  std::map<std::string, PeerBacklog, std::less<>> loaded;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::vector<absl::string_view> f = absl::StrSplit(lines[i], '\t');
+    PeerBacklog p;
+    if (f.size() != 5 || !absl::SimpleAtoi(f[1], &p.cursor) || !absl::SimpleAtoi(f[2], &p.backlog.changes) ||
+        !absl::SimpleAtoi(f[3], &p.backlog.bytes) || !absl::SimpleAtoi(f[4], &p.backlog.oldest_ms) ||
+        p.cursor > head) {
+      return;
+    }
+    loaded[std::string(f[0])] = p;
+  }
+  pending_ = std::move(loaded);
+}
 
 absl::Status Store::CountRange(uint64_t from, uint64_t to, absl::string_view peer, Backlog* b,
                                uint64_t* first_seq, int64_t* first_ms) const {

@@ -152,6 +152,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   std::unique_ptr<rocksdb::Iterator> qit(s->db_->NewIterator(rocksdb::ReadOptions(), s->quarantine_));
   for (qit->SeekToFirst(); qit->Valid(); qit->Next()) ++s->quarantine_count_;
   ILP_RETURN_IF_ERROR(FromRocks(qit->status(), "counting quarantined deltas"));
+  s->LoadPending();
   return s;
 }
 
@@ -183,6 +184,10 @@ absl::Status Store::CheckFormat(const std::string& dir) {
 
 Store::~Store() {
   if (db_) {
+    {
+      absl::MutexLock l(&mu_);
+      SavePending();
+    }
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     db_->Close();
   }

@@ -230,6 +230,10 @@ class Store {
   // unchanged if none).
   ABSL_MUST_USE_RESULT absl::Status CountRange(uint64_t from, uint64_t to, absl::string_view peer, Backlog* b,
                                                uint64_t* first_seq = nullptr, int64_t* first_ms = nullptr) const;
+  // At a clean close, stores the pending counters with the head they hold
+  // for; at open, takes them back if the head is still the same.
+  void SavePending() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void LoadPending() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   v1::Change MakeChange(uint64_t seq, const v1::Record& delta, const std::string& via) const;
   // Puts the entries not already kept into `batch`, numbering them after
   // quarantine_count_ and counting them in res->quarantined.
