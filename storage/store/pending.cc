@@ -28,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
 #include "storage/store/keys.h"
 #include "storage/store/store.h"
 #include "storage/util/status_macros.h"
@@ -43,7 +44,8 @@ constexpr char kPendingKey[] = "pending-counters";
 
 void Store::SavePending() {
   // Nothing asked (or an open that failed): the store is left as it was.
-  if (pending_.empty()) return;
+  // Best effort: without them the next start counts again.
+  if (pending_.empty() || !ReadyToWrite(WriteClass::kHousekeeping).ok()) return;
   std::string v = absl::StrCat(last_seq_, "\n");
   for (const auto& [peer, p] : pending_) {
     absl::StrAppend(&v, peer, "\t", p.cursor, "\t", p.backlog.changes, "\t", p.backlog.bytes, "\t",
@@ -51,8 +53,9 @@ void Store::SavePending() {
   }
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  // Best effort: without it the next start counts again.
-  db_->Put(wo, meta_, kPendingKey, v).PermitUncheckedError();
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_, kPendingKey, v);
+  WriteLocked(wo, &batch).IgnoreError();
 }
 
 void Store::LoadPending() {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -85,17 +86,19 @@ int RunStatusBacklog(uint64_t n, const std::string& work_dir) {
     }
   }
   const double write_s = absl::ToDoubleSeconds(absl::Now() - w0);
-  // A restart: the node builds its counters once (SyncEngine::CountBacklogs).
+  // A start with no counters stored (the first, or after a crash): the node
+  // builds them with one pass (SyncEngine::CountBacklogs).
   store.reset();
   opened = Store::Open(dir, &clock);
   if (!opened.ok()) return 1;
   store = std::move(*opened);
   HybridClock hlc(&clock, kNode, false, 0);
-  SyncEngine sync(cfg, store.get(), &hlc);
+  auto sync_ptr = std::make_unique<SyncEngine>(cfg, store.get(), &hlc);
   const absl::Time r0 = absl::Now();
-  if (!sync.CountBacklogs().ok()) return 1;
+  if (!sync_ptr->CountBacklogs().ok()) return 1;
   const double rebuild_s = absl::ToDoubleSeconds(absl::Now() - r0);
-  AdminCore admin(cfg, store.get(), &sync, nullptr, &clock);
+  auto admin_ptr = std::make_unique<AdminCore>(cfg, store.get(), sync_ptr.get(), nullptr, &clock);
+  AdminCore& admin = *admin_ptr;
   // Before: status scanned the unsent log once per peer per call.
   Timing scan, status, scrape;
   uint64_t pending = 0;
@@ -119,6 +122,19 @@ int RunStatusBacklog(uint64_t n, const std::string& work_dir) {
                  static_cast<unsigned long long>(pending), static_cast<unsigned long long>(n));
     return 1;
   }
+  // A clean stop stores the counters; the next start takes them.
+  admin_ptr.reset();
+  sync_ptr.reset();
+  store.reset();
+  opened = Store::Open(dir, &clock);
+  if (!opened.ok()) return 1;
+  store = std::move(*opened);
+  sync_ptr = std::make_unique<SyncEngine>(cfg, store.get(), &hlc);
+  const absl::Time c0 = absl::Now();
+  if (!sync_ptr->CountBacklogs().ok()) return 1;
+  const double clean_start_ms = absl::ToDoubleMilliseconds(absl::Now() - c0);
+  absl::StatusOr<Backlog> kept = store->Pending(kParent, 0);
+  if (!kept.ok() || kept->changes != n) return 1;
   // What a session's acknowledgement costs the counters: 1,000 changes.
   Timing ack;
   uint64_t cursor = 0;
@@ -130,13 +146,14 @@ int RunStatusBacklog(uint64_t n, const std::string& work_dir) {
               status.p50_ms, status.p99_ms);
   std::printf("%-48s %.3f ms mean, p50 %.3f, p99 %.3f\n", "after: metrics scrape (GetStatus + render)",
               scrape.mean_ms, scrape.p50_ms, scrape.p99_ms);
-  std::printf("%-48s %.1f ms\n", "counters built at start (one pass)", rebuild_s * 1000);
+  std::printf("%-48s %.1f ms\n", "start after a crash: counters built (one pass)", rebuild_s * 1000);
+  std::printf("%-48s %.3f ms\n", "start after a clean stop: counters taken", clean_start_ms);
   std::printf("%-48s %.2f ms mean\n", "an acknowledgement of 1,000 changes", ack.mean_ms);
   std::printf(
       "{\"status_backlog\":%llu,\"scan_ms\":%.1f,\"status_ms\":%.4f,\"status_p99_ms\":%.4f,\"scrape_ms\":%.4f,"
-      "\"scrape_p99_ms\":%.4f,\"rebuild_ms\":%.1f,\"ack_1000_ms\":%.3f,\"write_s\":%.1f}\n",
+      "\"scrape_p99_ms\":%.4f,\"rebuild_ms\":%.1f,\"clean_start_ms\":%.3f,\"ack_1000_ms\":%.3f,\"write_s\":%.1f}\n",
       static_cast<unsigned long long>(n), scan.mean_ms, status.mean_ms, status.p99_ms, scrape.mean_ms,
-      scrape.p99_ms, rebuild_s * 1000, ack.mean_ms, write_s);
+      scrape.p99_ms, rebuild_s * 1000, clean_start_ms, ack.mean_ms, write_s);
   return 0;
 }
 
