@@ -139,8 +139,9 @@ class SyncEngine {
       const;
 
   // Builds the store's pending counters of the parent and every child from
-  // their acknowledged cursors: one pass over each peer's backlog, at start,
-  // so that status never scans (Store::Pending).
+  // their acknowledged cursors, at start, so that status never scans
+  // (Store::Pending): one pass over each peer's backlog, or none where the
+  // last clean stop stored them.
   ABSL_MUST_USE_RESULT absl::Status CountBacklogs();
   // This node's status as it reports it to its parent (age 0).
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::NodeReport> SelfReport() const;

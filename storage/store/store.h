@@ -184,7 +184,8 @@ class Store {
   // (storage/store/pending.cc): O(1) while `cursor` is the one last asked for
   // `peer`. Moving it costs one pass over the part of the log moved over (a
   // session's acknowledged range); the first call for a peer, one pass after
-  // `cursor`. Apply keeps the counters of every peer asked so far. Thread-safe.
+  // `cursor`, unless the last clean close stored its counters (taken at
+  // Open). Apply keeps the counters of every peer asked so far. Thread-safe.
   ABSL_MUST_USE_RESULT absl::StatusOr<Backlog> Pending(const std::string& peer, uint64_t cursor)
       ABSL_LOCKS_EXCLUDED(mu_);
 
