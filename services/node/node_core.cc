@@ -37,6 +37,7 @@ absl::StatusOr<NodeCore> NodeCore::Open(const v1::NodeConfig& cfg, Clock* clock,
   }
   c.records = std::make_unique<RecordsCore>(c.store.get(), c.hlc.get(), random);
   c.sync = std::make_unique<SyncEngine>(cfg, c.store.get(), c.hlc.get());
+  ILP_RETURN_IF_ERROR(c.sync->CountBacklogs());
   return c;
 }
 

@@ -114,6 +114,17 @@ void SyncEngine::RecordPeerError(const std::string& peer, const std::string& rol
   }
 }
 
+absl::Status SyncEngine::CountBacklogs() {
+  std::vector<std::string> peers;
+  if (!cfg_.parent_id().empty()) peers.push_back(cfg_.parent_id());
+  for (const auto& c : cfg_.children()) peers.push_back(c.node_id());
+  for (const std::string& id : peers) {
+    ILP_ASSIGN_OR_RETURN(const v1::PeerState p, KnownPeer(id));
+    ILP_RETURN_IF_ERROR(store_->Pending(id, p.sent_cursor()).status());
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::NodeReport> SyncEngine::SelfReport() const {
   const int64_t now = hlc_->physical()->NowMs();
   v1::NodeReport r;
@@ -134,7 +145,7 @@ absl::StatusOr<v1::NodeReport> SyncEngine::SelfReport() const {
     r.set_last_error(parent.last_error());
     r.set_last_error_age_ms(std::max<int64_t>(0, now - parent.last_error_ms()));
   }
-  ILP_ASSIGN_OR_RETURN(const Backlog b, store_->BacklogAfter(parent.sent_cursor(), cfg_.parent_id()));
+  ILP_ASSIGN_OR_RETURN(const Backlog b, store_->Pending(cfg_.parent_id(), parent.sent_cursor()));
   r.set_pending_changes(b.changes);
   r.set_pending_bytes(b.bytes);
   if (b.changes > 0) r.set_oldest_unsent_age_ms(std::max<int64_t>(0, now - b.oldest_ms));
@@ -215,8 +226,10 @@ absl::Status SyncEngine::FinishPeer(const std::string& peer, const std::string& 
     for (const auto& n : *subtree) p.add_subtree(n);
   }
   // Pending: our changes after what the peer acknowledged, not from the peer
-  // (before scope filtering, so an upper bound for a child).
-  ILP_ASSIGN_OR_RETURN(const Backlog backlog, store_->BacklogAfter(sent_cursor, peer));
+  // (before scope filtering, so an upper bound for a child). This moves the
+  // store's counters for the peer over what the session acknowledged, before
+  // status can read the new cursor (SavePeer below).
+  ILP_ASSIGN_OR_RETURN(const Backlog backlog, store_->Pending(peer, sent_cursor));
   p.set_pending_changes(backlog.changes);
   p.set_pending_bytes(backlog.bytes);
   p.set_oldest_unsent_ms(backlog.oldest_ms);

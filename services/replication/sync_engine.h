@@ -138,6 +138,11 @@ class SyncEngine {
   ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<v1::BundleAwaitingReceipt>> BundlesAwaitingReceipt()
       const;
 
+  // Builds the store's pending counters of the parent and every child from
+  // their acknowledged cursors, at start, so that status never scans
+  // (Store::Pending): one pass over each peer's backlog, or none where the
+  // last clean stop stored them.
+  ABSL_MUST_USE_RESULT absl::Status CountBacklogs();
   // This node's status as it reports it to its parent (age 0).
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::NodeReport> SelfReport() const;
   // The status reports received from the subtree, by node id (one that does

@@ -16,7 +16,7 @@
 //   lost           <record id>\0<field>\0<losing stamp>  v1::LostWrite
 //   quarantine     <from node>\0<BLAKE2b-256 of delta>   v1::QuarantinedDelta  refused from a child
 //   default        meta keys (hlc, counts, cursors,      varies
-//                  peer/<id>, report/<id>)
+//                  peer/<id>, report/<id>, pending-counters)
 //                  satusehat/cursor                      change-log seq the export queue is filled to
 //                  satusehat/q/<record id>               v1::ExportEntry  one record's SATUSEHAT export
 //                  satusehat/a/<0|1><record id>          ""   entries to send (pending, in flight);

@@ -19,28 +19,19 @@
 #include "storage/clock/clock.h"
 #include "storage/merge/merge.h"
 #include "storage/store/keys.h"
+#include "storage/store/rocks_status.h"
 #include "storage/util/status_macros.h"
 
 namespace ilp {
+
+using store_internal::FromRocks;
+using store_internal::View;
+
 namespace {
 
 constexpr char kHlcKey[] = "hlc";
 constexpr char kCountsKey[] = "counts";
 constexpr char kFormatKey[] = "format";
-
-absl::string_view View(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
-
-absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat(what, ": not found"));
-  if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(what, ": ", s.ToString()));
-  if (s.IsNoSpace()) return absl::ResourceExhaustedError(absl::StrCat(what, ": ", s.ToString()));
-  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(what, ": ", s.ToString(), " (is another ilp-node using this data_dir?)"));
-  }
-  return absl::InternalError(absl::StrCat(what, ": ", s.ToString()));
-}
 
 // RocksDB's open error says what is wrong but not where; its info log names
 // the file ("<path>: dropping N bytes; Corruption: ..."). The damaged files it
@@ -152,6 +143,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   std::unique_ptr<rocksdb::Iterator> qit(s->db_->NewIterator(rocksdb::ReadOptions(), s->quarantine_));
   for (qit->SeekToFirst(); qit->Valid(); qit->Next()) ++s->quarantine_count_;
   ILP_RETURN_IF_ERROR(FromRocks(qit->status(), "counting quarantined deltas"));
+  s->LoadPending();
   return s;
 }
 
@@ -208,6 +200,10 @@ absl::Status Store::MigrateToFormat2(const std::string& dir) {
 
 Store::~Store() {
   if (db_) {
+    {
+      absl::MutexLock l(&mu_);
+      SavePending();
+    }
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     db_->Close();
   }
@@ -234,6 +230,16 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   // A loss is keyed by its losing write, so it is recorded once however
   // often the losing delta arrives.
   std::set<std::string> lost_keys;
+  // The changes logged, for the pending counters (pending.cc).
+  uint64_t logged_bytes = 0;
+  int64_t first_logged_ms = 0;
+  auto log_change = [&](const v1::Record& delta) {
+    ++seq;
+    const v1::Change c = MakeChange(seq, delta, req.via);
+    batch.Put(log_, SeqKey(seq), c.SerializeAsString());
+    logged_bytes += static_cast<uint64_t>(c.delta().GetCachedSize());  // sized by the serialization
+    if (first_logged_ms == 0) first_logged_ms = c.applied_ms();
+  };
   auto record_loss = [&](v1::LostWrite& w, uint64_t at_seq) -> absl::Status {
     std::string key = LostKey(w), ignored;
     if (lost_keys.count(key)) return absl::OkStatus();
@@ -278,10 +284,7 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
       // logged all the same so that the nodes above learn of the loss too.
       const size_t known = res.lost.size();
       for (v1::LostWrite& w : merged.lost) ILP_RETURN_IF_ERROR(record_loss(w, seq + 1));
-      if (res.lost.size() > known) {
-        ++seq;
-        batch.Put(log_, SeqKey(seq), MakeChange(seq, delta, req.via).SerializeAsString());
-      }
+      if (res.lost.size() > known) log_change(delta);
       res.states.push_back(std::move(merged.record));
       continue;
     }
@@ -295,8 +298,7 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
     }
     batch.Put(cf, delta.id(), after);
     if (!exists && cf == records_) ++(*counts.mutable_counts())[KindName(merged.record)];
-    ++seq;
-    batch.Put(log_, SeqKey(seq), MakeChange(seq, delta, req.via).SerializeAsString());
+    log_change(delta);
     for (v1::LostWrite& w : merged.lost) ILP_RETURN_IF_ERROR(record_loss(w, seq));
     ++res.changed;
     pending[delta.id()] = merged.record;
@@ -318,6 +320,12 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   lost_count_ += res.lost.size();
   quarantine_count_ += res.quarantined;
   const bool logged = seq > last_seq_;
+  for (auto& [peer, p] : pending_) {
+    if (!logged || (!peer.empty() && peer == req.via)) continue;
+    if (p.backlog.changes == 0) p.backlog.oldest_ms = first_logged_ms;
+    p.backlog.changes += seq - last_seq_;
+    p.backlog.bytes += logged_bytes;
+  }
   last_seq_ = seq;
   res.last_seq = seq;
   lock.Release();
@@ -582,37 +590,6 @@ absl::Status Store::TEST_PutRawRecord(absl::string_view id, absl::string_view by
   return FromRocks(db_->Put(rocksdb::WriteOptions(), records_, rocksdb::Slice(id.data(), id.size()),
                             rocksdb::Slice(bytes.data(), bytes.size())),
                    "putting raw record");
-}
-
-absl::Status Store::ForEachAudit(const std::function<bool(const v1::Record&)>& fn) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), audit_));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    v1::Record r;
-    if (!r.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return absl::DataLossError(absl::StrCat("audit event ", View(it->key()), " does not parse"));
-    }
-    if (!fn(r)) break;
-  }
-  return FromRocks(it->status(), "reading the audit trail");
-}
-
-absl::Status Store::ForEachAuditOf(absl::string_view patient_id, int64_t since_ms,
-                                   const std::function<bool(const v1::Record&)>& fn) const {
-  if (patient_id.empty()) return absl::InvalidArgumentError("audit by patient: patient id is empty");
-  const std::string prefix = IndexKey('a', {patient_id, ""});
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
-  for (it->Seek(AuditPatientKey(patient_id, since_ms, "")); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
-    const absl::string_view id = IndexTarget(View(it->key()));
-    std::string raw;
-    rocksdb::Status st = db_->Get(rocksdb::ReadOptions(), audit_, rocksdb::Slice(id.data(), id.size()), &raw);
-    if (st.IsNotFound()) return absl::DataLossError(absl::StrCat("audit index names event ", id, ", which is missing"));
-    ILP_RETURN_IF_ERROR(FromRocks(st, absl::StrCat("reading audit event ", id)));
-    v1::Record r;
-    if (!r.ParseFromString(raw)) return absl::DataLossError(absl::StrCat("audit event ", id, " does not parse"));
-    if (!fn(r)) break;
-  }
-  return FromRocks(it->status(), "reading the audit index");
 }
 
 absl::StatusOr<bool> Store::IsRevoked(absl::string_view jti) const {

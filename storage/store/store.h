@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -176,8 +177,18 @@ class Store {
   StoreStats Stats() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // The changes after `after_seq` not received from `skip_via` (one pass over
-  // that part of the log, without holding it in memory).
+  // that part of the log, without holding it in memory). The reference for
+  // Pending, which status uses.
   ABSL_MUST_USE_RESULT absl::StatusOr<Backlog> BacklogAfter(uint64_t after_seq, absl::string_view skip_via) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // What BacklogAfter(cursor, peer) gives, from counters kept per peer
+  // (storage/store/pending.cc): O(1) while `cursor` is the one last asked for
+  // `peer`. Moving it costs one pass over the part of the log moved over (a
+  // session's acknowledged range); the first call for a peer, one pass after
+  // `cursor`, unless the last clean close stored its counters (taken at
+  // Open). Apply keeps the counters of every peer asked so far. Thread-safe.
+  ABSL_MUST_USE_RESULT absl::StatusOr<Backlog> Pending(const std::string& peer, uint64_t cursor)
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // Lost writes recorded, all time.
@@ -218,6 +229,20 @@ class Store {
 
  private:
   Store() = default;
+  // Pending's counters for one peer: the backlog after `cursor`.
+  struct PeerBacklog {
+    uint64_t cursor = 0;
+    Backlog backlog;
+  };
+  // Adds the changes in (from, to] not received from `peer` to `*b`; with
+  // `first_seq`, instead finds the first of them (its seq and applied_ms;
+  // unchanged if none).
+  ABSL_MUST_USE_RESULT absl::Status CountRange(uint64_t from, uint64_t to, absl::string_view peer, Backlog* b,
+                                               uint64_t* first_seq = nullptr, int64_t* first_ms = nullptr) const;
+  // At a clean close, stores the pending counters with the head they hold
+  // for; at open, takes them back if the head is still the same.
+  void SavePending() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void LoadPending() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   v1::Change MakeChange(uint64_t seq, const v1::Record& delta, const std::string& via) const;
   // Puts the entries not already kept into `batch`, numbering them after
   // quarantine_count_ and counting them in res->quarantined.
@@ -259,6 +284,8 @@ class Store {
   uint64_t lost_count_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t quarantine_count_ ABSL_GUARDED_BY(mu_) = 0;  // also the last quarantine seq
   bool needs_resume_ ABSL_GUARDED_BY(mu_) = false;  // a write failed inside RocksDB
+  // Every peer Pending was asked about: kept by Apply, moved by Pending.
+  std::map<std::string, PeerBacklog, std::less<>> pending_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<DiskGuard> disk_;
   LatencyHistogram apply_latency_;
 };

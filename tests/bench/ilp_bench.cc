@@ -2,6 +2,7 @@
 //
 //   ilp-bench --n 100000            # the 4-tier chain, then the baselines
 //   ilp-bench --slow-link 60        # a posyandu session of 60 visitors over 2G
+//   ilp-bench --status-backlog 1000000  # status with 1M changes pending (status_bench.cc)
 //
 // Starts posyandu -> pustu -> puskesmas -> district as real ilp-node
 // processes on loopback, each link through a counting proxy, writes N visits
@@ -21,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "tests/bench/baselines.h"
 #include "tests/bench/chain.h"
+#include "tests/bench/status_bench.h"
 #include "tests/bench/visits.h"
 
 namespace ilp::bench {
@@ -31,6 +33,7 @@ constexpr int64_t kDayMs = 86'400'000;
 struct Options {
   uint64_t n = 10'000;
   uint64_t slow_link_visits = 0;
+  uint64_t status_backlog = 0;
   bool plaintext = false;
   int writers = 4;
   uint64_t seed = 1;
@@ -315,6 +318,8 @@ int main(int argc, char** argv) {
   app.add_option("--n", o.n, "visits to write at the posyandu")->capture_default_str();
   app.add_option("--slow-link", o.slow_link_visits,
                  "instead: one posyandu session of this many visitors over a 64 kbit/s, 600 ms RTT link");
+  app.add_option("--status-backlog", o.status_backlog,
+                 "instead: time status and a metrics scrape with this many changes pending for the parent");
   app.add_option("--writers", o.writers, "concurrent gRPC writers at the posyandu")->capture_default_str();
   app.add_option("--seed", o.seed, "seed of the generated visits")->capture_default_str();
   app.add_option("--work-dir", o.work_dir, "where the stores go (default: a new dir under /tmp)");
@@ -332,7 +337,9 @@ int main(int argc, char** argv) {
     o.work_dir = tmpl;
     made = true;
   }
-  const int rc = o.slow_link_visits > 0 ? ilp::bench::RunSlowLink(o) : ilp::bench::RunChain(o);
+  const int rc = o.status_backlog > 0    ? ilp::bench::RunStatusBacklog(o.status_backlog, o.work_dir)
+                 : o.slow_link_visits > 0 ? ilp::bench::RunSlowLink(o)
+                                          : ilp::bench::RunChain(o);
   if (made && !o.keep) std::filesystem::remove_all(o.work_dir);
   return rc;
 }

@@ -2,8 +2,8 @@
 add_library(ilp_bench_lib STATIC bench/link_proxy.cc bench/visits.cc bench/chain.cc bench/baselines.cc)
 target_link_libraries(ilp_bench_lib PUBLIC ilp_store ilp_proto ilp_testutil gRPC::grpc++ PkgConfig::ZSTD
   absl::time absl::strings)
-add_executable(ilp-bench bench/ilp_bench.cc)
-target_link_libraries(ilp-bench PRIVATE ilp_bench_lib)
+add_executable(ilp-bench bench/ilp_bench.cc bench/status_bench.cc)
+target_link_libraries(ilp-bench PRIVATE ilp_bench_lib ilp_admin ilp_metrics)
 add_dependencies(ilp-bench ilp-node)
 
 find_package(benchmark REQUIRED)

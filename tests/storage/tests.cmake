@@ -5,3 +5,4 @@ ilp_test(fault_test storage/fault_test.cc LIBS ilp_store)
 # Mounts a small tmpfs: needs root (skips, saying so, otherwise).
 ilp_test(fault_process_test storage/fault_process_test.cc LIBS ilp_process_chain)
 add_dependencies(fault_process_test ilp-node ilpctl)
+ilp_test(pending_test storage/pending_test.cc LIBS ilp_store)
