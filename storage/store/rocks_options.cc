@@ -44,14 +44,19 @@ RocksOptions StoreRocksOptions(const StoreOptions& options) {
   rocksdb::ColumnFamilyOptions cf;
   cf.write_buffer_size = std::min<size_t>(64 * mib, budget / 4);
   cf.max_write_buffer_number = 2;
-  // Most bytes end in the last level: zstd there, with a dictionary trained
-  // on the level's records (4 KiB blocks of similar protobufs compress poorly
-  // alone); LZ4 above it, where data is rewritten soon.
+  // Most bytes end in the last level: zstd there, with a dictionary built
+  // from samples of each file's first blocks (4 KiB blocks of similar
+  // protobufs compress poorly alone); LZ4 above it, where data is rewritten
+  // soon. Unbounded buffering and zstd's trainer took 20 MiB of a posyandu's
+  // peak (heaptrack), hence the limits.
   cf.compression = rocksdb::kLZ4Compression;
   cf.bottommost_compression = rocksdb::kZSTD;
-  cf.bottommost_compression_opts.enabled = true;
-  cf.bottommost_compression_opts.max_dict_bytes = 16 * 1024;
-  cf.bottommost_compression_opts.zstd_max_train_bytes = 100 * 16 * 1024;
+  rocksdb::CompressionOptions& dict = cf.bottommost_compression_opts;
+  dict.enabled = true;
+  dict.max_dict_bytes = 16 * 1024;
+  dict.zstd_max_train_bytes = 256 * 1024;
+  dict.max_dict_buffer_bytes = 1024 * 1024;
+  dict.use_zstd_dict_trainer = false;  // finalizes sampled blocks: no trainer tables
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   r.cfs = {{rocksdb::kDefaultColumnFamilyName, cf}, {"records", cf}, {"changelog", cf}, {"index", cf},
            {"lost", cf}, {"quarantine", cf}, {"audit", cf}};
