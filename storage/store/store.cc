@@ -10,15 +10,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "rocksdb/db.h"
-#include "rocksdb/cache.h"
-#include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
-#include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "storage/clock/clock.h"
 #include "storage/merge/merge.h"
 #include "storage/store/keys.h"
+#include "storage/store/rocks_options.h"
 #include "storage/store/rocks_status.h"
 #include "storage/util/status_macros.h"
 
@@ -53,33 +51,9 @@ std::string DamagedFiles(const std::string& dir) {
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock* clock,
                                                    StoreOptions options) {
-  const size_t mib = size_t{1} << 20, budget = std::max<uint32_t>(options.memory_mib, 8) * mib;
-  rocksdb::Options opts;
-  opts.create_if_missing = true;
-  opts.create_missing_column_families = true;
-  opts.max_background_jobs = 2;
-  opts.keep_log_file_num = 5;
-  // Every acknowledged write is fsynced to the WAL, so a WAL that does not
-  // replay to its end lost acknowledged writes: refuse it (a WAL cut short
-  // replays cleanly up to the cut under the other modes). docs/reliability.md.
-  opts.wal_recovery_mode = rocksdb::WALRecoveryMode::kAbsoluteConsistency;
-  opts.paranoid_checks = true;
-  if (options.env != nullptr) opts.env = options.env;
-  // All memtables together stay within half the budget (the largest column
-  // family is flushed first); the block cache gets a quarter.
-  opts.db_write_buffer_size = budget / 2;
-  rocksdb::ColumnFamilyOptions cf;
-  cf.write_buffer_size = std::min<size_t>(64 * mib, budget / 4);
-  cf.max_write_buffer_number = 2;
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(budget / 4);
-  // New records are looked up before they exist: a Bloom filter answers
-  // most of those misses without reading a block.
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, cf}, {"records", cf}, {"changelog", cf},
-      {"index", cf}, {"lost", cf}, {"quarantine", cf}, {"audit", cf}};
+  RocksOptions rocks = StoreRocksOptions(options);
+  const rocksdb::Options& opts = rocks.db;
+  const std::vector<rocksdb::ColumnFamilyDescriptor>& cfs = rocks.cfs;
   // A newer ilp-node may add column families; opening would fail with a
   // RocksDB message, so name the cause first.
   std::vector<std::string> existing;

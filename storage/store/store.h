@@ -83,7 +83,8 @@ struct Backlog {
 };
 
 struct StoreOptions {
-  // Budget for RocksDB's write buffers (half) and block cache (a quarter),
+  // Budget for RocksDB: a block cache of three quarters of it, charged with the
+  // write buffers (at most half), data blocks and index and filter blocks;
   // MiB. Small devices (a posyandu tablet) get little; a district more.
   uint32_t memory_mib = 64;
   // Free space kept on the data dir's filesystem (see disk_guard.h); 0 = no

@@ -28,7 +28,8 @@ TEST(BenchSmokeTest, ChainRunPrintsEveryKeyTheIssueNames) {
   const auto& f = s.fields();
   for (const char* key : {"n", "e2e_seconds", "records_per_s", "wire_bytes_per_visit", "zstd_bytes_per_visit",
                           "idle_resync_bytes_per_hop", "idle_resync_ms_per_hop", "same_kv_raw_changes_per_s",
-                          "apply_records_per_s", "apply_vs_same_kv_raw", "peak_rss_mib"}) {
+                          "apply_records_per_s", "apply_vs_same_kv_raw", "peak_rss_mib",
+                          "store_bytes_per_visit"}) {
     EXPECT_TRUE(f.count(key)) << key;
   }
   EXPECT_EQ(f.at("n").number_value(), 300);
@@ -39,6 +40,7 @@ TEST(BenchSmokeTest, ChainRunPrintsEveryKeyTheIssueNames) {
   for (const char* tier : {"posyandu", "pustu", "puskesmas", "district"}) {
     ASSERT_TRUE(rss.count(tier)) << tier;
     EXPECT_GT(rss.at(tier).number_value(), 1) << tier;
+    EXPECT_GT(f.at("store_bytes_per_visit").struct_value().fields().at(tier).number_value(), 0) << tier;
   }
 }
 

@@ -23,6 +23,7 @@
 #include "tests/bench/baselines.h"
 #include "tests/bench/chain.h"
 #include "tests/bench/status_bench.h"
+#include "tests/bench/store_size.h"
 #include "tests/bench/visits.h"
 
 namespace ilp::bench {
@@ -168,6 +169,21 @@ int RunChain(const Options& o) {
     std::fprintf(stderr, "ilp-bench: raw baseline failed: %s\n", raw.status().ToString().c_str());
     return 1;
   }
+  // Disk: each tier's store compacted, SST bytes per visit, by column family.
+  std::printf("compacting each tier's store...\n");
+  std::array<double, 4> disk{};
+  std::array<std::string, 4> disk_by_cf;
+  for (int t = 0; t < 4; ++t) {
+    auto sst = CompactedSstBytes(chain.data_dir(t));
+    if (!sst.ok()) {
+      std::fprintf(stderr, "ilp-bench: %s\n", sst.status().ToString().c_str());
+      return 1;
+    }
+    for (const auto& [cf, bytes] : *sst) {
+      disk[t] += static_cast<double>(bytes) / n;
+      if (bytes > 0) absl::StrAppendFormat(&disk_by_cf[t], " %s %.1f", cf, static_cast<double>(bytes) / n);
+    }
+  }
   const double idle_bytes_mean = (idle_bytes[0] + idle_bytes[1] + idle_bytes[2]) / 3.0;
   const double idle_ms_mean = (idle_ms[0] + idle_ms[1] + idle_ms[2]) / 3.0;
   const double wire_per_visit = static_cast<double>(wire) / n;
@@ -196,6 +212,10 @@ int RunChain(const Options& o) {
   std::printf("%-44s %.3f\n", "apply / same key-values raw", apply->changes_per_s / *raw);
   std::printf("%-44s %.1f / %.1f / %.1f / %.1f\n", "peak RSS MiB (pos, pustu, pkm, district)", rss[0], rss[1],
               rss[2], rss[3]);
+  for (int t = 0; t < 4; ++t) {
+    std::printf("%-44s %.1f (%s)\n", absl::StrCat("store bytes per visit, compacted, ", kTierNames[t]).c_str(),
+                disk[t], disk_by_cf[t].c_str() + 1);
+  }
 
   std::printf(
       "{\"n\":%llu,\"e2e_seconds\":%.3f,\"records_per_s\":%.1f,\"write_seconds\":%.3f,"
@@ -206,6 +226,7 @@ int RunChain(const Options& o) {
       "\"idle_resync_bytes\":[%llu,%llu,%llu],\"same_kv_raw_changes_per_s\":%.1f,"
       "\"apply_records_per_s\":%.1f,\"apply_changes_per_s\":%.1f,\"apply_vs_same_kv_raw\":%.4f,"
       "\"peak_rss_mib\":{\"posyandu\":%.1f,\"pustu\":%.1f,\"puskesmas\":%.1f,\"district\":%.1f},"
+      "\"store_bytes_per_visit\":{\"posyandu\":%.1f,\"pustu\":%.1f,\"puskesmas\":%.1f,\"district\":%.1f},"
       "\"failed_sessions\":%d}\n",
       static_cast<unsigned long long>(n), e2e_s, n / e2e_s, write_s, wire_per_visit, wire_per_visit / 3,
       zstd_per_visit, static_cast<double>(apply->record_bytes) / n, request_zstd_per_visit,
@@ -213,7 +234,7 @@ int RunChain(const Options& o) {
       idle_bytes_mean, idle_ms_mean, static_cast<unsigned long long>(idle_bytes[0]),
       static_cast<unsigned long long>(idle_bytes[1]), static_cast<unsigned long long>(idle_bytes[2]), *raw,
       apply->visits_per_s, apply->changes_per_s, apply->changes_per_s / *raw, rss[0], rss[1], rss[2], rss[3],
-      failures.load());
+      disk[0], disk[1], disk[2], disk[3], failures.load());
   return 0;
 }
 

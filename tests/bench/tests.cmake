@@ -1,5 +1,6 @@
 # Benchmarks: built with the project, never run by ctest (docs/performance.md).
-add_library(ilp_bench_lib STATIC bench/link_proxy.cc bench/visits.cc bench/chain.cc bench/baselines.cc)
+add_library(ilp_bench_lib STATIC bench/link_proxy.cc bench/visits.cc bench/chain.cc bench/baselines.cc
+  bench/store_size.cc)
 target_link_libraries(ilp_bench_lib PUBLIC ilp_store ilp_proto ilp_testutil gRPC::grpc++ PkgConfig::ZSTD
   absl::time absl::strings)
 add_executable(ilp-bench bench/ilp_bench.cc bench/status_bench.cc)

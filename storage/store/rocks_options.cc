@@ -1,0 +1,66 @@
+#include "storage/store/rocks_options.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "rocksdb/cache.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_buffer_manager.h"
+
+namespace ilp {
+
+RocksOptions StoreRocksOptions(const StoreOptions& options) {
+  const size_t mib = size_t{1} << 20, budget = std::max<uint32_t>(options.memory_mib, 8) * mib;
+  RocksOptions r;
+  rocksdb::Options& opts = r.db;
+  opts.create_if_missing = true;
+  opts.create_missing_column_families = true;
+  opts.max_background_jobs = 2;
+  opts.keep_log_file_num = 5;
+  // Every acknowledged write is fsynced to the WAL, so a WAL that does not
+  // replay to its end lost acknowledged writes: refuse it (a WAL cut short
+  // replays cleanly up to the cut under the other modes). docs/reliability.md.
+  opts.wal_recovery_mode = rocksdb::WALRecoveryMode::kAbsoluteConsistency;
+  opts.paranoid_checks = true;
+  if (options.env != nullptr) opts.env = options.env;
+  // One block cache of three quarters of the budget is charged with all that
+  // RocksDB holds in memory, so memory does not grow with the store: the
+  // memtables (at most half the budget; beyond it writes wait for a flush,
+  // the largest column family's first), data blocks, and the index and filter
+  // blocks of every table. Those are partitioned, so only their top levels
+  // stay pinned (and all of L0's, which every read consults).
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(budget / 4 * 3);
+  opts.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(budget / 2, table.block_cache, true);
+  table.cache_index_and_filter_blocks = true;  // at high priority, by default
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  table.partition_filters = true;
+  table.optimize_filters_for_memory = true;
+  // New records are looked up before they exist: a Bloom filter answers
+  // most of those misses without reading a data block.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = std::min<size_t>(64 * mib, budget / 4);
+  cf.max_write_buffer_number = 2;
+  // Most bytes end in the last level: zstd there, with a dictionary built
+  // from samples of each file's first blocks (4 KiB blocks of similar
+  // protobufs compress poorly alone); LZ4 above it, where data is rewritten
+  // soon. Unbounded buffering and zstd's trainer took 20 MiB of a posyandu's
+  // peak (heaptrack), hence the limits.
+  cf.compression = rocksdb::kLZ4Compression;
+  cf.bottommost_compression = rocksdb::kZSTD;
+  rocksdb::CompressionOptions& dict = cf.bottommost_compression_opts;
+  dict.enabled = true;
+  dict.max_dict_bytes = 16 * 1024;
+  dict.zstd_max_train_bytes = 256 * 1024;
+  dict.max_dict_buffer_bytes = 1024 * 1024;
+  dict.use_zstd_dict_trainer = false;  // finalizes sampled blocks: no trainer tables
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  r.cfs = {{rocksdb::kDefaultColumnFamilyName, cf}, {"records", cf}, {"changelog", cf}, {"index", cf},
+           {"lost", cf}, {"quarantine", cf}, {"audit", cf}};
+  return r;
+}
+
+}  // namespace ilp
