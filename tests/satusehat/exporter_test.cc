@@ -506,7 +506,7 @@ TEST_F(ExporterTest, EncounterWithItsObservationsAndImmunizationGoesAsOneTransac
   EXPECT_EQ(fake_.posts("Bundle"), 1);
 }
 
-TEST_F(ExporterTest, TimeoutAfterTheTransactionLandedIsSettledBySearchNotASecondTransaction) {
+TEST_F(ExporterTest, ADroppedAnswerAfterTheTransactionLandedIsSettledBySearchAfterRestart) {
   const v1::RecordEncounterResponse v = Visit(Patient(kNik), "pos-melati", "kader-siti", true, true);
   fake_.QueueFault(testing_fake::Fault::kDropAfterApply);  // applied whole; the answer is lost
   EXPECT_FALSE(node_->exporter()->RunOnce().ok());
@@ -534,6 +534,28 @@ TEST_F(ExporterTest, TimeoutAfterTheTransactionLandedIsSettledBySearchNotASecond
   }
   EXPECT_EQ(fake_.stored("Observation").size(), 3u);
   EXPECT_EQ(OrgStatus().sent(), 5u);
+}
+
+// A real timeout: SATUSEHAT stores the transaction but its answer never
+// comes, so libcurl gives up after timeout_s. The same process, without a
+// restart, settles it by searching, never by a second transaction.
+TEST_F(ExporterTest, AnAnswerThatNeverComesTimesOutAndIsSettledBySearch) {
+  cfg_.mutable_satusehat()->set_timeout_s(1);
+  Restart();
+  const v1::RecordEncounterResponse v = Visit(Patient(kNik), "pos-melati", "kader-siti", true, false);
+  fake_.QueueFault(testing_fake::Fault::kStallAfterApply);
+  const absl::Status first = node_->exporter()->RunOnce();
+  EXPECT_FALSE(first.ok());
+  EXPECT_EQ(Entry(v.encounter().id())->state(), v1::EXPORT_IN_FLIGHT) << first;
+  ASSERT_EQ(fake_.stored("Encounter").size(), 1u) << "SATUSEHAT stored it; only the answer is missing";
+
+  clock_.Advance(31'000);  // past the first backoff
+  ASSERT_TRUE(node_->exporter()->RunOnce().ok());
+  EXPECT_EQ(fake_.posts("Bundle"), 1) << "found by identifier: no second transaction";
+  EXPECT_EQ(EncounterIdentifierCount(v.encounter().id()), 1);
+  EXPECT_EQ(Entry(v.encounter().id())->server_id(), fake_.stored("Encounter")[0]["id"].get<std::string>());
+  for (const v1::Observation& o : v.observations()) EXPECT_EQ(Entry(o.id())->state(), v1::EXPORT_SENT) << o.id();
+  EXPECT_EQ(fake_.stored("Observation").size(), 3u);
 }
 
 TEST_F(ExporterTest, ATransactionRefusedWith500IsSearchedForThenSentAgainWhole) {

@@ -73,6 +73,8 @@ const char* FaultName(FakeSatusehat::Fault f) {
       return "429";
     case FakeSatusehat::Fault::kDropAfterApply:
       return "drop-after-apply";
+    case FakeSatusehat::Fault::kStallAfterApply:
+      return "stall-after-apply";
   }
   return "";
 }

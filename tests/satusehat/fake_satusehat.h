@@ -32,6 +32,7 @@ class FakeSatusehat {
     k500After,        // store, then answer 500
     k429,             // answer 429 with Retry-After
     kDropAfterApply,  // store, then close the connection without an answer
+    kStallAfterApply, // store, then never answer: the client's timeout ends it
   };
 
   // Listening when constructed: waits for the server to print its port. The

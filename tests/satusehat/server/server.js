@@ -26,7 +26,8 @@
 //   429 with Retry-After.
 // And, for the tests, faults queued on the control path and drawn once per
 // write (a resource POST or a transaction): 500 before storing, 500 after
-// storing, 429, and a dropped connection after storing.
+// storing, 429, a dropped connection after storing, and no answer at all
+// after storing (the client times out).
 //
 // Control path (test only, no token): POST /_test/clients
 // {client_id, client_secret, org}, POST /_test/patients {identifier:
@@ -127,12 +128,14 @@ const transactions = [];    // every transaction Bundle received, as received
 let tokenFetches = 0;
 
 // An answer: HTTP status, a JSON body, optional headers; drop = applied, but
-// the connection closes without an answer.
+// the connection closes without an answer; stall = applied, but no answer
+// comes until the client gives up (its own timeout) and closes.
 const answer = (status, body, headers = {}) => ({ status, body, headers });
 const DROP = { drop: true };
+const STALL = { stall: true };
 
 // The fault one write meets: before the write (500, 429) or after it (500
-// once stored, a dropped connection).
+// once stored, a dropped connection, an answer that never comes).
 function drawFault() {
   const f = faults.shift();
   return {
@@ -146,6 +149,7 @@ function drawFault() {
     after() {
       if (f?.fault === '500-after') return answer(500, outcome('exception', 'timeout after commit'));
       if (f?.fault === 'drop-after-apply') return DROP;
+      if (f?.fault === 'stall-after-apply') return STALL;
       return null;
     },
   };
@@ -254,6 +258,12 @@ async function handle(req, res, body) {
   }
   if (a.drop) {
     req.socket.destroy();  // applied, but the answer never arrives
+    return;
+  }
+  if (a.stall) {
+    // Applied; the answer is held back while later requests are served, so
+    // the client's timeout is what ends it. Closed after a minute regardless.
+    setTimeout(() => req.socket.destroy(), 60000).unref();
     return;
   }
   const text = JSON.stringify(a.body);
