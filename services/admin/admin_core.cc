@@ -98,6 +98,12 @@ absl::StatusOr<v1::NodeStatus> AdminCore::GetStatus() const {
     *p = PeerNow(c.node_id(), "child", now);
     *p->mutable_state()->mutable_working_area() = c.working_area();
   }
+  ILP_ASSIGN_OR_RETURN(const auto exporters, sync_->SatusehatExporters());
+  for (const auto& [org, nodes] : exporters) {
+    v1::SatusehatExporter* e = s.add_satusehat_exporters();
+    e->set_org_ihs(org);
+    for (const std::string& n : nodes) e->add_node_ids(n);
+  }
   ILP_ASSIGN_OR_RETURN(auto awaiting, sync_->BundlesAwaitingReceipt());
   for (auto& b : awaiting) *s.add_bundles_awaiting_receipt() = std::move(b);
   return s;

@@ -32,6 +32,7 @@ int Status(const Ctl& c, const Args&) {
   if (!s.ok()) return Fail(s);
   bool failing = st.disk_full();
   for (const auto& p : st.peers()) failing |= p.last_error_age_ms() >= 0 || p.alarm_age_ms() >= 0;
+  for (const auto& e : st.satusehat_exporters()) failing |= e.node_ids_size() > 1;
   if (c.json) {
     std::cout << Json(st) << "\n";
     return failing ? kUnhealthy : kOk;
@@ -54,6 +55,12 @@ int Status(const Ctl& c, const Args&) {
               Bytes(st.disk_free_bytes()).c_str(), Bytes(st.disk_reserve_bytes()).c_str(),
               static_cast<unsigned long long>(st.writes_refused_disk()),
               st.disk_full() ? "; DISK FULL: writes refused, reads and sync of stored data go on" : "");
+  for (const auto& e : st.satusehat_exporters()) {
+    const bool twice = e.node_ids_size() > 1;
+    std::printf("satusehat Organization %s exported by %s%s\n", e.org_ihs().c_str(),
+                absl::StrJoin(e.node_ids(), ", ").c_str(),
+                twice ? ": MORE THAN ONE EXPORTER; fix the configs (the node above yields to the one below)" : "");
+  }
   for (const auto& b : st.bundles_awaiting_receipt()) {
     // Normal while a stick is on the road; the age says when to ask.
     std::printf("bundle   %s to %s, written %s, cursors (%llu, %llu], %llu changes: awaiting its receipt%s\n",
@@ -256,7 +263,8 @@ void AddAdminCommands(CLI::App* app, Runner* run) {
   auto bind = [a, run](int (*fn)(const Ctl&, const Args&)) {
     return [a, run, fn] { *run = [a, fn](const Ctl& c) { return fn(c, *a); }; };
   };
-  app->add_subcommand("status", "the node, its store, its disk and each peer; exit 4 if a peer's last sync failed or the disk is full")
+  app->add_subcommand("status", "the node, its store, its disk, its SATUSEHAT exporters and each peer; exit 4 if a peer's last sync "
+                   "failed, the disk is full or an Organization has two exporters")
       ->callback(bind(Status));
   auto* tree = app->add_subcommand("tree", "the hierarchy below the node, from relayed status reports");
   tree->add_option("--stale", a->stale,

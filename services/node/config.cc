@@ -148,7 +148,22 @@ absl::Status ValidateNodeConfig(v1::NodeConfig* cfg) {
   if (cfg->max_follow_streams_per_client() == 0) cfg->set_max_follow_streams_per_client(4);
   if (cfg->max_server_threads() == 0) cfg->set_max_server_threads(64);
   if (cfg->max_server_threads() < 8) return Bad("max_server_threads", "must be at least 8");
-  if (cfg->has_satusehat()) ILP_RETURN_IF_ERROR(ValidateSatusehatConfig(cfg->mutable_satusehat()));
+  if (cfg->has_satusehat()) {
+    ILP_RETURN_IF_ERROR(ValidateSatusehatConfig(cfg->mutable_satusehat()));
+    // The exporter runs at the Puskesmas, or at the district for a Puskesmas
+    // that is not online; a Puskesmas exports only its own Organization.
+    if (cfg->tier() != v1::PUSKESMAS && cfg->tier() != v1::DISTRICT) {
+      return Bad("satusehat", "only a PUSKESMAS or DISTRICT node exports to SATUSEHAT");
+    }
+    for (int i = 0; i < cfg->satusehat().organizations_size(); ++i) {
+      const v1::SatusehatOrganization& o = cfg->satusehat().organizations(i);
+      if (cfg->tier() == v1::PUSKESMAS && o.puskesmas_node_id() != cfg->node_id()) {
+        return Bad(absl::StrCat("satusehat.organizations[", i, "].puskesmas_node_id"),
+                   absl::StrCat("is ", o.puskesmas_node_id(), ": a PUSKESMAS node exports only its own "
+                                "Organization (puskesmas_node_id must be ", cfg->node_id(), ")"));
+      }
+    }
+  }
   return ValidateTransportSecurity(*cfg);
 }
 

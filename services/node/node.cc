@@ -134,6 +134,20 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
     n->exporter_ = std::make_unique<satusehat::Exporter>(n->cfg_, n->store_.get(), n->records_.get(),
                                                          clock, http);
     satusehat::Exporter* ex = n->exporter_.get();
+    ex->SetExportedBelow([sync = n->sync_.get(), self = n->cfg_.node_id()]()
+                             -> absl::StatusOr<std::map<std::string, std::string>> {
+      ILP_ASSIGN_OR_RETURN(const auto exporters, sync->SatusehatExporters());
+      std::map<std::string, std::string> below;
+      for (const auto& [org, nodes] : exporters) {
+        for (const std::string& node : nodes) {
+          if (node != self) {
+            below.emplace(org, node);
+            break;
+          }
+        }
+      }
+      return below;
+    });
     n->admin_->SetSatusehat([ex](int limit) { return ex->Status(limit); }, [ex] { return ex->RetryHeld(); });
   }
 

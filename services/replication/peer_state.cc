@@ -125,6 +125,22 @@ absl::Status SyncEngine::CountBacklogs() {
   return absl::OkStatus();
 }
 
+namespace {
+
+constexpr int kMaxReportedOrgs = 64;
+
+// What a report may claim a node exports: a config's org ids (validated
+// there as 1-64 characters), no more than a district would hold.
+bool PlausibleSatusehatOrgs(const v1::NodeReport& r) {
+  if (r.satusehat_orgs_size() > kMaxReportedOrgs) return false;
+  for (const std::string& org : r.satusehat_orgs()) {
+    if (org.empty() || org.size() > 64) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 absl::StatusOr<v1::NodeReport> SyncEngine::SelfReport() const {
   const int64_t now = hlc_->physical()->NowMs();
   v1::NodeReport r;
@@ -135,6 +151,7 @@ absl::StatusOr<v1::NodeReport> SyncEngine::SelfReport() const {
   r.set_head(stats.last_seq);
   for (const auto& [kind, n] : stats.records_by_kind) r.set_records(r.records() + n);
   for (const auto& c : cfg_.children()) r.add_children(c.node_id());
+  for (const auto& o : cfg_.satusehat().organizations()) r.add_satusehat_orgs(o.org_ihs());
   r.set_last_success_age_ms(-1);
   if (cfg_.parent_id().empty()) return r;
   ILP_ASSIGN_OR_RETURN(const v1::PeerState parent, KnownPeer(cfg_.parent_id()));
@@ -168,6 +185,18 @@ absl::StatusOr<std::map<std::string, v1::StoredReport>> SyncEngine::Reports() co
   return out;
 }
 
+absl::StatusOr<std::map<std::string, std::vector<std::string>>> SyncEngine::SatusehatExporters() const {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& o : cfg_.satusehat().organizations()) out[o.org_ihs()].push_back(cfg_.node_id());
+  ILP_ASSIGN_OR_RETURN(const std::set<std::string> subtree, Subtree());
+  ILP_ASSIGN_OR_RETURN(const auto reports, Reports());  // by node id, so each org's list is sorted
+  for (const auto& [id, stored] : reports) {
+    if (subtree.count(id) == 0) continue;
+    for (const std::string& org : stored.report().satusehat_orgs()) out[org].push_back(id);
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<v1::NodeReport>> SyncEngine::ReportsToRelay(uint64_t* max_rx_seq) const {
   const int64_t now = hlc_->physical()->NowMs();
   ILP_ASSIGN_OR_RETURN(const uint64_t sent, MetaU64(kReportSentSeq));
@@ -194,6 +223,12 @@ absl::Status SyncEngine::StoreReports(const v1::Hello& hello) {
     if (r.node_id().empty() || r.node_id() == cfg_.node_id()) continue;
     v1::StoredReport stored;
     *stored.mutable_report() = r;
+    if (!PlausibleSatusehatOrgs(r)) {
+      // A status report only: its other figures are kept.
+      spdlog::warn("child {} relayed a report of {} with {} SATUSEHAT orgs (at most {}, each 1-64 characters); "
+                   "ignoring them", hello.node_id(), r.node_id(), r.satusehat_orgs_size(), kMaxReportedOrgs);
+      stored.mutable_report()->clear_satusehat_orgs();
+    }
     stored.set_received_ms(now);
     stored.set_rx_seq(++rx);
     req.meta.emplace_back(absl::StrCat(kReportPrefix, r.node_id()), stored.SerializeAsString());

@@ -148,6 +148,12 @@ class SyncEngine {
   // The status reports received from the subtree, by node id (one that does
   // not parse is skipped and logged; a store read error is returned).
   ABSL_MUST_USE_RESULT absl::StatusOr<std::map<std::string, v1::StoredReport>> Reports() const;
+  // Which nodes export which SATUSEHAT Organization, as known here: this
+  // node's config, then the reports of nodes in its believed subtree (a
+  // report naming a node outside it is not believed). Org id -> node ids,
+  // this node first, then by id.
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::map<std::string, std::vector<std::string>>> SatusehatExporters()
+      const;
 
  private:
   struct SessionIo;

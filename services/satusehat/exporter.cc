@@ -104,6 +104,23 @@ absl::Status Exporter::RunOnce() {
       ids.insert(ids.end(), send->begin(), send->end());
     }
   }
+  // An Organization a node below also exports is left to that node.
+  std::map<std::string, std::string> yielded;
+  if (exported_below_ && !ids.empty()) {
+    absl::StatusOr<std::map<std::string, std::string>> below = exported_below_();
+    if (!below.ok()) {
+      if (first.ok()) first = below.status();
+      ids.clear();
+    } else {
+      for (const auto& [org, node] : *below) {
+        if (orgs_.count(org) == 0) continue;
+        yielded[org] = node;
+        spdlog::warn("satusehat: not exporting Organization {}: node {} below this one exports it too; "
+                     "one exporter per Organization, fix one of the two configs (ilpctl status)",
+                     org, node);
+      }
+    }
+  }
   const int64_t now = clock_->NowMs();
   std::map<std::string, absl::Status> org_down;  // an Organization whose pass stopped
   for (const std::string& id : ids) {
@@ -117,7 +134,7 @@ absl::Status Exporter::RunOnce() {
       continue;
     }
     // An Organization taken out of the config keeps its entries, unsent.
-    if (org_down.count(e->org_ihs()) || orgs_.count(e->org_ihs()) == 0) continue;
+    if (org_down.count(e->org_ihs()) || orgs_.count(e->org_ihs()) == 0 || yielded.count(e->org_ihs())) continue;
     if (e->next_attempt_ms() > now) continue;  // backoff, Retry-After or held_recheck_s
     // Sent (or rejected, skipped) earlier in this pass with its encounter's bundle.
     if (e->state() != v1::EXPORT_PENDING && e->state() != v1::EXPORT_IN_FLIGHT &&

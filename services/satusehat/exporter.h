@@ -30,6 +30,7 @@
 #ifndef ILP_SERVICES_SATUSEHAT_EXPORTER_H_
 #define ILP_SERVICES_SATUSEHAT_EXPORTER_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -67,6 +68,13 @@ class Exporter {
   // Makes every held-back entry due at the next pass (after a config fix or
   // a patient registered in SATUSEHAT); returns how many.
   ABSL_MUST_USE_RESULT absl::StatusOr<int> RetryHeld() ABSL_LOCKS_EXCLUDED(run_mu_);
+
+  // The Organizations a node below this one also exports, each with that
+  // node (from the subtree's status reports). This node yields them: their
+  // entries stay queued, unsent, while the other node exports them
+  // (docs/satusehat.md, "One exporter per Organization"). Set before Start().
+  using ExportedBelow = std::function<absl::StatusOr<std::map<std::string, std::string>>()>;
+  void SetExportedBelow(ExportedBelow fn) { exported_below_ = std::move(fn); }
 
   // Runs passes every interval_s on a thread until Stop().
   void Start();
@@ -147,6 +155,7 @@ class Exporter {
   ExportQueue queue_;
   std::map<std::string, std::unique_ptr<Org>> orgs_;  // by org_ihs
   std::map<std::string, Site> sites_;                 // by node id
+  ExportedBelow exported_below_;                      // set before Start(), then only read
 
   absl::Mutex run_mu_;  // one pass at a time; taken before the queue's and store's locks
   mutable absl::Mutex state_mu_;
