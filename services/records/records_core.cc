@@ -57,6 +57,20 @@ using records_internal::AlreadyExists;
 using records_internal::GetIfPresent;
 using v1::Record;
 
+namespace {
+
+// A delta of record `cur`: its id and an empty body of the same kind
+// (body_case values are the oneof field numbers), so it merges into this
+// record and nothing else. REQUIRES: cur has a body.
+Record DeltaOf(const Record& cur) {
+  Record d;
+  d.set_id(cur.id());
+  d.GetReflection()->MutableMessage(&d, d.GetDescriptor()->FindFieldByNumber(cur.body_case()));
+  return d;
+}
+
+}  // namespace
+
 RecordsCore::RecordsCore(Store* store, HybridClock* hlc, Random* random)
     : store_(store), hlc_(hlc), random_(random) {}
 
@@ -106,17 +120,28 @@ absl::StatusOr<ApplyResult> RecordsCore::Commit(std::vector<Record> deltas, Writ
 absl::StatusOr<Record> RecordsCore::CommitMove(const Record& cur, int to_state,
                                                const std::string& note, WriteAudit* audit) {
   const v1::Move* win = WinningMove(cur.moves());
-  Record d;
-  d.set_id(cur.id());
-  // An empty body of the same kind (body_case values are the oneof field
-  // numbers), so the delta merges into this record and nothing else.
-  d.GetReflection()->MutableMessage(&d, d.GetDescriptor()->FindFieldByNumber(cur.body_case()));
+  Record d = DeltaOf(cur);
   v1::Move* m = d.add_moves();
   m->set_to_state(to_state);
   m->set_note(note);
   *m->mutable_stamp() = hlc_->NowAfter(win ? win->stamp() : v1::Stamp());
   ILP_ASSIGN_OR_RETURN(ApplyResult res, Commit({d}, audit));
   return std::move(res.states[0]);
+}
+
+absl::StatusOr<Record> RecordsCore::ExternalIdDelta(const std::string& id, const std::string& system,
+                                                    const std::string& value) {
+  ILP_ASSIGN_OR_RETURN(const Record cur, store_->Get(id));
+  if (cur.body_case() == Record::BODY_NOT_SET) {
+    return absl::FailedPreconditionError(absl::StrCat("record ", id, " has no body yet"));
+  }
+  Record d = DeltaOf(cur);
+  v1::ExternalId* x = d.add_external_ids();
+  x->set_system(system);
+  x->set_value(value);
+  *x->mutable_stamp() = hlc_->Now();
+  ILP_RETURN_IF_ERROR(ValidateRecord(d, NowMs(), kApiFutureSlackMs));
+  return d;
 }
 
 absl::StatusOr<Record> RecordsCore::Load(const std::string& id, Record::BodyCase kind,

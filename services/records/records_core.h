@@ -70,6 +70,18 @@ class RecordsCore {
 
   const std::string& node_id() const { return hlc_->node_id(); }
 
+  // The delta that adds external id (`system`, `value`) to record `id` (an
+  // encounter, observation, immunization or referral), stamped now on this
+  // node's HLC and checked by ValidateRecord; NOT_FOUND if the record is not
+  // here. Not committed: for the node's own services (the SATUSEHAT exporter
+  // commits it in the batch that stores its queue entry SENT, with
+  // HlcHighWater()). Apps cannot write external ids: they are output only.
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Record> ExternalIdDelta(const std::string& id,
+                                                                 const std::string& system,
+                                                                 const std::string& value);
+  // The HLC high water to persist with a batch holding ExternalIdDelta's stamps.
+  v1::Stamp HlcHighWater() const { return hlc_->HighWater(); }
+
   // An audit event as a record: a fresh id, created = now on the HLC.
   v1::Record AuditRecord(const v1::AuditEvent& event);
 

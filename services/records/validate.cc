@@ -349,6 +349,7 @@ absl::Status ValidateEncounter(const v1::Encounter& e, int64_t now_ms, int64_t f
   if (e.status() != v1::RECORD_STATUS_UNSPECIFIED) {
     return Bad("encounter.status", "is output only; use MarkEnteredInError");
   }
+  if (e.external_ids_size() > 0) return Bad("encounter.external_ids", "is output only");
   return ValidateId(e.replaces(), "encounter.replaces", true);
 }
 
@@ -376,6 +377,7 @@ absl::Status ValidateObservation(const v1::Observation& o, absl::string_view fie
   ILP_RETURN_IF_ERROR(ValidateLength(o.method(), f + ".method", 200, false));
   if (o.has_time()) ILP_RETURN_IF_ERROR(ValidateTime(o.time(), f + ".time", now_ms, future_slack_ms));
   if (o.status() != v1::RECORD_STATUS_UNSPECIFIED) return Bad(f + ".status", "is output only");
+  if (o.external_ids_size() > 0) return Bad(f + ".external_ids", "is output only");
   return ValidateId(o.replaces(), f + ".replaces", true);
 }
 
@@ -391,6 +393,7 @@ absl::Status ValidateImmunization(const v1::Immunization& i, absl::string_view f
   ILP_RETURN_IF_ERROR(ValidateLength(i.lot(), f + ".lot", 64, false));
   ILP_RETURN_IF_ERROR(ValidateDate(i.date(), f + ".date", now_ms, true, future_slack_ms));
   if (i.status() != v1::RECORD_STATUS_UNSPECIFIED) return Bad(f + ".status", "is output only");
+  if (i.external_ids_size() > 0) return Bad(f + ".external_ids", "is output only");
   return ValidateId(i.replaces(), f + ".replaces", true);
 }
 
@@ -409,6 +412,7 @@ absl::Status ValidateReferral(const v1::Referral& r) {
   }
   if (r.history_size() > 0) return Bad("referral.history", "is output only");
   if (r.has_create_time()) return Bad("referral.create_time", "is output only");
+  if (r.external_ids_size() > 0) return Bad("referral.external_ids", "is output only");
   return absl::OkStatus();
 }
 

@@ -109,13 +109,18 @@ struct RecordLimits {
   static constexpr size_t kMaxNote = 2000;              // bytes of a move's note
   static constexpr size_t kMaxErrorReason = 1000;       // bytes of an entered-in-error reason
   static constexpr size_t kMaxDigest = 64;              // bytes of create_digest
+  static constexpr int kMaxExternalIds = 16;            // external ids of one record
+  static constexpr size_t kMaxExternalIdSystem = 256;   // bytes of an external id's system URI
+  static constexpr size_t kMaxExternalIdValue = 128;    // bytes of an external id's value
 };
 
 // One record as stored or replicated (a state or a delta, from the API or a
 // child): `r.id` a lowercase UUID; exactly one body kind; the body by the
 // per-kind rules above (a patient: only the fields its versions name, and each
 // set element parsed and checked); every stamp unset or sane (valid node id,
-// wall_ms and anchor_ms >= 0) and the writing stamps set; the caps of
+// wall_ms and anchor_ms >= 0) and the writing stamps set; external ids only
+// on encounters, observations, immunizations and referrals, each with an
+// absolute-URI system, a value, a stamp, no key twice; the caps of
 // RecordLimits. Dates and times may lie up to `date_slack_ms` after `now_ms`
 // (kApiFutureSlackMs for the API, kSyncFutureSlackMs for replication).
 // Returns INVALID_ARGUMENT naming the field path and the rule, e.g.

@@ -1,7 +1,7 @@
 // ValidateRecord: the one rule set for every record a node is about to store,
 // whether a Records API call built it or a child sent it. The per-field
 // rules are those of validate.cc; this file adds the CRDT envelope (stamps,
-// versions, set elements, moves, marks) and the caps of RecordLimits.
+// versions, set elements, moves, marks, external ids) and the caps of RecordLimits.
 #include <algorithm>
 #include <set>
 #include <string>
@@ -211,6 +211,36 @@ absl::Status CheckMovesAndMark(const v1::Record& r) {
   return CheckBytes(r.error().reason(), RecordLimits::kMaxErrorReason, "record.error.reason");
 }
 
+// Printable ASCII without spaces (what a URI or an id may hold).
+bool PrintableAscii(absl::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+absl::Status CheckExternalIds(const v1::Record& r) {
+  if (r.external_ids_size() == 0) return absl::OkStatus();
+  if (!r.has_encounter() && !r.has_observation() && !r.has_immunization() && !r.has_referral()) {
+    return Bad("record.external_ids", "only encounters, observations, immunizations and referrals have external ids");
+  }
+  std::set<std::pair<std::string, std::string>> seen;
+  for (int i = 0; i < r.external_ids_size(); ++i) {
+    const v1::ExternalId& x = r.external_ids(i);
+    const std::string f = absl::StrCat("record.external_ids[", i, "]");
+    if (x.system().empty()) return Bad(f + ".system", "is required");
+    ILP_RETURN_IF_ERROR(CheckBytes(x.system(), RecordLimits::kMaxExternalIdSystem, f + ".system"));
+    if (!(absl::StartsWith(x.system(), "https://") || absl::StartsWith(x.system(), "http://") ||
+          absl::StartsWith(x.system(), "urn:")) ||
+        !PrintableAscii(x.system())) {
+      return Bad(f + ".system", "must be an absolute URI (https://, http:// or urn:) of printable ASCII without spaces");
+    }
+    if (x.value().empty()) return Bad(f + ".value", "is required");
+    ILP_RETURN_IF_ERROR(CheckBytes(x.value(), RecordLimits::kMaxExternalIdValue, f + ".value"));
+    if (!PrintableAscii(x.value())) return Bad(f + ".value", "must be printable ASCII without spaces");
+    if (!seen.insert({x.system(), x.value()}).second) return Bad(f, "repeats an earlier external id");
+    ILP_RETURN_IF_ERROR(CheckStamp(x.stamp(), f + ".stamp", true));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateRecord(const v1::Record& r, int64_t now_ms, int64_t date_slack_ms) {
@@ -228,6 +258,8 @@ absl::Status ValidateRecord(const v1::Record& r, int64_t now_ms, int64_t date_sl
                                    "record.patient.elements", "set elements"));
   }
   ILP_RETURN_IF_ERROR(CheckCount(r.moves_size(), RecordLimits::kMaxMoves, "record.moves", "moves"));
+  ILP_RETURN_IF_ERROR(CheckCount(r.external_ids_size(), RecordLimits::kMaxExternalIds, "record.external_ids",
+                                 "external ids"));
   const size_t bytes = r.ByteSizeLong();
   if (bytes > RecordLimits::kMaxBytes) {
     return Bad("record", absl::StrCat("must be at most ", RecordLimits::kMaxBytes,
@@ -236,6 +268,7 @@ absl::Status ValidateRecord(const v1::Record& r, int64_t now_ms, int64_t date_sl
   ILP_RETURN_IF_ERROR(CheckStamp(r.created(), "record.created", false));
   ILP_RETURN_IF_ERROR(CheckBytes(r.create_digest(), RecordLimits::kMaxDigest, "record.create_digest"));
   ILP_RETURN_IF_ERROR(CheckMovesAndMark(r));
+  ILP_RETURN_IF_ERROR(CheckExternalIds(r));
   if (r.has_patient()) return CheckPatient(r.patient(), now_ms, date_slack_ms);
   if (StampIsZero(r.created())) {
     // A move or a mark: the content travels only with the create.

@@ -25,6 +25,9 @@ absl::Status ForEachStamp(const v1::Record& r,
   for (int i = 0; st.ok() && i < r.moves_size(); ++i) {
     st = run(r.moves(i).stamp(), absl::StrCat("record.moves[", i, "].stamp"), true);
   }
+  for (int i = 0; st.ok() && i < r.external_ids_size(); ++i) {
+    st = run(r.external_ids(i).stamp(), absl::StrCat("record.external_ids[", i, "].stamp"), true);
+  }
   const v1::PatientState& p = r.patient();
   for (int i = 0; st.ok() && i < p.versions_size(); ++i) {
     const std::string f = absl::StrCat("record.patient.versions[", i, "]");

@@ -11,8 +11,8 @@
 //   time        no stamp's anchor_ms lies beyond now + max_skew: an anchor is
 //               trusted time learned from above and can never be in the
 //               receiver's future (a wall_ms far ahead is legitimate)  INVALID_ARGUMENT
-//   authorship  every writing stamp (created, error, moves, field versions,
-//               element value stamps and adds) was issued by the child or a
+//   authorship  every writing stamp (created, error, moves, external ids,
+//               field versions, element value stamps and adds) was issued by the child or a
 //               node in its believed subtree                  PERMISSION_DENIED
 //   scope       a stored patient living outside the child's area and not
 //               registered by its subtree cannot be edited or moved by it

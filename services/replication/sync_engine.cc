@@ -34,6 +34,7 @@ void ObserveAll(HybridClock* hlc, const v1::Record& r) {
   see(r.created());
   if (r.has_error()) see(r.error().stamp());
   for (const auto& m : r.moves()) see(m.stamp());
+  for (const auto& x : r.external_ids()) see(x.stamp());
   if (r.has_patient()) {
     for (const auto& v : r.patient().versions()) see(v.stamp());
     for (const auto& e : r.patient().elements()) {

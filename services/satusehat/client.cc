@@ -168,8 +168,12 @@ absl::StatusOr<std::optional<std::string>> Client::SingleId(const HttpResponse& 
   return e["resource"]["id"].get<std::string>();
 }
 
+std::string ResourceEndpoint(absl::string_view base_url, absl::string_view type) {
+  return absl::StrCat(base_url, "/fhir-r4/v1/", type);
+}
+
 absl::StatusOr<std::optional<std::string>> Client::FindPatient(const std::string& identifier) {
-  HttpRequest req{"GET", absl::StrCat(base_url_, "/fhir-r4/v1/Patient?identifier=", UrlEncode(identifier)),
+  HttpRequest req{"GET", absl::StrCat(ResourceEndpoint(base_url_, "Patient"), "?identifier=", UrlEncode(identifier)),
                   {{"Accept", "application/fhir+json"}}, ""};
   ILP_ASSIGN_OR_RETURN(const HttpResponse r, Authorized(std::move(req)));
   return SingleId(r, "patient lookup");
@@ -179,15 +183,15 @@ absl::StatusOr<std::optional<std::string>> Client::FindByIdentifier(const std::s
                                                                     const std::string& system,
                                                                     const std::string& value) {
   HttpRequest req{"GET",
-                  absl::StrCat(base_url_, "/fhir-r4/v1/", type,
-                               "?identifier=", UrlEncode(absl::StrCat(system, "|", value))),
+                  absl::StrCat(ResourceEndpoint(base_url_, type), "?identifier=",
+                               UrlEncode(absl::StrCat(system, "|", value))),
                   {{"Accept", "application/fhir+json"}}, ""};
   ILP_ASSIGN_OR_RETURN(const HttpResponse r, Authorized(std::move(req)));
   return SingleId(r, absl::StrCat(type, " search"));
 }
 
 absl::StatusOr<CreateResult> Client::Create(const std::string& type, const json& resource) {
-  HttpRequest req{"POST", absl::StrCat(base_url_, "/fhir-r4/v1/", type),
+  HttpRequest req{"POST", ResourceEndpoint(base_url_, type),
                   {{"Content-Type", "application/fhir+json"}, {"Accept", "application/fhir+json"}},
                   resource.dump()};
   ILP_ASSIGN_OR_RETURN(const HttpResponse r, Authorized(std::move(req)));

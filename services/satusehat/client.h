@@ -16,11 +16,18 @@
 
 #include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
 #include "services/satusehat/http_client.h"
 #include "storage/clock/clock.h"
 
 namespace ilp::satusehat {
+
+// The FHIR endpoint of resource `type` under `base_url`:
+// "{base_url}/fhir-r4/v1/{type}". A resource SATUSEHAT assigned id X is at
+// "{endpoint}/X", so the endpoint is also the system of the external id the
+// exporter puts on the record (docs/satusehat.md).
+std::string ResourceEndpoint(absl::string_view base_url, absl::string_view type);
 
 // What a POST came to.
 struct CreateResult {

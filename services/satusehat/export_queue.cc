@@ -65,7 +65,7 @@ absl::Status ExportQueue::LoadCounts() {
   return absl::OkStatus();
 }
 
-void ExportQueue::Stage(const v1::ExportEntry* old, const v1::ExportEntry& e, ApplyRequest* req) {
+absl::Status ExportQueue::Stage(const v1::ExportEntry* old, const v1::ExportEntry& e, ApplyRequest* req) {
   if (old != nullptr) {
     const std::string k = IndexKey(*old);
     if (!k.empty() && k != IndexKey(e)) req->meta_deletes.push_back(k);
@@ -76,6 +76,9 @@ void ExportQueue::Stage(const v1::ExportEntry* old, const v1::ExportEntry& e, Ap
   if (!k.empty()) req->meta.emplace_back(k, "");
   ++(*(*counts_.mutable_orgs())[e.org_ihs()].mutable_by_state())[e.state()];
   req->meta.emplace_back(absl::StrCat(kEntryPrefix, e.record_id()), e.SerializeAsString());
+  const bool newly_sent = e.state() == v1::EXPORT_SENT &&
+                          (old == nullptr || old->state() != v1::EXPORT_SENT || old->server_id() != e.server_id());
+  return newly_sent && on_sent_ ? on_sent_(e, req) : absl::OkStatus();
 }
 
 absl::Status ExportQueue::Enqueue(const std::vector<v1::ExportEntry>& entries, uint64_t cursor) {
@@ -89,7 +92,10 @@ absl::Status ExportQueue::Enqueue(const std::vector<v1::ExportEntry>& entries, u
     absl::StatusOr<v1::ExportEntry> have = Get(e.record_id());
     if (have.ok()) continue;  // queued by an earlier change of the same record
     if (!absl::IsNotFound(have.status())) return have.status();
-    Stage(nullptr, e, &req);
+    if (absl::Status s = Stage(nullptr, e, &req); !s.ok()) {
+      counts_ = before;
+      return s;
+    }
   }
   req.meta.emplace_back(kCursorKey, absl::StrCat(cursor));
   req.meta.emplace_back(kCountsKey, counts_.SerializeAsString());
@@ -120,7 +126,10 @@ absl::Status ExportQueue::PutAll(const std::vector<v1::ExportEntry>& es) {
       counts_ = before;
       return old.status();
     }
-    Stage(old.ok() ? &*old : nullptr, e, &req);
+    if (absl::Status s = Stage(old.ok() ? &*old : nullptr, e, &req); !s.ok()) {
+      counts_ = before;
+      return s;
+    }
   }
   req.meta.emplace_back(kCountsKey, counts_.SerializeAsString());
   absl::StatusOr<ApplyResult> r = store_->Apply(std::move(req));
@@ -157,6 +166,16 @@ absl::StatusOr<std::vector<v1::ExportEntry>> ExportQueue::Problems(size_t limit)
     return a.updated_ms() != b.updated_ms() ? a.updated_ms() > b.updated_ms() : a.record_id() < b.record_id();
   });
   if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::ExportEntry>> ExportQueue::Page(const std::string& after, size_t limit) const {
+  ILP_ASSIGN_OR_RETURN(const auto kv,
+                       store_->ScanMeta(kEntryPrefix, after.empty() ? "" : absl::StrCat(kEntryPrefix, after), limit));
+  std::vector<v1::ExportEntry> out(kv.size());
+  for (size_t i = 0; i < kv.size(); ++i) {
+    if (!out[i].ParseFromString(kv[i].second)) return absl::DataLossError(absl::StrCat("meta ", kv[i].first, " does not parse"));
+  }
   return out;
 }
 

@@ -2,7 +2,9 @@
 // store's meta keys (storage/store/keys.h), an index of the entries still to
 // send and of those held back or rejected, counts per Organization and state,
 // and the change-log cursor the queue is filled to. Every change is one
-// atomic store batch (entry, indexes, counts, cursor), fsynced.
+// atomic store batch (entry, indexes, counts, cursor), fsynced. A batch that
+// stores an entry SENT also carries what `on_sent` adds (the delta putting
+// the server id on the record), so the two land together or not at all.
 //
 // REQUIRES: one writer (the exporter's thread); readers (status) may run
 // concurrently and see a whole batch or none of it.
@@ -10,8 +12,10 @@
 #define ILP_SERVICES_SATUSEHAT_EXPORT_QUEUE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/attributes.h"
@@ -25,8 +29,13 @@ namespace ilp::satusehat {
 
 class ExportQueue {
  public:
-  // `store` must outlive the queue.
-  explicit ExportQueue(Store* store) : store_(store) {}
+  // Adds to `req` what storing `e` SENT writes with it; an error fails the batch.
+  using OnSent = std::function<absl::Status(const v1::ExportEntry& e, ApplyRequest* req)>;
+
+  // `store` must outlive the queue. `on_sent` (may be empty) runs for every
+  // entry a batch stores SENT that was not SENT with that server id before.
+  explicit ExportQueue(Store* store, OnSent on_sent = nullptr)
+      : store_(store), on_sent_(std::move(on_sent)) {}
 
   // The change-log seq the queue holds every exportable record up to (0 at first).
   ABSL_MUST_USE_RESULT absl::StatusOr<uint64_t> Cursor() const;
@@ -54,14 +63,21 @@ class ExportQueue {
   // Entries by Organization and state.
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::ExportCounts> Counts() const;
 
+  // Up to `limit` entries whose record id is after `after` ("" = from the
+  // first), in record id order, for scans in pages.
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<v1::ExportEntry>> Page(const std::string& after,
+                                                                        size_t limit) const;
+
  private:
   ABSL_MUST_USE_RESULT absl::Status LoadCounts() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Adds the index and count changes of `e` replacing `old` (nullptr if new) to `req`.
-  void Stage(const v1::ExportEntry* old, const v1::ExportEntry& e, ApplyRequest* req)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Adds the index and count changes of `e` replacing `old` (nullptr if new),
+  // and what on_sent_ adds when `e` becomes SENT, to `req`.
+  ABSL_MUST_USE_RESULT absl::Status Stage(const v1::ExportEntry* old, const v1::ExportEntry& e,
+                                          ApplyRequest* req) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<std::string>> Ids(const std::string& prefix) const;
 
   Store* const store_;
+  const OnSent on_sent_;
   absl::Mutex mu_;  // taken before the store's lock
   bool counts_loaded_ ABSL_GUARDED_BY(mu_) = false;
   v1::ExportCounts counts_ ABSL_GUARDED_BY(mu_);

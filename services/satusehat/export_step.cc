@@ -1,5 +1,6 @@
 // The exporter's steps for one queue entry: prepare the resource (or say why
 // not), send it exactly once, store the outcome. See exporter.h for the rules.
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -45,6 +46,57 @@ int64_t Exporter::Backoff(int attempts, int64_t retry_after_ms) {
   for (int i = 1; i < attempts && wait < 3'600'000; ++i) wait *= 2;
   wait = std::min<int64_t>(wait, 3'600'000);
   return clock_->NowMs() + std::max(wait, retry_after_ms);
+}
+
+std::string Exporter::ServerIdSystem(const std::string& kind) const {
+  return ResourceEndpoint(cfg_.satusehat().base_url(), FhirType(kind));
+}
+
+absl::Status Exporter::AddServerId(const v1::ExportEntry& e, ApplyRequest* req) {
+  if (e.server_id().empty()) return absl::OkStatus();
+  absl::StatusOr<v1::Record> d = records_->ExternalIdDelta(e.record_id(), ServerIdSystem(e.kind()), e.server_id());
+  if (absl::IsNotFound(d.status()) || absl::IsInvalidArgument(d.status()) ||
+      absl::IsFailedPrecondition(d.status())) {
+    spdlog::warn("satusehat: {} {}: its server id is not put on the record ({})", e.kind(), e.record_id(),
+                 absl::StatusCodeToString(d.status().code()));
+    return absl::OkStatus();
+  }
+  if (!d.ok()) return d.status();
+  req->deltas.push_back(*std::move(d));
+  req->hlc_high_water = records_->HlcHighWater();
+  return absl::OkStatus();
+}
+
+absl::Status Exporter::BackfillServerIds() {
+  constexpr char kDoneKey[] = "satusehat/server_ids_backfilled";
+  constexpr size_t kPage = 500;
+  absl::StatusOr<std::string> done = store_->GetMeta(kDoneKey);
+  if (done.ok()) return absl::OkStatus();
+  if (!absl::IsNotFound(done.status())) return done.status();
+  std::string after;
+  size_t added = 0;
+  while (true) {
+    ILP_ASSIGN_OR_RETURN(const std::vector<v1::ExportEntry> page, queue_.Page(after, kPage));
+    ApplyRequest req;
+    for (const v1::ExportEntry& e : page) {
+      if (e.state() != v1::EXPORT_SENT || e.server_id().empty()) continue;
+      absl::StatusOr<v1::Record> r = store_->Get(e.record_id());
+      if (absl::IsNotFound(r.status())) continue;
+      if (!r.ok()) return r.status();
+      const std::string system = ServerIdSystem(e.kind());
+      const bool has = std::any_of(r->external_ids().begin(), r->external_ids().end(), [&](const v1::ExternalId& x) {
+        return x.system() == system && x.value() == e.server_id();
+      });
+      if (!has) ILP_RETURN_IF_ERROR(AddServerId(e, &req));
+    }
+    added += req.deltas.size();
+    if (page.size() < kPage) req.meta.emplace_back(kDoneKey, "1");
+    if (!req.deltas.empty() || !req.meta.empty()) ILP_RETURN_IF_ERROR(store_->Apply(std::move(req)).status());
+    if (page.size() < kPage) break;
+    after = page.back().record_id();
+  }
+  if (added > 0) spdlog::info("satusehat: put the server ids of {} records sent earlier on the records", added);
+  return absl::OkStatus();
 }
 
 absl::Status Exporter::Move(v1::ExportEntry e, v1::ExportState state, const std::string& reason) {

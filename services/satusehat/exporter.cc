@@ -27,7 +27,11 @@ bool Exportable(const v1::Record& r) {
 
 Exporter::Exporter(const v1::NodeConfig& cfg, Store* store, RecordsCore* records, Clock* clock,
                    HttpClient* http)
-    : cfg_(cfg), store_(store), records_(records), clock_(clock), queue_(store) {
+    : cfg_(cfg),
+      store_(store),
+      records_(records),
+      clock_(clock),
+      queue_(store, [this](const v1::ExportEntry& e, ApplyRequest* req) { return AddServerId(e, req); }) {
   for (const v1::SatusehatOrganization& o : cfg_.satusehat().organizations()) {
     auto org = std::make_unique<Org>();
     org->cfg = &o;
@@ -90,7 +94,8 @@ absl::Status Exporter::Fill() {
 
 absl::Status Exporter::RunOnce() {
   absl::MutexLock l(&run_mu_);
-  absl::Status first = Fill();
+  absl::Status first = BackfillServerIds();
+  if (first.ok()) first = Fill();
   std::vector<std::string> ids;
   if (first.ok()) {
     absl::StatusOr<std::vector<std::string>> send = queue_.ToSend();

@@ -20,7 +20,11 @@
 //      each member. Referrals and late members go alone (docs/satusehat.md).
 //
 // Patient IHS numbers found by NIK lookup are written back onto the patient
-// through RecordsCore (so they replicate down to the villages).
+// through RecordsCore (so they replicate down to the villages). The server id
+// of every record sent is put on the record as an external id (system
+// "{base_url}/fhir-r4/v1/{Type}") in the same batch that stores its entry
+// SENT, so it replicates too; entries stored SENT without it (by an older
+// version) get it at the first pass (BackfillServerIds).
 //
 //   Exporter ex(cfg, store, records, &clock, &http);
 //   ex.Start();           // background passes every interval_s
@@ -141,6 +145,15 @@ class Exporter {
   ABSL_MUST_USE_RESULT absl::StatusOr<bool> Settle(const v1::ExportEntry& e, const std::string& type, Org& org);
   // POSTs (after a search when the last attempt's outcome is unknown) and stores the outcome.
   ABSL_MUST_USE_RESULT absl::Status Send(v1::ExportEntry e, const Prepared& p, Org& org);
+  // The queue's on_sent: adds to `req` the delta putting SENT entry `e`'s
+  // server id on its record. A record not here or an id the record rules
+  // refuse is logged and left out (the entry is SENT all the same).
+  ABSL_MUST_USE_RESULT absl::Status AddServerId(const v1::ExportEntry& e, ApplyRequest* req);
+  // Once per store (meta satusehat/server_ids_backfilled): puts on their
+  // records the server ids of SENT entries that lack them, a page per batch.
+  ABSL_MUST_USE_RESULT absl::Status BackfillServerIds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(run_mu_);
+  // The external id system of an entry's server id: ResourceEndpoint(base_url, FHIR type).
+  std::string ServerIdSystem(const std::string& kind) const;
   // Stores `e` in `state`, stamped now.
   ABSL_MUST_USE_RESULT absl::Status Move(v1::ExportEntry e, v1::ExportState state,
                                          const std::string& reason);

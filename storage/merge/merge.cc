@@ -128,6 +128,18 @@ const char* KindName(const Record& r) {
 }
 
 void Canonicalize(Record* r) {
+  // External ids: sorted by (system, value), one per key with its smallest stamp.
+  auto* ext = r->mutable_external_ids();
+  std::sort(ext->begin(), ext->end(), [](const v1::ExternalId& x, const v1::ExternalId& y) {
+    if (int c = x.system().compare(y.system()); c != 0) return c < 0;
+    if (int c = x.value().compare(y.value()); c != 0) return c < 0;
+    return StampLess(x.stamp(), y.stamp());
+  });
+  ext->erase(std::unique(ext->begin(), ext->end(),
+                         [](const v1::ExternalId& x, const v1::ExternalId& y) {
+                           return x.system() == y.system() && x.value() == y.value();
+                         }),
+             ext->end());
   std::sort(r->mutable_moves()->begin(), r->mutable_moves()->end(),
             [](const v1::Move& x, const v1::Move& y) { return StampLess(x.stamp(), y.stamp()); });
   auto* moves = r->mutable_moves();
@@ -175,6 +187,10 @@ absl::StatusOr<MergeResult> Merge(const Record& a, const Record& b) {
   // Moves: a grow-only set keyed by stamp.
   for (const v1::Move& m : a.moves()) *out.add_moves() = m;
   for (const v1::Move& m : b.moves()) *out.add_moves() = m;
+  // External ids: a grow-only set keyed by (system, value) (Canonicalize
+  // keeps the smallest stamp of a key).
+  for (const v1::ExternalId& x : a.external_ids()) *out.add_external_ids() = x;
+  for (const v1::ExternalId& x : b.external_ids()) *out.add_external_ids() = x;
 
   const Record& src = ContentSource(a, b);
   *out.mutable_created() = src.created();

@@ -10,7 +10,9 @@
 //   - encounters, observations, immunizations, back-referrals: append-only,
 //     with an entered-in-error mark (earliest mark wins);
 //   - referrals and tasks: immutable content plus a grow-only set of moves;
-//     the state is the move with the latest lifecycle rank (see lifecycle.h).
+//     the state is the move with the latest lifecycle rank (see lifecycle.h);
+//   - every record: a grow-only set of external ids (e.g. SATUSEHAT's server
+//     id), keyed by (system, value), the smallest stamp of a key kept.
 //
 // Example:
 //   ILP_ASSIGN_OR_RETURN(MergeResult r, Merge(stored, incoming_delta));

@@ -37,6 +37,16 @@ int64_t LatestWall(const v1::Record& r) {
   return t;
 }
 
+// The record's external ids, in the state's (sorted) order, without stamps.
+void FillExternalIds(const v1::Record& r,
+                     google::protobuf::RepeatedPtrField<v1::ExternalIdentifier>* out) {
+  for (const v1::ExternalId& x : r.external_ids()) {
+    v1::ExternalIdentifier* v = out->Add();
+    v->set_system(x.system());
+    v->set_value(x.value());
+  }
+}
+
 v1::RecordStatus StatusOf(const v1::Record& r) {
   return r.has_error() ? v1::ENTERED_IN_ERROR : v1::FINAL;
 }
@@ -82,6 +92,7 @@ v1::Referral ReferralView(const v1::Record& r) {
   v.set_state(win ? static_cast<v1::ReferralState>(win->to_state()) : v1::SENT);
   FillHistory(r.moves(), ReferralStateIsTerminal, v.mutable_history());
   *v.mutable_create_time() = TimestampOfMs(r.created().wall_ms());
+  FillExternalIds(r, v.mutable_external_ids());
   return v;
 }
 
@@ -100,6 +111,7 @@ v1::Encounter EncounterView(const v1::Record& r) {
   v1::Encounter v = r.encounter();
   v.set_id(r.id());
   v.set_status(StatusOf(r));
+  FillExternalIds(r, v.mutable_external_ids());
   return v;
 }
 
@@ -107,6 +119,7 @@ v1::Observation ObservationView(const v1::Record& r) {
   v1::Observation v = r.observation();
   v.set_id(r.id());
   v.set_status(StatusOf(r));
+  FillExternalIds(r, v.mutable_external_ids());
   return v;
 }
 
@@ -114,6 +127,7 @@ v1::Immunization ImmunizationView(const v1::Record& r) {
   v1::Immunization v = r.immunization();
   v.set_id(r.id());
   v.set_status(StatusOf(r));
+  FillExternalIds(r, v.mutable_external_ids());
   return v;
 }
 

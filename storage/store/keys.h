@@ -24,6 +24,7 @@
 //                  satusehat/h/<0|1><record id>          ""   held-back entries, same order
 //                  satusehat/r/<record id>               ""   rejected entries
 //                  satusehat/counts                      v1::ExportCounts  entries by org and state
+//                  satusehat/server_ids_backfilled       "1"  SENT entries' server ids are on their records
 #ifndef ILP_STORAGE_STORE_KEYS_H_
 #define ILP_STORAGE_STORE_KEYS_H_
 

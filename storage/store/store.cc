@@ -430,11 +430,13 @@ absl::Status Store::TEST_Flush() {
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::ScanMeta(
-    absl::string_view prefix) const {
+    absl::string_view prefix, absl::string_view after, size_t limit) const {
   std::vector<std::pair<std::string, std::string>> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
   rocksdb::Slice p(prefix.data(), prefix.size());
-  for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
+  it->Seek(after > prefix ? rocksdb::Slice(after.data(), after.size()) : p);
+  if (it->Valid() && !after.empty() && it->key() == rocksdb::Slice(after.data(), after.size())) it->Next();
+  for (; it->Valid() && it->key().starts_with(p) && out.size() < limit; it->Next()) {
     out.emplace_back(std::string(View(it->key())), std::string(View(it->value())));
   }
   ILP_RETURN_IF_ERROR(FromRocks(it->status(), absl::StrCat("reading meta ", prefix)));

@@ -153,10 +153,11 @@ class Store {
   // RESOURCE_EXHAUSTED below half the disk reserve (see Apply).
   ABSL_MUST_USE_RESULT absl::Status PutMeta(absl::string_view key, absl::string_view value)
       ABSL_LOCKS_EXCLUDED(mu_);
-  // Meta keys starting with `prefix` and their values, in key order. An
-  // iterator error is returned (never a short result).
+  // Meta keys starting with `prefix` and their values, in key order: those
+  // after key `after` (all when empty), at most `limit`. An iterator error is
+  // returned (never a short result).
   ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ScanMeta(
-      absl::string_view prefix) const;
+      absl::string_view prefix, absl::string_view after = {}, size_t limit = SIZE_MAX) const;
 
   // Recomputes the indexes from the records and replays the change log, and
   // reports every disagreement as DATA_LOSS (the first few in the message).

@@ -183,6 +183,38 @@ TEST(MergeRulesTest, EnteredInErrorKeepsTheRecordAndTheEarliestMark) {
   EXPECT_EQ(merged.error().reason(), "early");
 }
 
+// External ids (the SATUSEHAT server id) are a grow-only set: both nodes'
+// adds survive, one per (system, value) with its earliest stamp, sorted, and
+// the view shows them.
+TEST(MergeRulesTest, ExternalIdsAreAGrowOnlySetKeptByTheEarliestStamp) {
+  v1::Record enc;
+  enc.set_id(kId);
+  *enc.mutable_created() = S(kT0, "pos-a");
+  enc.mutable_encounter()->set_patient_id("p");
+  auto ext = [](const char* system, const char* value, const v1::Stamp& s) {
+    v1::Record d;
+    d.set_id(kId);
+    d.mutable_encounter();
+    v1::ExternalId* x = d.add_external_ids();
+    x->set_system(system);
+    x->set_value(value);
+    *x->mutable_stamp() = s;
+    return d;
+  };
+  const char kSys[] = "https://satusehat.test/fhir-r4/v1/Encounter";
+  const v1::Record merged = M(M(M(enc, ext(kSys, "b", S(kT0 + 9, "pkm-c"))), ext(kSys, "b", S(kT0 + 5, "dinkes"))),
+                              ext(kSys, "a", S(kT0 + 7, "pkm-c")));
+  ASSERT_EQ(merged.external_ids_size(), 2);
+  EXPECT_EQ(merged.external_ids(0).value(), "a");
+  EXPECT_EQ(merged.external_ids(1).value(), "b");
+  EXPECT_EQ(merged.external_ids(1).stamp().node(), "dinkes");
+  const v1::Encounter view = EncounterView(merged);
+  ASSERT_EQ(view.external_ids_size(), 2);
+  EXPECT_EQ(view.external_ids(1).system(), kSys);
+  EXPECT_EQ(view.external_ids(1).value(), "b");
+  EXPECT_EQ(view.patient_id(), "p");
+}
+
 // A stamp's wall is whatever the writing device said; a view must still be
 // built (the sync_session fuzzer found a wall past year 9999 aborting a parent).
 TEST(MergeRulesTest, ViewsOfStampsBeyondTimestampRangeDoNotAbort) {

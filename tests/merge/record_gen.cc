@@ -8,6 +8,7 @@ namespace ilp::testing {
 namespace {
 
 const char* kNodes[] = {"pos-a", "pus-b", "pkm-c"};
+const char* kExtSystems[] = {"https://satusehat.test/fhir-r4/v1/Encounter", "urn:other"};
 const char* kFields[] = {"name", "phone", "address.rt", "address.village_code", "deceased",
                          "birth_date", "sex"};
 
@@ -94,6 +95,15 @@ std::vector<v1::Record> RecordGen::Deltas(const std::string& id, int n) {
           }
         }
       }
+    } else if (Uniform(0, 2) == 0) {
+      // An external id (e.g. a SATUSEHAT server id) from a small key space,
+      // so two nodes often add the same key with different stamps.
+      if (kind == 1) d.mutable_encounter();
+      if (kind == 2) d.mutable_referral();
+      v1::ExternalId* x = d.add_external_ids();
+      x->set_system(kExtSystems[Uniform(0, 1)]);
+      x->set_value(absl::StrCat("srv-", Uniform(0, 2)));
+      *x->mutable_stamp() = s;
     } else if (kind == 1) {
       d.mutable_encounter();
       d.mutable_error()->set_reason(absl::StrCat("mistake ", i));

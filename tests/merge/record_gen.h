@@ -17,7 +17,8 @@ class RecordGen {
   explicit RecordGen(uint64_t seed) : rng_(seed) {}
 
   // A pool of `n` deltas for record `id` of a random kind: the create plus
-  // field edits, set adds/removes, error marks or lifecycle moves.
+  // field edits, set adds/removes, error marks or lifecycle moves; for
+  // encounters and referrals also external ids.
   std::vector<v1::Record> Deltas(const std::string& id, int n);
 
   // The merge of a random non-empty subset of `pool` (a reachable state).

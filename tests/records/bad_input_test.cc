@@ -743,6 +743,21 @@ std::vector<BadCase> BadCases() {
         return RecordEnc(c, e);
       },
       kInvalid, "encounter.status", {kFreshId});
+  // External ids (SATUSEHAT server ids) are written by the node's exporter only.
+  add("encounter: external_ids set (output only)",
+      [](RecordsCore& c) {
+        v1::Encounter e = FreshEncounter();
+        e.add_external_ids()->set_value("b2a1c3d4");
+        return RecordEnc(c, e);
+      },
+      kInvalid, "encounter.external_ids: is output only", {kFreshId});
+  add("observation: external_ids set (output only)",
+      [](RecordsCore& c) {
+        v1::Observation o = Weight(50);
+        o.add_external_ids()->set_system("https://example.org/Observation");
+        return RecordEnc(c, FreshEncounter(), {o});
+      },
+      kInvalid, "external_ids: is output only", {kFreshId});
   add("encounter: missing patient id",
       [](RecordsCore& c) {
         v1::Encounter e = FreshEncounter();
@@ -893,6 +908,13 @@ std::vector<BadCase> BadCases() {
         return Refer(c, r);
       },
       kInvalid, "referral.create_time", {kFreshId});
+  add("referral: external_ids set (output only)",
+      [](RecordsCore& c) {
+        v1::Referral r = FreshReferral();
+        r.add_external_ids()->set_value("sr-1");
+        return Refer(c, r);
+      },
+      kInvalid, "referral.external_ids: is output only", {kFreshId});
   add("referral: unknown patient",
       [](RecordsCore& c) {
         v1::Referral r = FreshReferral();

@@ -391,5 +391,77 @@ TEST(AdmissionTest, BelievedSubtreeDropsClaimsThatCannotBeTrue) {
                            "pustu-oetete: is the child itself", "bad id/..: not a valid node id"));
 }
 
+// An external id (a SATUSEHAT server id) as the exporter writes it: the
+// record's id, an empty body of its kind, one element stamped by its node.
+v1::Record ExternalIdDelta(const std::string& node, int n = 1) {
+  v1::Record d;
+  d.set_id("019ab000-0000-7000-8000-000000000002");
+  d.mutable_encounter();
+  for (int i = 0; i < n; ++i) {
+    v1::ExternalId* x = d.add_external_ids();
+    x->set_system("https://api-satusehat.kemkes.go.id/fhir-r4/v1/Encounter");
+    x->set_value(absl::StrCat("b2a1c3d4-0000-4000-8000-", 100000000000 + i));
+    *x->mutable_stamp() = S(node);
+  }
+  return d;
+}
+
+TEST(AdmissionTest, ExternalIdsAreBoundedCheckedAndStampedLikeEveryWrite) {
+  EXPECT_TRUE(AdmitFromChild(ExternalIdDelta("pustu-oetete"), nullptr, PustuTrust()).ok());
+  EXPECT_TRUE(AdmitFromChild(ExternalIdDelta("pos-mawar", 16), nullptr, PustuTrust()).ok());
+  ExpectRefused(AdmitFromChild(ExternalIdDelta("pos-mawar", 17), nullptr, PustuTrust()),
+                absl::StatusCode::kInvalidArgument, "content",
+                "record.external_ids: at most 16 external ids, got 17");
+  struct Bad {
+    void (*spoil)(v1::ExternalId*);
+    std::string field;
+  };
+  for (const Bad& b : std::vector<Bad>{
+           {[](v1::ExternalId* x) { x->set_system(""); }, "record.external_ids[1].system: is required"},
+           {[](v1::ExternalId* x) { x->set_system("Encounter"); }, "record.external_ids[1].system: must be an absolute URI"},
+           {[](v1::ExternalId* x) { x->set_system("https://x/" + std::string(300, 'a')); },
+            "record.external_ids[1].system: must be at most 256 bytes"},
+           {[](v1::ExternalId* x) { x->set_value(""); }, "record.external_ids[1].value: is required"},
+           {[](v1::ExternalId* x) { x->set_value(std::string(129, '1')); },
+            "record.external_ids[1].value: must be at most 128 bytes"},
+           {[](v1::ExternalId* x) { x->set_value("a b"); }, "record.external_ids[1].value: must be printable ASCII"},
+           {[](v1::ExternalId* x) { x->clear_stamp(); }, "record.external_ids[1].stamp: is required"},
+           {[](v1::ExternalId* x) { x->mutable_stamp()->set_node("bad node/.."); },
+            "record.external_ids[1].stamp.node"},
+       }) {
+    // One bad element among good ones refuses the whole delta.
+    v1::Record d = ExternalIdDelta("pos-mawar", 2);
+    b.spoil(d.mutable_external_ids(1));
+    ExpectRefused(AdmitFromChild(d, nullptr, PustuTrust()), absl::StatusCode::kInvalidArgument, "content", b.field);
+  }
+  v1::Record twice = ExternalIdDelta("pos-mawar", 2);
+  twice.mutable_external_ids(1)->set_value(twice.external_ids(0).value());
+  ExpectRefused(AdmitFromChild(twice, nullptr, PustuTrust()), absl::StatusCode::kInvalidArgument, "content",
+                "record.external_ids[1]: repeats an earlier external id");
+  // Only records SATUSEHAT receives carry them.
+  v1::Record on_patient = NewPatient("pos-mawar", kMawar);
+  *on_patient.add_external_ids() = ExternalIdDelta("pos-mawar").external_ids(0);
+  ExpectRefused(AdmitFromChild(on_patient, nullptr, PustuTrust()), absl::StatusCode::kInvalidArgument,
+                "content", "record.external_ids: only encounters, observations, immunizations and referrals");
+  // Not inside the body either: there they are output only.
+  v1::Record in_body = ExternalIdDelta("pos-mawar");
+  in_body.clear_external_ids();
+  *in_body.mutable_created() = S("pos-mawar");
+  v1::Encounter* e = in_body.mutable_encounter();
+  e->set_patient_id(kId);
+  e->set_kind(v1::POSYANDU_SESSION);
+  *e->mutable_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(kNow - kDay);
+  e->add_external_ids()->set_value("x");
+  ExpectRefused(AdmitFromChild(in_body, nullptr, PustuTrust()), absl::StatusCode::kInvalidArgument,
+                "content", "record.encounter.external_ids: is output only");
+  // The same time and authorship rules as every other stamp.
+  ExpectRefused(AdmitFromChild(ExternalIdDelta("dinkes-kupang"), nullptr, PustuTrust()),
+                absl::StatusCode::kPermissionDenied, "authorship", "record.external_ids[0].stamp.node");
+  v1::Record future = ExternalIdDelta("pos-mawar");
+  future.mutable_external_ids(0)->mutable_stamp()->set_anchor_ms(kYear2100);
+  ExpectRefused(AdmitFromChild(future, nullptr, PustuTrust()), absl::StatusCode::kInvalidArgument, "time",
+                "record.external_ids[0].stamp.anchor_ms");
+}
+
 }  // namespace
 }  // namespace ilp

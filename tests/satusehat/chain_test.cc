@@ -1,13 +1,16 @@
 // Scenario: a posyandu day recorded offline, synced up through the pustu,
-// exported to SATUSEHAT by the puskesmas, and the patients' IHS numbers
-// coming back down to the posyandu. In-process hierarchy (real nodes, fake
+// exported to SATUSEHAT by the puskesmas, and the patients' IHS numbers and
+// the records' SATUSEHAT ids coming back down to the posyandu. In-process hierarchy (real nodes, fake
 // clocks), the real libcurl client, the fake SATUSEHAT on 127.0.0.1.
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "google/protobuf/util/time_util.h"
 #include "services/fhir/systems.h"
+#include "services/satusehat/client.h"
 #include "tests/common/temp_dir.h"
 #include "tests/replication/harness.h"
 #include "tests/satusehat/fake_satusehat.h"
@@ -31,7 +34,7 @@ std::string Ihs(RecordsCore* api, const std::string& id) {
   return "";
 }
 
-TEST(SatusehatChainTest, PosyanduDayIsExportedByThePuskesmasAndIhsNumbersComeBackDown) {
+TEST(SatusehatChainTest, PosyanduDayIsExportedByThePuskesmasAndIhsNumbersAndServerIdsComeBackDown) {
   ::ilp::testing::FakeSatusehat fake;
   ::ilp::testing::TempDir dir;
   fake.AddClient("client-oebobo", "s3cret", kOrg);
@@ -101,6 +104,32 @@ TEST(SatusehatChainTest, PosyanduDayIsExportedByThePuskesmasAndIhsNumbersComeBac
   ASSERT_TRUE(h.Sync("pustu-oetete").ok());
   ASSERT_TRUE(h.Sync("pos-melati").ok());
   for (int i = 0; i < 3; ++i) EXPECT_EQ(Ihs(pos, patients[i]), absl::StrCat("P0000000000", i + 1));
+
+  // So do the ids SATUSEHAT gave each encounter and observation: the
+  // posyandu's copies carry them, as the fake server stored them.
+  std::map<std::string, std::string> server_id;  // ILP record id -> SATUSEHAT id
+  for (const char* type : {"Encounter", "Observation"}) {
+    for (const nlohmann::json& r : fake.stored(type)) {
+      server_id[r["identifier"][0]["value"].get<std::string>()] = r["id"].get<std::string>();
+    }
+  }
+  for (const std::string& p : patients) {
+    v1::ListPatientHistoryRequest req;
+    req.set_patient_id(p);
+    absl::StatusOr<v1::ListPatientHistoryResponse> hist = pos->ListPatientHistory(req);
+    ASSERT_TRUE(hist.ok()) << hist.status();
+    int seen = 0;
+    for (const v1::HistoryItem& item : hist->items()) {
+      const bool enc = item.has_encounter();
+      const auto& ids = enc ? item.encounter().external_ids() : item.observation().external_ids();
+      const std::string& id = enc ? item.encounter().id() : item.observation().id();
+      ASSERT_EQ(ids.size(), 1) << id;
+      EXPECT_EQ(ids[0].system(), satusehat::ResourceEndpoint(fake.base_url(), enc ? "Encounter" : "Observation"));
+      EXPECT_EQ(ids[0].value(), server_id.at(id));
+      ++seen;
+    }
+    EXPECT_EQ(seen, 2) << "an encounter and its observation";
+  }
 
   // Nothing is sent twice however often the exporter runs.
   h.SyncAll(1);

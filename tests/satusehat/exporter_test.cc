@@ -15,6 +15,8 @@
 #include "services/fhir/validate.h"
 #include "services/node/config.h"
 #include "services/node/node.h"
+#include "services/satusehat/client.h"
+#include "storage/merge/view.h"
 #include "storage/clock/clock.h"
 #include "storage/util/ids.h"
 #include "storage/util/random.h"
@@ -155,6 +157,18 @@ class ExporterTest : public ::testing::Test {
     return q.Get(id);
   }
 
+  // The SATUSEHAT id on record `id` as the Records API shows it ("" if none;
+  // "(n ids)" if more than one).
+  std::string ServerIdOnRecord(const std::string& id) {
+    absl::StatusOr<v1::Record> r = node_->store()->Get(id);
+    if (!r.ok()) return std::string(r.status().message());
+    const auto ids = r->has_encounter() ? EncounterView(*r).external_ids() : ObservationView(*r).external_ids();
+    const char* type = r->has_encounter() ? "Encounter" : "Observation";
+    if (ids.size() != 1) return ids.empty() ? "" : absl::StrCat("(", ids.size(), " ids)");
+    EXPECT_EQ(ids[0].system(), satusehat::ResourceEndpoint(fake_.base_url(), type));
+    return ids[0].value();
+  }
+
   int EncounterIdentifierCount(const std::string& id) {
     return fake_.CountIdentifier(fhir::OrgIdentifierSystem("encounter", kOrg), id);
   }
@@ -268,6 +282,36 @@ TEST_F(ExporterTest, CrashBetweenPostAndRecordingTheAnswerSendsOnce) {
   EXPECT_EQ(EncounterIdentifierCount(v.encounter().id()), 1);
   EXPECT_EQ(fake_.stored("Observation").size(), 1u);
   EXPECT_EQ(Entry(v.observations(0).id())->server_id(), fake_.stored("Observation")[0]["id"].get<std::string>());
+  // Found by identifier: the ids go on the records all the same.
+  EXPECT_EQ(ServerIdOnRecord(v.encounter().id()), e->server_id());
+  EXPECT_EQ(ServerIdOnRecord(v.observations(0).id()), Entry(v.observations(0).id())->server_id());
+}
+
+// An entry stored SENT without its server id on the record (by a version
+// before the id went in the same batch, then killed and upgraded) gets it at
+// the first pass after the restart, without a second POST.
+TEST_F(ExporterTest, ASentEntryWithoutItsServerIdOnTheRecordGetsItAfterARestart) {
+  const v1::RecordEncounterResponse v = Visit(Patient(kNik), "pos-melati", "kader-siti", false);
+  fake_.QueueFault(testing_fake::Fault::kDropAfterApply);
+  EXPECT_FALSE(node_->exporter()->RunOnce().ok());
+  satusehat::ExportQueue old_version(node_->store());  // stores SENT and nothing else
+  for (const char* type : {"Encounter", "Observation"}) {
+    const nlohmann::json stored = fake_.stored(type).at(0);
+    v1::ExportEntry e = *Entry(stored["identifier"][0]["value"].get<std::string>());
+    e.set_state(v1::EXPORT_SENT);
+    e.set_server_id(stored["id"].get<std::string>());
+    ASSERT_TRUE(old_version.Put(e).ok());
+  }
+  ApplyRequest forget;  // that version never ran the backfill
+  forget.meta_deletes.push_back("satusehat/server_ids_backfilled");
+  ASSERT_TRUE(node_->store()->Apply(std::move(forget)).ok());
+  ASSERT_EQ(ServerIdOnRecord(v.encounter().id()), "");
+
+  Restart();
+  ASSERT_TRUE(node_->exporter()->RunOnce().ok());
+  EXPECT_EQ(ServerIdOnRecord(v.encounter().id()), fake_.stored("Encounter")[0]["id"].get<std::string>());
+  EXPECT_EQ(ServerIdOnRecord(v.observations(0).id()), fake_.stored("Observation")[0]["id"].get<std::string>());
+  EXPECT_EQ(fake_.posts("Bundle"), 1);
 }
 
 TEST_F(ExporterTest, ServerErrorsRetryWithBackoffAndA5xxIsSearchedFirst) {
@@ -317,6 +361,7 @@ TEST_F(ExporterTest, DuplicateAnswerCountsAsSent) {
   EXPECT_EQ(EncounterIdentifierCount(v.encounter().id()), 1);
   EXPECT_EQ(Entry(v.encounter().id())->state(), v1::EXPORT_SENT);
   EXPECT_EQ(Entry(v.encounter().id())->server_id(), server_id);
+  EXPECT_EQ(ServerIdOnRecord(v.encounter().id()), server_id) << "one id, however often it is recorded";
 }
 
 TEST_F(ExporterTest, ClientOfAnotherOrganizationIsRejectedWithTheServersReason) {
@@ -652,6 +697,8 @@ TEST_F(ExporterTest, AnObservationArrivingAfterItsEncounterWasSentGoesAloneBySer
   ASSERT_EQ(fake_.stored("Observation").size(), 2u);
   EXPECT_EQ(fake_.stored("Observation")[1]["encounter"]["reference"], absl::StrCat("Encounter/", enc_server_id));
   EXPECT_EQ(Entry(late.id())->state(), v1::EXPORT_SENT);
+  EXPECT_EQ(ServerIdOnRecord(late.id()), fake_.stored("Observation")[1]["id"].get<std::string>());
+  EXPECT_EQ(ServerIdOnRecord(v.encounter().id()), enc_server_id);
 }
 
 }  // namespace

@@ -235,6 +235,41 @@ TEST_F(AttackTest, OversizedAndMalformedRecordsAreQuarantinedNotStored) {
   ExpectRealChildSyncs("pustu-a", kAreaA, 5);
 }
 
+// External ids (SATUSEHAT server ids) from a child: too many, or one bad
+// element among good ones, quarantine the whole delta; nothing is stored.
+TEST_F(AttackTest, OversizedOrInvalidExternalIdsAreQuarantinedWhole) {
+  StartParent();
+  const std::string before = ChangeLogBytes(addr_);
+  DeltaMaker maker("pustu-a");
+  const v1::Record patient = maker.CreatePatient("Ext", kAreaA);
+  auto ext = [&](const std::string& id, int n) {
+    v1::Record d;
+    d.set_id(id);
+    d.mutable_encounter();
+    for (int i = 0; i < n; ++i) {
+      v1::ExternalId* x = d.add_external_ids();
+      x->set_system("https://api-satusehat.kemkes.go.id/fhir-r4/v1/Encounter");
+      x->set_value(absl::StrCat("srv-", i));
+      *x->mutable_stamp() = patient.created();
+    }
+    return d;
+  };
+  const v1::Record many = ext("019ab000-0000-7000-8000-0000000000e1", 17);
+  v1::Record one_bad = ext("019ab000-0000-7000-8000-0000000000e2", 3);
+  one_bad.mutable_external_ids(2)->set_value(std::string(4096, 'x'));
+  SessionResult r = FakeChild(addr_, NodeCerts("pustu-a")).Run(HelloAs("pustu-a", 2), {BatchOf(2, {many, one_bad})});
+  EXPECT_TRUE(r.status.ok()) << r.status.error_message();
+  v1::ListQuarantineResponse q = Quarantine();
+  ASSERT_EQ(q.total(), 2u);
+  std::set<std::string> reasons;
+  for (const v1::QuarantinedDelta& d : q.deltas()) reasons.insert(d.reason());
+  EXPECT_EQ(reasons, (std::set<std::string>{
+                         "content: record.external_ids: at most 16 external ids, got 17",
+                         "content: record.external_ids[2].value: must be at most 128 bytes, got 4096"}));
+  EXPECT_EQ(ChangeLogBytes(addr_), before);
+  ExpectVerifies();
+}
+
 TEST_F(AttackTest, BatchCursorBeyondAnnouncedHeadIsRefusedAndCursorKept) {
   StartParent();
   DeltaMaker maker("pustu-a");
