@@ -87,6 +87,29 @@ Record RecordsCore::AuditRecord(const v1::AuditEvent& event) {
   return r;
 }
 
+// Every public write: done under mu_ by its ...Unacked body, acknowledged
+// once durable, waiting outside mu_ so that concurrent writers share one
+// fsync (Store's group commit, docs/storage.md).
+#define ILP_DURABLE_WRITE(Method, Resp, Req)                                              \
+  absl::StatusOr<Resp> RecordsCore::Method(const Req& req, WriteAudit* audit) {         \
+    return Durable(Method##Unacked(req, audit));                                         \
+  }
+ILP_DURABLE_WRITE(CreatePatient, v1::Patient, v1::CreatePatientRequest)
+ILP_DURABLE_WRITE(UpdatePatient, v1::Patient, v1::UpdatePatientRequest)
+ILP_DURABLE_WRITE(LinkPatients, v1::Patient, v1::LinkPatientsRequest)
+ILP_DURABLE_WRITE(RecordEncounter, v1::RecordEncounterResponse, v1::RecordEncounterRequest)
+ILP_DURABLE_WRITE(MarkEnteredInError, v1::MarkEnteredInErrorResponse, v1::MarkEnteredInErrorRequest)
+ILP_DURABLE_WRITE(CreateReferral, v1::Referral, v1::CreateReferralRequest)
+ILP_DURABLE_WRITE(TransitionReferral, v1::Referral, v1::TransitionReferralRequest)
+ILP_DURABLE_WRITE(RespondToReferral, v1::RespondToReferralResponse, v1::RespondToReferralRequest)
+ILP_DURABLE_WRITE(UpdateTask, v1::Task, v1::UpdateTaskRequest)
+#undef ILP_DURABLE_WRITE
+
+absl::StatusOr<v1::RevokeTokenResponse> RecordsCore::RevokeToken(const std::string& jti, const std::string& reason,
+                                                               const std::string& by) {
+  return Durable(RevokeTokenUnacked(jti, reason, by));
+}
+
 absl::StatusOr<ApplyResult> RecordsCore::Commit(std::vector<Record> deltas, WriteAudit* audit) {
   // The same rules a parent applies to a child's deltas: one rule set.
   for (const Record& d : deltas) ILP_RETURN_IF_ERROR(ValidateRecord(d, NowMs(), kApiFutureSlackMs));
@@ -109,6 +132,7 @@ absl::StatusOr<ApplyResult> RecordsCore::Commit(std::vector<Record> deltas, Writ
   req.deltas = std::move(deltas);
   req.hlc_high_water = hlc_->HighWater();
   req.sync = true;
+  req.defer_durable = true;  // the public write waits after releasing mu_ (Durable)
   absl::StatusOr<ApplyResult> res = store_->Apply(std::move(req));
   if (res.ok() && audit != nullptr) {
     audit->committed = true;

@@ -17,6 +17,7 @@
 #include "ilp/v1/records_service.pb.h"
 #include "storage/clock/hlc.h"
 #include "storage/store/store.h"
+#include "storage/util/status_macros.h"
 #include "storage/util/random.h"
 
 namespace ilp {
@@ -86,7 +87,37 @@ class RecordsCore {
   v1::Record AuditRecord(const v1::AuditEvent& event);
 
  private:
-  // Commits deltas durably with the HLC high water.
+  // The public writes without waiting for their fsync (under mu_; the
+  // public ones wait after releasing it, so writers share one fsync).
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Patient> CreatePatientUnacked(
+      const v1::CreatePatientRequest& req, WriteAudit* audit);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Patient> UpdatePatientUnacked(
+      const v1::UpdatePatientRequest& req, WriteAudit* audit);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Patient> LinkPatientsUnacked(
+      const v1::LinkPatientsRequest& req, WriteAudit* audit);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::RecordEncounterResponse> RecordEncounterUnacked(
+      const v1::RecordEncounterRequest& req, WriteAudit* audit);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::MarkEnteredInErrorResponse> MarkEnteredInErrorUnacked(
+      const v1::MarkEnteredInErrorRequest& req, WriteAudit* audit);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Referral> CreateReferralUnacked(
+      const v1::CreateReferralRequest& req, WriteAudit* audit);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Referral> TransitionReferralUnacked(
+      const v1::TransitionReferralRequest& req, WriteAudit* audit);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::RespondToReferralResponse> RespondToReferralUnacked(
+      const v1::RespondToReferralRequest& req, WriteAudit* audit);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::Task> UpdateTaskUnacked(
+      const v1::UpdateTaskRequest& req, WriteAudit* audit);
+  ABSL_MUST_USE_RESULT absl::StatusOr<v1::RevokeTokenResponse> RevokeTokenUnacked(const std::string& jti,
+                                                                                 const std::string& reason,
+                                                                                 const std::string& by);
+  // `r` once every write it made or read is durable (Store::AwaitDurable).
+  template <typename T>
+  ABSL_MUST_USE_RESULT absl::StatusOr<T> Durable(absl::StatusOr<T> r) ABSL_LOCKS_EXCLUDED(mu_) {
+    if (!r.ok()) return r;
+    ILP_RETURN_IF_ERROR(store_->AwaitDurable());
+    return r;
+  }
+  // Commits deltas with the HLC high water; durable once Durable() returns.
   ABSL_MUST_USE_RESULT absl::StatusOr<ApplyResult> Commit(std::vector<v1::Record> deltas,
                                                           WriteAudit* audit)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

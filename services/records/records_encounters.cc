@@ -29,7 +29,7 @@ using records_internal::Digest;
 using records_internal::GetIfPresent;
 using v1::Record;
 
-absl::StatusOr<v1::RecordEncounterResponse> RecordsCore::RecordEncounter(
+absl::StatusOr<v1::RecordEncounterResponse> RecordsCore::RecordEncounterUnacked(
     const v1::RecordEncounterRequest& req, WriteAudit* audit) {
   const int64_t now = NowMs();
   ILP_RETURN_IF_ERROR(ValidateEncounter(req.encounter(), now));
@@ -134,7 +134,7 @@ absl::StatusOr<v1::RecordEncounterResponse> RecordsCore::RecordEncounter(
   return out;
 }
 
-absl::StatusOr<v1::MarkEnteredInErrorResponse> RecordsCore::MarkEnteredInError(
+absl::StatusOr<v1::MarkEnteredInErrorResponse> RecordsCore::MarkEnteredInErrorUnacked(
     const v1::MarkEnteredInErrorRequest& req, WriteAudit* audit) {
   ILP_RETURN_IF_ERROR(ValidateId(req.id(), "id", false));
   if (req.reason().empty()) return absl::InvalidArgumentError("reason: is required");

@@ -125,7 +125,7 @@ absl::Status ExpandMask(const google::protobuf::FieldMask& mask, std::vector<std
 
 }  // namespace
 
-absl::StatusOr<v1::Patient> RecordsCore::CreatePatient(const v1::CreatePatientRequest& req, WriteAudit* audit) {
+absl::StatusOr<v1::Patient> RecordsCore::CreatePatientUnacked(const v1::CreatePatientRequest& req, WriteAudit* audit) {
   const v1::Patient& in = req.patient();
   ILP_RETURN_IF_ERROR(ValidateId(in.id(), "patient.id", true));
   if (in.has_create_time() || in.has_update_time() || !in.origin_node().empty()) {
@@ -158,7 +158,7 @@ absl::StatusOr<v1::Patient> RecordsCore::CreatePatient(const v1::CreatePatientRe
   return PatientView(res.states[0]);
 }
 
-absl::StatusOr<v1::Patient> RecordsCore::UpdatePatient(const v1::UpdatePatientRequest& req, WriteAudit* audit) {
+absl::StatusOr<v1::Patient> RecordsCore::UpdatePatientUnacked(const v1::UpdatePatientRequest& req, WriteAudit* audit) {
   const v1::Patient& in = req.patient();
   ILP_RETURN_IF_ERROR(ValidateId(in.id(), "patient.id", false));
   std::vector<std::string> lww, sets;
@@ -248,7 +248,7 @@ absl::StatusOr<v1::FindPatientsResponse> RecordsCore::FindPatients(
   return out;
 }
 
-absl::StatusOr<v1::Patient> RecordsCore::LinkPatients(const v1::LinkPatientsRequest& req, WriteAudit* audit) {
+absl::StatusOr<v1::Patient> RecordsCore::LinkPatientsUnacked(const v1::LinkPatientsRequest& req, WriteAudit* audit) {
   ILP_RETURN_IF_ERROR(ValidateId(req.duplicate_id(), "duplicate_id", false));
   ILP_RETURN_IF_ERROR(ValidateId(req.survivor_id(), "survivor_id", false));
   if (req.duplicate_id() == req.survivor_id()) {

@@ -28,7 +28,7 @@ using records_internal::Digest;
 using records_internal::GetIfPresent;
 using v1::Record;
 
-absl::StatusOr<v1::Referral> RecordsCore::CreateReferral(const v1::CreateReferralRequest& req, WriteAudit* audit) {
+absl::StatusOr<v1::Referral> RecordsCore::CreateReferralUnacked(const v1::CreateReferralRequest& req, WriteAudit* audit) {
   ILP_RETURN_IF_ERROR(ValidateReferral(req.referral()));
   absl::MutexLock l(&mu_);
   ILP_RETURN_IF_ERROR(Load(req.referral().patient_id(), Record::kPatient, "patient").status());
@@ -61,7 +61,7 @@ absl::StatusOr<v1::Referral> RecordsCore::GetReferral(const v1::GetReferralReque
   return ReferralView(r);
 }
 
-absl::StatusOr<v1::Referral> RecordsCore::TransitionReferral(
+absl::StatusOr<v1::Referral> RecordsCore::TransitionReferralUnacked(
     const v1::TransitionReferralRequest& req, WriteAudit* audit) {
   ILP_RETURN_IF_ERROR(ValidateId(req.id(), "id", false));
   ILP_RETURN_IF_ERROR(
@@ -83,7 +83,7 @@ absl::StatusOr<v1::Referral> RecordsCore::TransitionReferral(
   return ReferralView(after);
 }
 
-absl::StatusOr<v1::RespondToReferralResponse> RecordsCore::RespondToReferral(
+absl::StatusOr<v1::RespondToReferralResponse> RecordsCore::RespondToReferralUnacked(
     const v1::RespondToReferralRequest& req, WriteAudit* audit) {
   ILP_RETURN_IF_ERROR(ValidateResponse(req.response(), NowMs()));
   ILP_RETURN_IF_ERROR(ValidateId(req.task_id(), "task_id", true));

@@ -8,7 +8,7 @@
 
 namespace ilp {
 
-absl::StatusOr<v1::RevokeTokenResponse> RecordsCore::RevokeToken(const std::string& jti,
+absl::StatusOr<v1::RevokeTokenResponse> RecordsCore::RevokeTokenUnacked(const std::string& jti,
                                                                  const std::string& reason,
                                                                  const std::string& by) {
   if (jti.empty() || jti.size() > 128) {

@@ -26,7 +26,7 @@ namespace ilp {
 using records_internal::GetIfPresent;
 using v1::Record;
 
-absl::StatusOr<v1::Task> RecordsCore::UpdateTask(const v1::UpdateTaskRequest& req, WriteAudit* audit) {
+absl::StatusOr<v1::Task> RecordsCore::UpdateTaskUnacked(const v1::UpdateTaskRequest& req, WriteAudit* audit) {
   ILP_RETURN_IF_ERROR(ValidateId(req.id(), "id", false));
   ILP_RETURN_IF_ERROR(
       CheckKnownEnum("to_state", req.to_state(), v1::TaskState_IsValid(req.to_state())));

@@ -10,7 +10,8 @@
 // one change-log entry per record that changed, lost writes, quarantined
 // deltas, the HLC high water and any meta keys (replication cursors) land
 // together or not at all.
-// With `sync` the WAL is fsynced before Apply returns. A delta that changes
+// With `sync` the WAL is fsynced before Apply returns; concurrent Applies
+// share one fsync (group commit, commit_queue.h). A delta that changes
 // nothing (a duplicate) writes nothing, so applying a batch twice is a no-op.
 #ifndef ILP_STORAGE_STORE_STORE_H_
 #define ILP_STORAGE_STORE_STORE_H_
@@ -33,6 +34,7 @@
 #include "storage/util/steady_wait.h"
 #include "absl/time/time.h"
 #include "ilp/v1/state.pb.h"
+#include "storage/store/commit_queue.h"
 #include "storage/store/disk_guard.h"
 #include "storage/util/histogram.h"
 
@@ -59,6 +61,10 @@ struct ApplyRequest {
   // from_node (same bytes) is not added again.
   std::vector<v1::QuarantinedDelta> quarantine;
   bool sync = true;                                        // fsync the WAL before returning
+  // With `sync`: return once written and registered for the shared fsync,
+  // without waiting for it; the caller must call Store::AwaitDurable before
+  // it acknowledges (lets a caller release its own lock first: RecordsCore).
+  bool defer_durable = false;
 };
 
 struct ApplyResult {
@@ -125,7 +131,14 @@ class Store {
   // meta-only requests (cursors, reports).
   ABSL_MUST_USE_RESULT absl::StatusOr<ApplyResult> Apply(ApplyRequest req) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // The stored state of `id`, or NOT_FOUND.
+  // Returns once every write applied before the call (and so everything a
+  // read before it may have seen) is durable: the caller's deferred Apply
+  // shares the fsync with every writer queued meanwhile. The fsync's error
+  // if it failed.
+  ABSL_MUST_USE_RESULT absl::Status AwaitDurable() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The stored state of `id`, or NOT_FOUND. May show a write whose Apply is
+  // still waiting for its fsync (not yet acknowledged, docs/storage.md).
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::Record> Get(absl::string_view id) const;
 
   // Ids of index entries starting with `prefix` (see keys.h), at most `limit`.
@@ -133,11 +146,13 @@ class Store {
   ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<std::string>> ScanIndex(absl::string_view prefix, size_t limit) const;
 
   // Change-log entries with seq > after_seq, up to max_count entries or about
-  // max_bytes of serialized changes (at least one entry if any exists).
+  // max_bytes of serialized changes (at least one entry if any exists); only
+  // durable ones (up to LastSeq()).
   ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<v1::Change>> ReadChanges(uint64_t after_seq, size_t max_count,
                                                       size_t max_bytes) const;
 
-  // Head of the change log (0 when empty).
+  // Head of the change log as far as it is durable (0 when empty): an Apply
+  // waiting for its fsync is not counted yet (commit_queue.h).
   uint64_t LastSeq() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Blocks until LastSeq() > after_seq or `timeout` passes. Returns true if a
@@ -228,6 +243,8 @@ class Store {
   ABSL_MUST_USE_RESULT absl::Status TEST_PutRawRecord(absl::string_view id, absl::string_view bytes);
   // Test hook: flushes every memtable to table files.
   ABSL_MUST_USE_RESULT absl::Status TEST_Flush();
+  // Test hook: the group commit (hold a leader before its sync, count syncs).
+  CommitQueue& TEST_commits() { return *commits_; }
 
  private:
   Store() = default;
@@ -257,6 +274,9 @@ class Store {
   // Writes `batch`, remembering a failure for ReadyToWrite.
   ABSL_MUST_USE_RESULT absl::Status WriteLocked(const rocksdb::WriteOptions& wo, rocksdb::WriteBatch* batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Waits for the commit queue to make `ticket` durable; on a failed fsync
+  // remembers it for ReadyToWrite.
+  ABSL_MUST_USE_RESULT absl::Status WaitDurable(uint64_t ticket) ABSL_LOCKS_EXCLUDED(mu_);
 
   Clock* clock_ = nullptr;
   // Records the format of a new store; refuses a newer one.
@@ -280,8 +300,7 @@ class Store {
   // Serializes Apply; taken after the callers' locks (docs/reliability.md,
   // "Locks and sanitizers").
   mutable absl::Mutex mu_;
-  mutable SteadyCondVar changed_;  // signalled when last_seq_ grows
-  uint64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;  // written head; readers see commits_->PublishedSeq()
   v1::KindCounts counts_ ABSL_GUARDED_BY(mu_);  // persisted as meta "counts"
   uint64_t lost_count_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t quarantine_count_ ABSL_GUARDED_BY(mu_) = 0;  // also the last quarantine seq
@@ -289,6 +308,7 @@ class Store {
   // Every peer Pending was asked about: kept by Apply, moved by Pending.
   std::map<std::string, PeerBacklog, std::less<>> pending_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<DiskGuard> disk_;
+  std::unique_ptr<CommitQueue> commits_;  // fsyncs Applies' writes outside mu_
   LatencyHistogram apply_latency_;
 };
 

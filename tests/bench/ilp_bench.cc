@@ -3,6 +3,7 @@
 //   ilp-bench --n 100000            # the 4-tier chain, then the baselines
 //   ilp-bench --slow-link 60        # a posyandu session of 60 visitors over 2G
 //   ilp-bench --status-backlog 1000000  # status with 1M changes pending (status_bench.cc)
+//   ilp-bench --write-only --writers 4  # acknowledged visits/s and their latency only
 //
 // Starts posyandu -> pustu -> puskesmas -> district as real ilp-node
 // processes on loopback, each link through a counting proxy, writes N visits
@@ -10,8 +11,10 @@
 // until the district holds all N. Prints a table, then one JSON line.
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <mutex>
 #include <filesystem>
 #include <thread>
 
@@ -40,13 +43,25 @@ struct Options {
   uint64_t seed = 1;
   std::string work_dir;
   bool keep = false;
+  bool write_only = false;
+};
+
+// The visits phase of WriteVisits: acknowledged RecordEncounter calls (each
+// fsynced before its answer) per second, and their latencies.
+struct VisitTiming {
+  double seconds = 0;
+  std::vector<double> latency_ms;  // sorted
+  double Quantile(double q) const {
+    if (latency_ms.empty()) return 0;
+    return latency_ms[std::min(latency_ms.size() - 1, static_cast<size_t>(q * latency_ms.size()))];
+  }
 };
 
 double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
 
 // Creates `patients` patients and `n` visits at the posyandu from `writers`
 // threads. Returns false on the first failed call.
-bool WriteVisits(Chain& chain, const Options& o, uint64_t n, uint64_t patients) {
+bool WriteVisits(Chain& chain, const Options& o, uint64_t n, uint64_t patients, VisitTiming* timing = nullptr) {
   std::vector<std::string> ids(patients);
   std::atomic<bool> ok{true};
   auto run = [&](auto fn, uint64_t count) {
@@ -70,17 +85,31 @@ bool WriteVisits(Chain& chain, const Options& o, uint64_t n, uint64_t patients) 
     ids[i] = p.id();
   }, patients);
   const int64_t now = absl::ToUnixMillis(absl::Now());
+  std::mutex latency_mu;
+  std::vector<double> latency_ms;
+  latency_ms.reserve(n);
+  const absl::Time v0 = absl::Now();
   run([&](uint64_t i) {
     grpc::ClientContext ctx;
     v1::RecordEncounterResponse r;
     // Visits of the last 30 days.
     const int64_t t = now - 30 * kDayMs + static_cast<int64_t>(i * (30 * kDayMs) / std::max<uint64_t>(n, 1));
-    grpc::Status s = chain.records(kPosyandu)->RecordEncounter(&ctx, MakeVisit(o.seed, i, ids[i % patients], t), &r);
+    const v1::RecordEncounterRequest req = MakeVisit(o.seed, i, ids[i % patients], t);
+    const absl::Time c0 = absl::Now();
+    grpc::Status s = chain.records(kPosyandu)->RecordEncounter(&ctx, req, &r);
+    const double ms = absl::ToDoubleMilliseconds(absl::Now() - c0);
     if (!s.ok()) {
       std::fprintf(stderr, "ilp-bench: RecordEncounter: %s\n", s.error_message().c_str());
       ok = false;
     }
+    std::lock_guard<std::mutex> l(latency_mu);
+    latency_ms.push_back(ms);
   }, n);
+  if (timing != nullptr) {
+    timing->seconds = Seconds(absl::Now() - v0);
+    std::sort(latency_ms.begin(), latency_ms.end());
+    timing->latency_ms = std::move(latency_ms);
+  }
   return ok;
 }
 
@@ -113,8 +142,13 @@ int RunChain(const Options& o) {
   std::printf("chain up in %s; writing %llu visits for %llu patients at the posyandu (%d writers)...\n",
               o.work_dir.c_str(), static_cast<unsigned long long>(n), static_cast<unsigned long long>(patients), o.writers);
   const absl::Time w0 = absl::Now();
-  if (!WriteVisits(chain, o, n, patients)) return 1;
+  VisitTiming visits;
+  if (!WriteVisits(chain, o, n, patients, &visits)) return 1;
   const double write_s = Seconds(absl::Now() - w0);
+  std::printf("%-44s %.0f (%d writers; RecordEncounter p50 %.2f ms, p99 %.2f ms)\n",
+              "acknowledged visits per second", n / visits.seconds, o.writers, visits.Quantile(0.5),
+              visits.Quantile(0.99));
+  if (o.write_only) return 0;
   const uint64_t observations = Count(chain, kPosyandu, "observation");
   for (int t = 0; t < 3; ++t) chain.link(t)->ResetCounters();
 
@@ -345,6 +379,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "seed of the generated visits")->capture_default_str();
   app.add_option("--work-dir", o.work_dir, "where the stores go (default: a new dir under /tmp)");
   app.add_flag("--keep", o.keep, "keep the work dir");
+  app.add_flag("--write-only", o.write_only,
+               "only the posyandu's writes: acknowledged visits/s and RecordEncounter latency");
   app.add_flag("--plaintext", o.plaintext, "nodes without TLS (insecure: true), to measure TLS's cost");
   try {
     app.parse(argc, argv);
