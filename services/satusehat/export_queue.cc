@@ -91,7 +91,10 @@ absl::Status ExportQueue::Enqueue(const std::vector<v1::ExportEntry>& entries, u
     if (!staged.insert(e.record_id()).second) continue;
     absl::StatusOr<v1::ExportEntry> have = Get(e.record_id());
     if (have.ok()) continue;  // queued by an earlier change of the same record
-    if (!absl::IsNotFound(have.status())) return have.status();
+    if (!absl::IsNotFound(have.status())) {
+      counts_ = before;  // entries staged so far were counted, and are not written
+      return have.status();
+    }
     if (absl::Status s = Stage(nullptr, e, &req); !s.ok()) {
       counts_ = before;
       return s;

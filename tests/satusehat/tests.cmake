@@ -19,4 +19,5 @@ target_compile_definitions(satusehat_exporter_test PRIVATE ILP_SOURCE_DIR="${CMA
 ilp_test(satusehat_chain_test satusehat/chain_test.cc LIBS ilp_repl_harness ilp_fake_satusehat)
 ilp_test(satusehat_one_exporter_test satusehat/one_exporter_test.cc LIBS ilp_repl_harness ilp_fake_satusehat ilp_config)
 ilp_test(satusehat_config_test satusehat/config_test.cc LIBS ilp_config)
+ilp_test(satusehat_export_queue_test satusehat/export_queue_test.cc LIBS ilp_satusehat)
 ilp_test(satusehat_server_test satusehat/server_test.cc LIBS ilp_fake_satusehat)
