@@ -2,7 +2,6 @@
 // exported to SATUSEHAT by the puskesmas, and the patients' IHS numbers and
 // the records' SATUSEHAT ids coming back down to the posyandu. In-process hierarchy (real nodes, fake
 // clocks), the real libcurl client, the fake SATUSEHAT on 127.0.0.1.
-#include <sys/stat.h>
 
 #include <gtest/gtest.h>
 
@@ -37,21 +36,9 @@ std::string Ihs(RecordsCore* api, const std::string& id) {
 TEST(SatusehatChainTest, PosyanduDayIsExportedByThePuskesmasAndIhsNumbersAndServerIdsComeBackDown) {
   ::ilp::testing::FakeSatusehat fake;
   ::ilp::testing::TempDir dir;
-  fake.AddClient("client-oebobo", "s3cret", kOrg);
-  const std::string secret = dir.Sub("secret");
-  ::ilp::testing::WriteFile(secret, "s3cret\n");
-  ASSERT_EQ(chmod(secret.c_str(), 0600), 0);
-  v1::SatusehatConfig sat;
-  sat.set_base_url(fake.base_url());
-  v1::SatusehatOrganization* org = sat.add_organizations();
-  org->set_org_ihs(kOrg);
-  org->set_client_id("client-oebobo");
-  org->set_client_secret_file(secret);
-  org->set_puskesmas_node_id("pkm-oebobo");
-  v1::SatusehatSite* site = org->add_sites();
-  site->set_node_id("pos-melati");
-  site->set_location_ihs("loc-melati");
-  site->set_supervisor_practitioner_ihs(kBidan);
+  const v1::SatusehatConfig sat = ::ilp::testing::OeboboExport(fake, dir.path());
+  ASSERT_EQ(sat.organizations(0).org_ihs(), kOrg);
+  ASSERT_EQ(sat.organizations(0).sites(0).supervisor_practitioner_ihs(), kBidan);
 
   ::ilp::testing::Hierarchy h({{"pkm-oebobo", v1::PUSKESMAS, {"537103"}, "", sat},
                                {"pustu-oetete", v1::PUSTU, {kMelati}, "pkm-oebobo"},

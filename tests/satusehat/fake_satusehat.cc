@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "tests/common/temp_dir.h"
 
 namespace ilp::testing {
 namespace {
@@ -223,6 +225,25 @@ int FakeSatusehat::CountIdentifier(const std::string& system, const std::string&
     }
   }
   return n;
+}
+
+v1::SatusehatConfig OeboboExport(FakeSatusehat& fake, const std::string& dir) {
+  fake.AddClient("client-oebobo", "s3cret", "100011961");
+  const std::string secret = dir + "/satusehat-secret";
+  WriteFile(secret, "s3cret\n");
+  EXPECT_EQ(chmod(secret.c_str(), 0600), 0);
+  v1::SatusehatConfig sat;
+  sat.set_base_url(fake.base_url());
+  v1::SatusehatOrganization* org = sat.add_organizations();
+  org->set_org_ihs("100011961");
+  org->set_client_id("client-oebobo");
+  org->set_client_secret_file(secret);
+  org->set_puskesmas_node_id("pkm-oebobo");
+  v1::SatusehatSite* site = org->add_sites();
+  site->set_node_id("pos-melati");
+  site->set_location_ihs("loc-melati");
+  site->set_supervisor_practitioner_ihs("N10000001");
+  return sat;
 }
 
 }  // namespace ilp::testing

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "ilp/v1/config.pb.h"
 #include "nlohmann/json.hpp"
 #include "services/satusehat/http_client.h"
 
@@ -70,6 +71,12 @@ class FakeSatusehat {
   std::string base_url_;
   std::unique_ptr<satusehat::HttpClient> http_;
 };
+
+// The satusehat block of the Puskesmas "pkm-oebobo" (Organization
+// 100011961), exporting posyandu "pos-melati" (Location "loc-melati", kader
+// visits credited to bidan N10000001), with its client registered at `fake`
+// and its secret written (mode 0600) under `dir`.
+v1::SatusehatConfig OeboboExport(FakeSatusehat& fake, const std::string& dir);
 
 }  // namespace ilp::testing
 

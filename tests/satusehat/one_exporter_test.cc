@@ -3,7 +3,6 @@
 // exporter learns so from the Puskesmas's status report, shows both in
 // `ilpctl status` and yields. In-process hierarchy, the fake SATUSEHAT on
 // 127.0.0.1.
-#include <sys/stat.h>
 
 #include <gtest/gtest.h>
 
@@ -21,21 +20,6 @@ constexpr int64_t kT0 = 1'795'392'000'000;  // 2026-11-23T00:00:00Z
 constexpr char kMelati[] = "5371031002";
 constexpr char kOrg[] = "100011961";
 
-v1::SatusehatConfig ExportFor(const std::string& base_url, const std::string& secret) {
-  v1::SatusehatConfig sat;
-  sat.set_base_url(base_url);
-  v1::SatusehatOrganization* org = sat.add_organizations();
-  org->set_org_ihs(kOrg);
-  org->set_client_id("client-oebobo");
-  org->set_client_secret_file(secret);
-  org->set_puskesmas_node_id("pkm-oebobo");
-  v1::SatusehatSite* site = org->add_sites();
-  site->set_node_id("pos-melati");
-  site->set_location_ihs("loc-melati");
-  site->set_supervisor_practitioner_ihs("N10000001");
-  return sat;
-}
-
 std::vector<std::string> ExportersOf(Node* node, const std::string& org) {
   absl::StatusOr<v1::NodeStatus> st = node->admin()->GetStatus();
   EXPECT_TRUE(st.ok()) << st.status();
@@ -49,11 +33,7 @@ std::vector<std::string> ExportersOf(Node* node, const std::string& org) {
 TEST(SatusehatOneExporterTest, TheDistrictYieldsAnOrganizationItsPuskesmasExportsItself) {
   ::ilp::testing::FakeSatusehat fake;
   ::ilp::testing::TempDir dir;
-  fake.AddClient("client-oebobo", "s3cret", kOrg);
-  const std::string secret = dir.Sub("secret");
-  ::ilp::testing::WriteFile(secret, "s3cret\n");
-  ASSERT_EQ(chmod(secret.c_str(), 0600), 0);
-  const v1::SatusehatConfig sat = ExportFor(fake.base_url(), secret);
+  const v1::SatusehatConfig sat = ::ilp::testing::OeboboExport(fake, dir.path());
   ::ilp::testing::Hierarchy h({{"dinkes-kupang", v1::DISTRICT, {"5371"}, "", sat},
                                {"pkm-oebobo", v1::PUSKESMAS, {"537103"}, "dinkes-kupang", sat},
                                {"pos-melati", v1::POSYANDU, {kMelati}, "pkm-oebobo"}},
@@ -111,7 +91,9 @@ TEST(SatusehatOneExporterTest, OnlyAPuskesmasOrDistrictExportsAndAPuskesmasOnlyI
   cfg.set_listen_address("127.0.0.1:0");
   cfg.set_data_dir("/tmp/unused");
   cfg.set_insecure(true);
-  *cfg.mutable_satusehat() = ExportFor("https://api-satusehat.kemkes.go.id", "/etc/ilp/s");
+  ::ilp::testing::FakeSatusehat fake;
+  ::ilp::testing::TempDir dir;
+  *cfg.mutable_satusehat() = ::ilp::testing::OeboboExport(fake, dir.path());
   v1::NodeConfig pustu = cfg;
   absl::Status st = ValidateNodeConfig(&pustu);
   EXPECT_TRUE(absl::IsInvalidArgument(st)) << st;
