@@ -16,6 +16,8 @@ target_link_libraries(ilp_fake_satusehat PUBLIC ilp_satusehat nlohmann_json::nlo
   GTest::gtest)
 ilp_test(satusehat_exporter_test satusehat/exporter_test.cc LIBS ilp_node ilp_fake_satusehat)
 target_compile_definitions(satusehat_exporter_test PRIVATE ILP_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+ilp_test(satusehat_exporter_bundle_test satusehat/exporter_bundle_test.cc LIBS ilp_node ilp_fake_satusehat)
+target_compile_definitions(satusehat_exporter_bundle_test PRIVATE ILP_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 ilp_test(satusehat_chain_test satusehat/chain_test.cc LIBS ilp_repl_harness ilp_fake_satusehat)
 ilp_test(satusehat_one_exporter_test satusehat/one_exporter_test.cc LIBS ilp_repl_harness ilp_fake_satusehat ilp_config)
 ilp_test(satusehat_config_test satusehat/config_test.cc LIBS ilp_config)
