@@ -51,6 +51,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
   store_options.min_free_bytes = uint64_t{n->cfg_.min_free_disk_mb()} << 20;
   ILP_ASSIGN_OR_RETURN(NodeCore core, NodeCore::Open(n->cfg_, clock, random, store_options));
   n->store_ = std::move(core.store);
+  if (!n->store_->recovery_note().empty()) {
+    spdlog::warn("store {}: {}", n->cfg_.data_dir(), n->store_->recovery_note());
+  }
   n->hlc_ = std::move(core.hlc);
   n->records_ = std::move(core.records);
   n->sync_ = std::move(core.sync);

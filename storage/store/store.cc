@@ -1,6 +1,8 @@
 #include "storage/store/store.h"
 
 #include <algorithm>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -32,20 +34,68 @@ constexpr char kHlcKey[] = "hlc";
 constexpr char kCountsKey[] = "counts";
 constexpr char kFormatKey[] = "format";
 
-// RocksDB's open error says what is wrong but not where; its info log names
-// the file ("<path>: dropping N bytes; Corruption: ..."). The damaged files it
-// names, or "" if none.
-std::string DamagedFiles(const std::string& dir) {
+// What RocksDB's info log says it dropped while replaying the write-ahead
+// logs: one line per drop, "<path>: dropping N bytes; Corruption: <why>". Its
+// open error says what is wrong but not where.
+struct WalDrop {
+  std::string file;
+  uint64_t bytes = 0;
+  std::string reason;
+};
+
+std::vector<WalDrop> WalDrops(const std::string& dir) {
   std::ifstream log(dir + "/LOG");
-  std::set<std::string> files;
+  std::vector<WalDrop> drops;
   for (std::string line; std::getline(log, line);) {
     const size_t drop = line.find(": dropping ");
     if (drop == std::string::npos) continue;
     const size_t start = line.rfind(' ', drop);
-    files.insert(line.substr(start == std::string::npos ? 0 : start + 1,
-                             drop - (start == std::string::npos ? 0 : start + 1)));
+    WalDrop d;
+    d.file = line.substr(start == std::string::npos ? 0 : start + 1,
+                         drop - (start == std::string::npos ? 0 : start + 1));
+    const size_t n = drop + std::strlen(": dropping ");
+    const size_t space = line.find(' ', n);
+    if (space == std::string::npos || !absl::SimpleAtoi(line.substr(n, space - n), &d.bytes)) d.bytes = 0;
+    const size_t why = line.find("; ", n);
+    if (why != std::string::npos) d.reason = line.substr(why + 2);
+    drops.push_back(std::move(d));
   }
+  return drops;
+}
+
+std::string DamagedFiles(const std::vector<WalDrop>& drops) {
+  std::set<std::string> files;
+  for (const WalDrop& d : drops) files.insert(d.file);
   return absl::StrJoin(files, ", ");
+}
+
+// The newest write-ahead log in `dir` (RocksDB numbers them in order).
+std::string NewestWal(const std::string& dir) {
+  std::string newest;
+  uint64_t newest_number = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    uint64_t number = 0;
+    if (e.path().extension() != ".log" || !absl::SimpleAtoi(e.path().stem().string(), &number)) continue;
+    if (newest.empty() || number > newest_number) {
+      newest = e.path().string();
+      newest_number = number;
+    }
+  }
+  return newest;
+}
+
+// A write that a crash (SIGKILL, power cut) interrupts leaves the newest
+// write-ahead log ending inside a record: RocksDB's replay reports one of
+// these at the end of the file. No acknowledged write is in such a tail,
+// since every acknowledged write was fsynced before the record being written
+// began (docs/reliability.md, "A damaged write-ahead log").
+bool IsTornTail(const std::vector<WalDrop>& drops, const std::string& dir) {
+  if (drops.size() != 1 || drops[0].file != NewestWal(dir)) return false;
+  for (const char* reason : {"truncated record body", "truncated header", "error reading trailing data"}) {
+    if (drops[0].reason == absl::StrCat("Corruption: ", reason)) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -77,7 +127,23 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   rocksdb::DB* raw = nullptr;
   rocksdb::Status opened = rocksdb::DB::Open(opts, dir, cfs, &s->handles_, &raw);
   if (opened.IsCorruption()) {
-    const std::string files = DamagedFiles(dir);
+    const std::vector<WalDrop> drops = WalDrops(dir);
+    if (IsTornTail(drops, dir)) {
+      // Replay up to the torn record and drop it, once; every later open is
+      // strict again (the replayed log is flushed to tables and deleted).
+      rocksdb::Options tolerant = opts;
+      tolerant.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+      s->handles_.clear();
+      opened = rocksdb::DB::Open(tolerant, dir, cfs, &s->handles_, &raw);
+      if (opened.ok()) {
+        s->recovery_note_ = absl::StrCat(
+            "the write-ahead log ", drops[0].file, " ended inside a record (", drops[0].reason, ", ",
+            drops[0].bytes, " bytes), as a crash during a write leaves it; that unacknowledged write was dropped");
+      }
+    }
+  }
+  if (opened.IsCorruption()) {
+    const std::string files = DamagedFiles(WalDrops(dir));
     return absl::DataLossError(absl::StrCat(
         "opening store ", dir, ": ", opened.ToString(),
         files.empty() ? "" : absl::StrCat(" in ", files),

@@ -116,11 +116,17 @@ class Store {
  public:
   // Opens (creating if missing) the store in `dir`. `clock` stamps change-log
   // entries with their local apply time; it must outlive the store. A damaged
-  // write-ahead log (checksum mismatch, or cut short: only a clean end is
-  // accepted) or table file is DATA_LOSS naming the file; nothing is dropped.
+  // write-ahead log (a checksum mismatch, a log but the newest cut short) or
+  // table file is DATA_LOSS naming the file. The one damage a crash leaves,
+  // the newest log ending inside the record being written when it came, is
+  // dropped (that write was never acknowledged) and said in recovery_note().
   ABSL_MUST_USE_RESULT static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir, Clock* clock,
                                                      StoreOptions options = {});
   ~Store();
+
+  // What Open repaired, for the operator's log: "" when the store closed
+  // cleanly or crashed between writes.
+  const std::string& recovery_note() const { return recovery_note_; }
 
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -300,6 +306,7 @@ class Store {
   // Serializes Apply; taken after the callers' locks (docs/reliability.md,
   // "Locks and sanitizers").
   mutable absl::Mutex mu_;
+  std::string recovery_note_;  // set once by Open
   uint64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;  // written head; readers see commits_->PublishedSeq()
   v1::KindCounts counts_ ABSL_GUARDED_BY(mu_);  // persisted as meta "counts"
   uint64_t lost_count_ ABSL_GUARDED_BY(mu_) = 0;

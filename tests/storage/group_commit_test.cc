@@ -136,7 +136,9 @@ TEST_F(GroupCommitTest, ADuplicateIsAnsweredOnlyOnceTheOriginalIsDurable) {
   std::thread dup([&] {
     absl::StatusOr<ApplyResult> r = store_->Apply(Req(1));  // reads A's unsynced write
     EXPECT_TRUE(r.ok());
-    if (r.ok()) EXPECT_EQ(r->changed, 0);
+    if (r.ok()) {
+      EXPECT_EQ(r->changed, 0);
+    }
     dup_done = true;
   });
   commits().TEST_AwaitWaiters(2);
