@@ -194,26 +194,66 @@ TEST(DiskFullProcessTest, AParentWithAFullDiskSendsDownTakesNothingUpAndCatchesU
       << "the posyandu's write must reach the pustu once it has room";
 }
 
-TEST(DamagedWalProcessTest, ANodeWhoseWalWasCutRefusesToStartNamingTheFile) {
+// 300 acknowledged creates at a posyandu, killed; then its newest WAL.
+struct KilledNode {
   testing::TempDir dir;
-  const std::string data = dir.Sub("data");
-  testing::NodeProcess node(dir.path(), absl::StrCat(
+  std::string data = dir.Sub("data");
+  testing::NodeProcess node{dir.path(), absl::StrCat(
       "node_id: \"pos-rusak\" tier: POSYANDU working_area: \"5371031001\"\n"
-      "listen_address: \"127.0.0.1:0\" data_dir: \"", data, "\"\n"));
-  ASSERT_TRUE(node.Start());
-  auto api = testing::RecordsStub(node.address());
-  std::string id;
-  for (int i = 0; i < 300; ++i) ASSERT_TRUE(Create(api.get(), i, &id).ok());
-  node.Kill();  // acknowledged writes are in the WAL only
-  std::string wal;
-  for (const auto& e : std::filesystem::directory_iterator(data)) {
-    if (e.path().extension() == ".log" && e.path().string() > wal) wal = e.path().string();
+      "listen_address: \"127.0.0.1:0\" data_dir: \"", data, "\"\n")};
+  std::vector<std::string> ids;
+
+  std::string WriteAndKill() {
+    if (!node.Start()) return "";
+    auto api = testing::RecordsStub(node.address());
+    for (int i = 0; i < 300; ++i) {
+      std::string id;
+      if (!Create(api.get(), i, &id).ok()) return "";
+      ids.push_back(id);
+    }
+    node.Kill();  // acknowledged writes are in the WAL only
+    std::string wal;
+    for (const auto& e : std::filesystem::directory_iterator(data)) {
+      if (e.path().extension() == ".log" && e.path().string() > wal) wal = e.path().string();
+    }
+    return wal;
   }
-  ASSERT_FALSE(wal.empty());
-  std::filesystem::resize_file(wal, std::filesystem::file_size(wal) / 2);
-  EXPECT_FALSE(node.Start()) << "a node that lost half its acknowledged writes started";
-  std::ifstream in(dir.path() + "/node.log");
-  std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string Log() const { return testing::ReadFile(dir.path() + "/node.log"); }
+};
+
+// What a crash during a write leaves: the node starts without the torn
+// (never acknowledged) record and says so.
+TEST(DamagedWalProcessTest, ANodeWhoseWalEndsInATornRecordStartsAndSaysSo) {
+  KilledNode k;
+  const std::string wal = k.WriteAndKill();
+  ASSERT_FALSE(wal.empty()) << k.Log();
+  std::filesystem::resize_file(wal, std::filesystem::file_size(wal) - 20);
+  ASSERT_TRUE(k.node.Start()) << k.Log();
+  const std::string log = k.Log();
+  EXPECT_NE(log.find("ended inside a record"), std::string::npos) << log;
+  EXPECT_NE(log.find(wal), std::string::npos) << log;
+  // The cut took the last record written: at most the last create (a later
+  // housekeeping write may be the one torn instead).
+  auto api = testing::RecordsStub(k.node.address());
+  for (size_t i = 0; i + 1 < k.ids.size(); ++i) EXPECT_TRUE(Has(api.get(), k.ids[i])) << i;
+}
+
+TEST(DamagedWalProcessTest, ANodeWhoseWalHasFlippedBytesRefusesToStartNamingTheFile) {
+  KilledNode k;
+  const std::string wal = k.WriteAndKill();
+  ASSERT_FALSE(wal.empty()) << k.Log();
+  {
+    std::fstream f(wal, std::ios::in | std::ios::out | std::ios::binary);
+    const auto at = static_cast<std::streamoff>(std::filesystem::file_size(wal) / 2);
+    char buf[16];
+    f.seekg(at);
+    f.read(buf, sizeof buf);
+    for (char& c : buf) c = static_cast<char>(~c);
+    f.seekp(at);
+    f.write(buf, sizeof buf);
+  }
+  EXPECT_FALSE(k.node.Start()) << "a node whose WAL is damaged mid-file started";
+  const std::string log = k.Log();
   EXPECT_NE(log.find("the store is damaged and was not opened"), std::string::npos) << log;
   EXPECT_NE(log.find(wal), std::string::npos) << log;
 }
