@@ -266,22 +266,14 @@ Store::~Store() {
   }
 }
 
-v1::Change Store::MakeChange(uint64_t seq, const v1::Record& delta, const std::string& via) const {
-  v1::Change c;
-  c.set_seq(seq);
-  *c.mutable_delta() = delta;
-  c.set_via(via);
-  c.set_applied_ms(clock_->NowMs());
-  return c;
-}
-
 absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   const absl::Time start = absl::Now();
   absl::ReleasableMutexLock lock(&mu_);
   ApplyResult res;
   v1::KindCounts counts = counts_;
   rocksdb::WriteBatch batch;
-  std::map<std::string, v1::Record> pending;  // states written earlier in this batch
+  // Records changed earlier in this batch: id -> their state in res.states.
+  std::map<std::string, size_t> pending;
   uint64_t seq = last_seq_;
   const int64_t now_ms = clock_->NowMs();
   // A loss is keyed by its losing write, so it is recorded once however
@@ -290,11 +282,17 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   // The changes logged, for the pending counters (pending.cc).
   uint64_t logged_bytes = 0;
   int64_t first_logged_ms = 0;
-  auto log_change = [&](const v1::Record& delta) {
+  auto log_change = [&](v1::Record& delta) {
     ++seq;
-    const v1::Change c = MakeChange(seq, delta, req.via);
+    v1::Change c;
+    c.set_seq(seq);
+    c.set_via(req.via);
+    c.set_applied_ms(now_ms);
+    // The delta is lent to the entry (a swap, not a copy) while it is serialized.
+    c.mutable_delta()->Swap(&delta);
     batch.Put(log_, SeqKey(seq), c.SerializeAsString());
     logged_bytes += static_cast<uint64_t>(c.delta().GetCachedSize());  // sized by the serialization
+    c.mutable_delta()->Swap(&delta);
     if (first_logged_ms == 0) first_logged_ms = c.applied_ms();
   };
   auto record_loss = [&](v1::LostWrite& w, uint64_t at_seq) -> absl::Status {
@@ -318,7 +316,7 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
     v1::Record current;
     bool exists = false;
     if (auto p = pending.find(delta.id()); p != pending.end()) {
-      current = p->second;
+      current = res.states[p->second];
       exists = true;
     } else {
       std::string raw;
@@ -358,7 +356,7 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
     log_change(delta);
     for (v1::LostWrite& w : merged.lost) ILP_RETURN_IF_ERROR(record_loss(w, seq));
     ++res.changed;
-    pending[delta.id()] = merged.record;
+    pending[delta.id()] = res.states.size();
     res.states.push_back(std::move(merged.record));
   }
   ILP_RETURN_IF_ERROR(AddQuarantine(req.quarantine, now_ms, &batch, &res));

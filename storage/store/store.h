@@ -268,7 +268,6 @@ class Store {
   // for; at open, takes them back if the head is still the same.
   void SavePending() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void LoadPending() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  v1::Change MakeChange(uint64_t seq, const v1::Record& delta, const std::string& via) const;
   // Puts the entries not already kept into `batch`, numbering them after
   // quarantine_count_ and counting them in res->quarantined.
   ABSL_MUST_USE_RESULT absl::Status AddQuarantine(std::vector<v1::QuarantinedDelta>& entries, int64_t now_ms,
