@@ -32,7 +32,14 @@ RocksOptions StoreRocksOptions(const StoreOptions& options) {
   // stay pinned (and all of L0's, which every read consults).
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(budget / 4 * 3);
-  opts.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(budget / 2, table.block_cache, true);
+  // allow_stall stays off: RocksDB 7.8's manager stalls every write once the
+  // memtables of all families reach the budget, but asks for a flush only
+  // when the *mutable* ones reach half of it, so with the budget spread over
+  // seven families a stall can wait for a flush nobody schedules, for good
+  // (facebook/rocksdb#11780; seen here in ilp-bench's apply baseline and in
+  // apply_bench, 2026-12-07). Without the stall the budget is a flush trigger
+  // and each family's own two memtables bound what waits for a flush.
+  opts.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(budget / 2, table.block_cache, false);
   table.cache_index_and_filter_blocks = true;  // at high priority, by default
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
@@ -47,10 +54,10 @@ RocksOptions StoreRocksOptions(const StoreOptions& options) {
   rocksdb::ColumnFamilyOptions cf;
   cf.write_buffer_size = std::min<size_t>(64 * mib, budget / 4);
   cf.max_write_buffer_number = 2;
-  // The same misses in the memtables: a Bloom filter of 2% of a memtable
-  // answers them without walking its skip list.
-  cf.memtable_whole_key_filtering = true;
-  cf.memtable_prefix_bloom_size_ratio = 0.02;
+  // No memtable Bloom filter: it is allocated when a memtable is made, in a
+  // new arena block (2 MiB at a 16 MiB memtable), so the column families that
+  // are rarely written held memory the write-buffer manager could not flush,
+  // and writes stalled for good (ilp-bench's apply baseline, 2026-12-07).
   // Most bytes end in the last level: zstd there, with a dictionary built
   // from samples of each file's first blocks (4 KiB blocks of similar
   // protobufs compress poorly alone); LZ4 above it, where data is rewritten
