@@ -26,8 +26,8 @@ RocksOptions StoreRocksOptions(const StoreOptions& options) {
   if (options.env != nullptr) opts.env = options.env;
   // One block cache of three quarters of the budget is charged with all that
   // RocksDB holds in memory, so memory does not grow with the store: the
-  // memtables (at most half the budget; beyond it writes wait for a flush,
-  // the largest column family's first), data blocks, and the index and filter
+  // memtables (half the budget is their flush trigger, the largest column
+  // family first; two memtables per family at most), data blocks, and the index and filter
   // blocks of every table. Those are partitioned, so only their top levels
   // stay pinned (and all of L0's, which every read consults).
   rocksdb::BlockBasedTableOptions table;
