@@ -1,8 +1,6 @@
 #include "storage/store/store.h"
 
 #include <algorithm>
-#include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -21,82 +19,23 @@
 #include "storage/store/keys.h"
 #include "storage/store/rocks_options.h"
 #include "storage/store/rocks_status.h"
+#include "storage/store/wal_damage.h"
 #include "storage/util/status_macros.h"
 
 namespace ilp {
 
 using store_internal::FromRocks;
 using store_internal::View;
+using store_internal::DamagedFiles;
+using store_internal::IsTornTail;
+using store_internal::WalDrop;
+using store_internal::WalDrops;
 
 namespace {
 
 constexpr char kHlcKey[] = "hlc";
 constexpr char kCountsKey[] = "counts";
 constexpr char kFormatKey[] = "format";
-
-// What RocksDB's info log says it dropped while replaying the write-ahead
-// logs: one line per drop, "<path>: dropping N bytes; Corruption: <why>". Its
-// open error says what is wrong but not where.
-struct WalDrop {
-  std::string file;
-  uint64_t bytes = 0;
-  std::string reason;
-};
-
-std::vector<WalDrop> WalDrops(const std::string& dir) {
-  std::ifstream log(dir + "/LOG");
-  std::vector<WalDrop> drops;
-  for (std::string line; std::getline(log, line);) {
-    const size_t drop = line.find(": dropping ");
-    if (drop == std::string::npos) continue;
-    const size_t start = line.rfind(' ', drop);
-    WalDrop d;
-    d.file = line.substr(start == std::string::npos ? 0 : start + 1,
-                         drop - (start == std::string::npos ? 0 : start + 1));
-    const size_t n = drop + std::strlen(": dropping ");
-    const size_t space = line.find(' ', n);
-    if (space == std::string::npos || !absl::SimpleAtoi(line.substr(n, space - n), &d.bytes)) d.bytes = 0;
-    const size_t why = line.find("; ", n);
-    if (why != std::string::npos) d.reason = line.substr(why + 2);
-    drops.push_back(std::move(d));
-  }
-  return drops;
-}
-
-std::string DamagedFiles(const std::vector<WalDrop>& drops) {
-  std::set<std::string> files;
-  for (const WalDrop& d : drops) files.insert(d.file);
-  return absl::StrJoin(files, ", ");
-}
-
-// The newest write-ahead log in `dir` (RocksDB numbers them in order).
-std::string NewestWal(const std::string& dir) {
-  std::string newest;
-  uint64_t newest_number = 0;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    uint64_t number = 0;
-    if (e.path().extension() != ".log" || !absl::SimpleAtoi(e.path().stem().string(), &number)) continue;
-    if (newest.empty() || number > newest_number) {
-      newest = e.path().string();
-      newest_number = number;
-    }
-  }
-  return newest;
-}
-
-// A write that a crash (SIGKILL, power cut) interrupts leaves the newest
-// write-ahead log ending inside a record: RocksDB's replay reports one of
-// these at the end of the file. No acknowledged write is in such a tail,
-// since every acknowledged write was fsynced before the record being written
-// began (docs/reliability.md, "A damaged write-ahead log").
-bool IsTornTail(const std::vector<WalDrop>& drops, const std::string& dir) {
-  if (drops.size() != 1 || drops[0].file != NewestWal(dir)) return false;
-  for (const char* reason : {"truncated record body", "truncated header", "error reading trailing data"}) {
-    if (drops[0].reason == absl::StrCat("Corruption: ", reason)) return true;
-  }
-  return false;
-}
 
 }  // namespace
 

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/match.h"
 
 namespace ilp::testing {
 namespace {
@@ -103,7 +107,18 @@ Hierarchy::~Hierarchy() {
 }
 
 absl::StatusOr<SessionStats> Hierarchy::Sync(const std::string& child) {
-  return node(child)->replicator()->SyncOnce();
+  // After a cut link the parent may not have noticed yet that the child's
+  // last session is gone, and answers ABORTED "retry later" until it does;
+  // the replicator retries, and so does this (the gRPC server's threads
+  // notice it, not the test's clocks, hence wall-clock polling).
+  absl::StatusOr<SessionStats> r = node(child)->replicator()->SyncOnce();
+  for (int i = 0; i < 500 && absl::IsAborted(r.status()) &&
+                  absl::StrContains(r.status().message(), "already has a sync session open");
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    r = node(child)->replicator()->SyncOnce();
+  }
+  return r;
 }
 
 void Hierarchy::SyncAll(int rounds) {

@@ -60,7 +60,8 @@ class Hierarchy {
   FakeClock* clock(const std::string& id) { return clocks_.at(id).get(); }
   CuttingDialer* dialer(const std::string& id) { return dialers_.at(id).get(); }
 
-  // One session between `child` and its parent.
+  // One session between `child` and its parent (after waiting out the
+  // parent's ABORTED "retry later" while it still holds a cut session).
   absl::StatusOr<SessionStats> Sync(const std::string& child);
   // Syncs every link bottom-up, then top-down, `rounds` times.
   void SyncAll(int rounds = 2);
