@@ -72,8 +72,11 @@ RocksOptions StoreRocksOptions(const StoreOptions& options) {
   dict.max_dict_buffer_bytes = 1024 * 1024;
   dict.use_zstd_dict_trainer = false;  // finalizes sampled blocks: no trainer tables
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  r.cfs = {{rocksdb::kDefaultColumnFamilyName, cf}, {"records", cf}, {"changelog", cf}, {"index", cf},
-           {"lost", cf}, {"quarantine", cf}, {"audit", cf}};
+  rocksdb::ColumnFamilyOptions point = cf;
+  point.memtable_prefix_bloom_size_ratio = 0.02;
+  point.memtable_whole_key_filtering = true;
+  r.cfs = {{rocksdb::kDefaultColumnFamilyName, cf}, {"records", point}, {"changelog", cf}, {"index", cf},
+           {"lost", cf}, {"quarantine", cf}, {"audit", point}};
   return r;
 }
 

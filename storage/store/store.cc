@@ -15,6 +15,7 @@
 #include "rocksdb/write_batch.h"
 #include "storage/clock/clock.h"
 #include "storage/merge/merge.h"
+#include "storage/store/batch_reads.h"
 #include "storage/store/durable.h"
 #include "storage/store/keys.h"
 #include "storage/store/rocks_options.h"
@@ -247,8 +248,13 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
     res.lost.push_back(w);
     return absl::OkStatus();
   };
-  for (v1::Record& delta : req.deltas) {
+  for (const v1::Record& delta : req.deltas) {
     if (delta.id().empty()) return absl::InvalidArgumentError("apply: record id is empty");
+  }
+  store_internal::BatchReads reads;
+  ILP_RETURN_IF_ERROR(reads.Read(db_.get(), records_, audit_, req.deltas));
+  for (size_t i = 0; i < req.deltas.size(); ++i) {
+    v1::Record& delta = req.deltas[i];
     // Audit events live in their own column family; they are logged like
     // any delta so that they replicate (up only: see ChildScope).
     rocksdb::ColumnFamilyHandle* const cf = delta.has_audit() ? audit_ : records_;
@@ -259,14 +265,13 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
       exists = true;
     } else {
       std::string raw;
-      rocksdb::Status st = db_->Get(rocksdb::ReadOptions(), cf, delta.id(), &raw);
-      if (st.ok()) {
-        if (!current.ParseFromString(raw)) {
-          return absl::DataLossError(absl::StrCat("record ", delta.id(), " does not parse"));
-        }
-        exists = true;
-      } else if (!st.IsNotFound()) {
-        return FromRocks(st, absl::StrCat("reading record ", delta.id()));
+      if (!reads.Take(i, &exists, &raw)) {
+        rocksdb::Status st = db_->Get(rocksdb::ReadOptions(), cf, delta.id(), &raw);
+        if (!st.ok() && !st.IsNotFound()) return FromRocks(st, absl::StrCat("reading record ", delta.id()));
+        exists = st.ok();
+      }
+      if (exists && !current.ParseFromString(raw)) {
+        return absl::DataLossError(absl::StrCat("record ", delta.id(), " does not parse"));
       }
     }
     ILP_ASSIGN_OR_RETURN(MergeResult merged, Merge(current, delta));

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <mutex>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "CLI/CLI.hpp"
@@ -156,12 +157,24 @@ int RunChain(const Options& o) {
   std::printf("written in %.1f s; syncing...\n", write_s);
   std::atomic<bool> done{false};
   std::atomic<int> failures{0};
+  // Why sessions failed, by hop and message (digits dropped, so one cause
+  // is one line): a failed session is retried by the driver, but each is
+  // worth a reason in the report.
+  std::mutex why_mu;
+  std::map<std::string, int> why;
   const absl::Time e0 = absl::Now();
   std::vector<std::thread> drivers;
   for (int t = 0; t < 3; ++t) {
     drivers.emplace_back([&, t] {
       while (!done) {
-        if (!SyncNow(chain, t).ok()) ++failures;
+        v1::SyncNowResponse r = SyncNow(chain, t);
+        if (r.ok()) continue;
+        ++failures;
+        std::string cause = r.error().substr(0, 160);
+        cause.erase(std::remove_if(cause.begin(), cause.end(), [](char c) { return c >= '0' && c <= '9'; }),
+                    cause.end());
+        std::lock_guard<std::mutex> l(why_mu);
+        ++why[absl::StrCat("hop ", t, ": ", cause)];
       }
     });
   }
@@ -232,6 +245,7 @@ int RunChain(const Options& o) {
   std::printf("%-44s %.0f\n", "visits per second, end to end", n / e2e_s);
   std::printf("%-44s %.1f (%.1f per hop; %d failed sessions)\n", "wire bytes per visit, 3 hops, both ways",
               wire_per_visit, wire_per_visit / 3, failures.load());
+  for (const auto& [cause, count] : why) std::printf("  failed sessions: %d x %s\n", count, cause.c_str());
   std::printf("%-44s %.1f (protobuf %.1f)\n", "zstd bytes per visit, records as stored", zstd_per_visit,
               static_cast<double>(apply->record_bytes) / n);
   std::printf("%-44s %.1f (protobuf %.1f)\n", "zstd bytes per visit, API requests (no ids)",

@@ -138,15 +138,9 @@ TEST_F(ExporterTest, ATransactionRefusedAsDuplicateIsSettledBySearch) {
   ASSERT_EQ(fake_.posts("Bundle"), 1);
   // Our answer is lost (a store restored from an older backup): the whole
   // visit is pending again, SATUSEHAT has all of it.
-  satusehat::ExportQueue q(node_->store());
   std::map<std::string, std::string> server_ids;
   for (const std::string& id : {v.encounter().id(), v.observations(0).id(), v.immunizations(0).id()}) {
-    v1::ExportEntry e = *q.Get(id);
-    server_ids[id] = e.server_id();
-    e.set_state(v1::EXPORT_PENDING);
-    e.clear_server_id();
-    e.set_next_attempt_ms(0);
-    ASSERT_TRUE(q.Put(e).ok());
+    server_ids[id] = ForgetAnswer(id);
   }
   ASSERT_TRUE(node_->exporter()->RunOnce().ok());
   EXPECT_EQ(fake_.posts("Bundle"), 2);

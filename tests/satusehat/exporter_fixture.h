@@ -160,6 +160,22 @@ class ExporterTest : public ::testing::Test {
     return q.Get(id);
   }
 
+  // Forgets SATUSEHAT's answer for entry `id`, as a store restored from a
+  // backup taken before it would: pending again, due now. Returns the
+  // server id it had.
+  std::string ForgetAnswer(const std::string& id) {
+    satusehat::ExportQueue q(node_->store());
+    absl::StatusOr<v1::ExportEntry> e = q.Get(id);
+    EXPECT_TRUE(e.ok()) << e.status();
+    if (!e.ok()) return "";
+    const std::string server_id = e->server_id();
+    e->set_state(v1::EXPORT_PENDING);
+    e->clear_server_id();
+    e->set_next_attempt_ms(0);
+    EXPECT_TRUE(q.Put(*e).ok());
+    return server_id;
+  }
+
   // The SATUSEHAT id on record `id` as the Records API shows it ("" if none;
   // "(n ids)" if more than one).
   std::string ServerIdOnRecord(const std::string& id) {

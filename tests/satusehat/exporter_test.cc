@@ -173,13 +173,7 @@ TEST_F(ExporterTest, DuplicateAnswerCountsAsSent) {
   ASSERT_TRUE(node_->exporter()->RunOnce().ok());
   // The answer is lost from our side (a store restored from a backup taken
   // before it): the entry is pending again, SATUSEHAT has the encounter.
-  satusehat::ExportQueue q(node_->store());
-  v1::ExportEntry e = *q.Get(v.encounter().id());
-  const std::string server_id = e.server_id();
-  e.set_state(v1::EXPORT_PENDING);
-  e.clear_server_id();
-  e.set_next_attempt_ms(0);
-  ASSERT_TRUE(q.Put(e).ok());
+  const std::string server_id = ForgetAnswer(v.encounter().id());
   ASSERT_TRUE(node_->exporter()->RunOnce().ok());
   EXPECT_EQ(fake_.posts("Bundle"), 2);
   EXPECT_EQ(EncounterIdentifierCount(v.encounter().id()), 1);

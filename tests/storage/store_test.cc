@@ -30,6 +30,8 @@ v1::Record PatientIn(const char* village, int64_t wall) {
   return r;
 }
 
+std::string VillageOf(const v1::Record& r) { return r.patient().value().address().village_code(); }
+
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -156,6 +158,39 @@ TEST_F(StoreTest, RecordCountsAreKeptAcrossReopenAndVerified) {
   absl::Status st = (*s)->Verify();
   EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(st.message().find("kept record counts differ"), absl::string_view::npos) << st;
+}
+
+// Apply reads a batch's stored states in one pass before it merges; an id
+// that comes again later in the batch is merged with what the batch made of
+// it, whether the first delta changed it or was a duplicate.
+TEST_F(StoreTest, ABatchThatNamesAnIdTwiceMergesTheSecondWithWhatTheFirstLeft) {
+  ASSERT_TRUE(Apply({PatientIn("5371031001", kT0)}).ok());
+  store_.reset();  // the stored record is read from a table file, not the memtable
+  auto s = Store::Open(dir_.path(), &clock_);
+  ASSERT_TRUE(s.ok()) << s.status();
+  store_ = std::move(*s);
+  const char kNew[] = "0190a0b1-0000-7000-8000-000000000002";
+  v1::Record fresh = PatientIn("5371031009", kT0);
+  fresh.set_id(kNew);
+  v1::Record edit = PatientIn("5371031002", kT0 + 10);
+  *edit.mutable_patient()->mutable_versions(0)->mutable_base() =
+      PatientIn("5371031001", kT0).patient().versions(0).stamp();  // it saw the stored value
+  auto res = Apply({PatientIn("5371031001", kT0),  // a duplicate of what is stored
+                    edit,                          // then an edit of it
+                    fresh, fresh});                // a new record, twice
+  ASSERT_TRUE(res.ok()) << res.status();
+  EXPECT_EQ(res->changed, 2);
+  ASSERT_EQ(res->states.size(), 4u);
+  EXPECT_EQ(VillageOf(res->states[0]), "5371031001");
+  EXPECT_EQ(VillageOf(res->states[1]), "5371031002");
+  EXPECT_EQ(VillageOf(res->states[3]), "5371031009");
+  EXPECT_TRUE(res->lost.empty());
+  EXPECT_EQ(VillageOf(*store_->Get(kId)), "5371031002");
+  EXPECT_EQ(VillageOf(*store_->Get(kNew)), "5371031009");
+  EXPECT_EQ(store_->LastSeq(), 3u);  // the first write, the edit, the new record
+  using Kinds = std::vector<std::pair<std::string, uint64_t>>;
+  EXPECT_EQ(store_->Stats().records_by_kind, (Kinds{{"patient", 2}}));
+  EXPECT_TRUE(store_->Verify().ok()) << store_->Verify();
 }
 
 v1::QuarantinedDelta Refused(const char* from, const v1::Record& delta, const char* reason) {
