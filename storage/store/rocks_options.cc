@@ -54,10 +54,12 @@ RocksOptions StoreRocksOptions(const StoreOptions& options) {
   rocksdb::ColumnFamilyOptions cf;
   cf.write_buffer_size = std::min<size_t>(64 * mib, budget / 4);
   cf.max_write_buffer_number = 2;
-  // No memtable Bloom filter: it is allocated when a memtable is made, in a
-  // new arena block (2 MiB at a 16 MiB memtable), so the column families that
-  // are rarely written held memory the write-buffer manager could not flush,
-  // and writes stalled for good (ilp-bench's apply baseline, 2026-12-07).
+  // A memtable Bloom filter is allocated when a memtable is made, in a new
+  // arena block, so families that are rarely written would hold memory no
+  // flush frees: only the two that every Apply looks ids up in have one
+  // (`point`, below). Most of those lookups are of new ids; the filter
+  // answers them without walking the skip list (apply_bench, 1,000-visit
+  // batch: 57.8 -> 54 ms; docs/performance.md, "Apply, second pass").
   // Most bytes end in the last level: zstd there, with a dictionary built
   // from samples of each file's first blocks (4 KiB blocks of similar
   // protobufs compress poorly alone); LZ4 above it, where data is rewritten
@@ -72,8 +74,8 @@ RocksOptions StoreRocksOptions(const StoreOptions& options) {
   dict.max_dict_buffer_bytes = 1024 * 1024;
   dict.use_zstd_dict_trainer = false;  // finalizes sampled blocks: no trainer tables
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  rocksdb::ColumnFamilyOptions point = cf;
-  point.memtable_prefix_bloom_size_ratio = 0.02;
+  rocksdb::ColumnFamilyOptions point = cf;  // records and audit: read by id in every Apply
+  point.memtable_prefix_bloom_size_ratio = 0.02;  // 2% of the memtable: 80 KiB at a posyandu
   point.memtable_whole_key_filtering = true;
   r.cfs = {{rocksdb::kDefaultColumnFamilyName, cf}, {"records", point}, {"changelog", cf}, {"index", cf},
            {"lost", cf}, {"quarantine", cf}, {"audit", point}};

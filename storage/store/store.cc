@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -213,7 +214,8 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   v1::KindCounts counts = counts_;
   rocksdb::WriteBatch batch;
   // Records changed earlier in this batch: id -> their state in res.states.
-  std::map<std::string, size_t> pending;
+  absl::flat_hash_map<std::string, size_t> pending;
+  pending.reserve(req.deltas.size());
   uint64_t seq = last_seq_;
   const int64_t now_ms = clock_->NowMs();
   // A loss is keyed by its losing write, so it is recorded once however
