@@ -1,6 +1,7 @@
 #include "services/replication/sync_engine.h"
 
 #include <algorithm>
+#include <future>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -218,12 +219,24 @@ absl::Status SyncEngine::SendBatches(SessionIo* io, uint64_t* cursor, const std:
                                      const ChildScopeSpec* scope, bool echo, size_t max_batch,
                                      uint64_t until, const std::string& acked_key,
                                      const CutFn& cut) {
-  for (;;) {
+  const auto build = [&](uint64_t from) -> absl::StatusOr<Outgoing> {
     std::unique_ptr<ChildScope> sc;
     if (scope) sc = std::make_unique<ChildScope>(store_, scope->area, scope->addressed);
-    ILP_ASSIGN_OR_RETURN(Outgoing o, NextBatch(*cursor, peer, sc.get(), echo, max_batch, until));
+    return NextBatch(from, peer, sc.get(), echo, max_batch, until);
+  };
+  absl::StatusOr<Outgoing> next = build(*cursor);
+  for (;;) {
+    ILP_RETURN_IF_ERROR(next.status());
+    Outgoing o = std::move(*next);
     if (!io->Send(o.msg)) return cut("sending a batch");
-    if (!io->Recv()) return cut("waiting for an ack");
+    // The next batch is read and compressed while the peer applies this one
+    // (it starts where this one ends, which is what the ack must say). It
+    // only reads the store; it is joined before anything else happens.
+    std::future<absl::StatusOr<Outgoing>> ahead;
+    if (!o.msg.batch().last()) ahead = std::async(std::launch::async, build, o.msg.batch().cursor());
+    const bool acked = io->Recv();
+    if (ahead.valid()) next = ahead.get();
+    if (!acked) return cut("waiting for an ack");
     if (!io->in.has_ack() || io->in.ack().cursor() != o.msg.batch().cursor()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "protocol: expected an ack of cursor ", o.msg.batch().cursor(), " from ", peer));
