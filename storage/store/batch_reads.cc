@@ -1,7 +1,6 @@
 #include "storage/store/batch_reads.h"
 
 #include "absl/container/flat_hash_set.h"
-
 #include "absl/strings/str_cat.h"
 #include "storage/store/rocks_status.h"
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "rocksdb/db.h"
 #include "ilp/v1/state.pb.h"
@@ -22,11 +23,12 @@ class BatchReads {
   // Reads, for every delta whose id has not appeared earlier in `deltas`,
   // its stored state: from `audit` for audit events, `records` otherwise.
   // A later delta of an id is not read here (the Apply holds its state).
-  absl::Status Read(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records, rocksdb::ColumnFamilyHandle* audit,
-                    const std::vector<v1::Record>& deltas);
+  ABSL_MUST_USE_RESULT absl::Status Read(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records,
+                                         rocksdb::ColumnFamilyHandle* audit,
+                                         const std::vector<v1::Record>& deltas);
 
   // Whether delta `i` was read; if so, `*found` and `*raw` (when found).
-  bool Take(size_t i, bool* found, std::string* raw);
+  ABSL_MUST_USE_RESULT bool Take(size_t i, bool* found, std::string* raw);
 
  private:
   enum class Slot : uint8_t { kNotRead, kMissing, kFound };
