@@ -5,6 +5,8 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "services/replication/columnar.h"
+#include "storage/util/status_macros.h"
 
 namespace ilp {
 
@@ -78,6 +80,41 @@ absl::StatusOr<std::string> DecompressPayload(const std::string& z, size_t cap,
     }
   }
   return out;
+}
+
+absl::Status EncodeBatchPayload(const v1::ChangeList& list, v1::BatchEncoding encoding,
+                                v1::Batch* batch) {
+  if (encoding == v1::BATCH_ENCODING_COLUMNAR) {
+    absl::StatusOr<std::string> columns = EncodeColumnar(list);
+    if (columns.ok()) {
+      ILP_ASSIGN_OR_RETURN(*batch->mutable_payload(), CompressPayload(*columns));
+      batch->set_encoding(v1::BATCH_ENCODING_COLUMNAR);
+      return absl::OkStatus();
+    }
+    if (!absl::IsFailedPrecondition(columns.status())) return columns.status();
+  }
+  ILP_ASSIGN_OR_RETURN(*batch->mutable_payload(), CompressPayload(list.SerializeAsString()));
+  batch->set_encoding(v1::BATCH_ENCODING_PROTOBUF);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::ChangeList> DecodeBatchPayload(const v1::Batch& batch, size_t cap,
+                                                  DecompressionBudget* budget) {
+  ILP_ASSIGN_OR_RETURN(std::string raw, DecompressPayload(batch.payload(), cap, budget));
+  switch (batch.encoding()) {
+    case v1::BATCH_ENCODING_PROTOBUF: {
+      v1::ChangeList list;
+      if (!list.ParseFromString(raw)) {
+        return absl::InvalidArgumentError("batch.payload: not a ChangeList");
+      }
+      return list;
+    }
+    case v1::BATCH_ENCODING_COLUMNAR:
+      return DecodeColumnar(raw, cap);
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("batch.encoding: ", batch.encoding(), " is not an encoding this node reads"));
+  }
 }
 
 }  // namespace ilp

@@ -1,4 +1,5 @@
-// The payload of a sync Batch: a zstd-compressed ChangeList. Decompression
+// The payload of a sync Batch: a zstd-compressed ChangeList, as protobuf or
+// in columns (columnar.h), as Batch.encoding says. Decompression
 // never trusts the frame header: it streams into a buffer that may not grow
 // past a cap, and all sessions of a node draw that memory from one budget,
 // so a few small "decompression bombs" cannot exhaust the node.
@@ -13,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "ilp/v1/sync.pb.h"
 #include "storage/util/steady_wait.h"
 
 namespace ilp {
@@ -44,6 +46,18 @@ class DecompressionBudget {
 // for the duration of the call.
 ABSL_MUST_USE_RESULT absl::StatusOr<std::string> DecompressPayload(const std::string& z, size_t cap,
                                               DecompressionBudget* budget);
+
+// Sets `batch`'s payload and encoding to `list` in `encoding`. A list the
+// columnar encoding cannot carry exactly goes as protobuf.
+ABSL_MUST_USE_RESULT absl::Status EncodeBatchPayload(const v1::ChangeList& list,
+                                                     v1::BatchEncoding encoding, v1::Batch* batch);
+
+// The ChangeList of `batch`, in either encoding: DecompressPayload's checks
+// and budget, then the records, at most `cap` bytes in all. INVALID_ARGUMENT
+// for anything malformed, naming the field.
+ABSL_MUST_USE_RESULT absl::StatusOr<v1::ChangeList> DecodeBatchPayload(const v1::Batch& batch,
+                                                                       size_t cap,
+                                                                       DecompressionBudget* budget);
 
 }  // namespace ilp
 

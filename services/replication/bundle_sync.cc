@@ -146,7 +146,7 @@ absl::StatusOr<SyncEngine::BundleBatches> SyncEngine::BundleFor(const std::strin
     if (spec) scope = std::make_unique<ChildScope>(store_, spec->area, spec->addressed);
     ILP_ASSIGN_OR_RETURN(Outgoing o, NextBatch(cursor, to, scope.get(), /*echo=*/false,
                                                cfg_.max_batch_bytes(), until,
-                                               out.down ? nullptr : &only_via));
+                                               v1::BATCH_ENCODING_PROTOBUF, out.down ? nullptr : &only_via));
     const v1::Batch& b = o.msg.batch();
     if (b.cursor() <= cursor) break;  // nothing after the cursor
     // A volume ends before the batch that would take it past max_bytes (its

@@ -56,6 +56,11 @@ bool SetsVillage(const v1::Record& delta, bool moves_only) {
   return false;
 }
 
+// Batches go in columns from protocol version 2 on (docs/replication.md).
+v1::BatchEncoding EncodingFor(uint32_t version) {
+  return version >= 2 ? v1::BATCH_ENCODING_COLUMNAR : v1::BATCH_ENCODING_PROTOBUF;
+}
+
 }  // namespace
 
 // A session's stream with byte accounting.
@@ -81,6 +86,7 @@ absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
                                                            const std::string& peer,
                                                            ChildScope* scope, bool echo,
                                                            size_t max_batch, uint64_t until,
+                                                           v1::BatchEncoding encoding,
                                                            const std::set<std::string>* only_via) {
   Outgoing out;
   v1::ChangeList list;
@@ -151,7 +157,7 @@ absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
   v1::Batch* b = out.msg.mutable_batch();
   b->set_cursor(pos);
   b->set_count(static_cast<uint32_t>(out.changes));
-  ILP_ASSIGN_OR_RETURN(*b->mutable_payload(), CompressPayload(list.SerializeAsString()));
+  ILP_RETURN_IF_ERROR(EncodeBatchPayload(list, encoding, b));
   b->set_last(pos >= std::min(until, store_->LastSeq()));
   return out;
 }
@@ -188,11 +194,9 @@ absl::StatusOr<uint64_t> SyncEngine::ApplyBatch(const v1::Batch& batch, const st
 absl::StatusOr<ApplyResult> SyncEngine::ApplyDeltas(
     const v1::Batch& batch, const std::string& peer, const ChildTrust* trust,
     std::vector<std::pair<std::string, std::string>> meta) {
-  ILP_ASSIGN_OR_RETURN(std::string raw,
-                       DecompressPayload(batch.payload(),
-                                         cfg_.max_batch_bytes() + kBatchRecordAllowance, &budget_));
-  v1::ChangeList list;
-  if (!list.ParseFromString(raw)) return absl::InvalidArgumentError("batch.payload: not a ChangeList");
+  ILP_ASSIGN_OR_RETURN(const v1::ChangeList list,
+                       DecodeBatchPayload(batch, cfg_.max_batch_bytes() + kBatchRecordAllowance,
+                                          &budget_));
   ApplyRequest req;
   req.via = peer;
   for (int i = 0; i < list.records_size(); ++i) {
@@ -218,11 +222,11 @@ absl::StatusOr<ApplyResult> SyncEngine::ApplyDeltas(
 absl::Status SyncEngine::SendBatches(SessionIo* io, uint64_t* cursor, const std::string& peer,
                                      const ChildScopeSpec* scope, bool echo, size_t max_batch,
                                      uint64_t until, const std::string& acked_key,
-                                     const CutFn& cut) {
+                                     v1::BatchEncoding encoding, const CutFn& cut) {
   const auto build = [&](uint64_t from) -> absl::StatusOr<Outgoing> {
     std::unique_ptr<ChildScope> sc;
     if (scope) sc = std::make_unique<ChildScope>(store_, scope->area, scope->addressed);
-    return NextBatch(from, peer, sc.get(), echo, max_batch, until);
+    return NextBatch(from, peer, sc.get(), echo, max_batch, until, encoding);
   };
   absl::StatusOr<Outgoing> next = build(*cursor);
   for (;;) {
@@ -376,7 +380,7 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
   if (welcome.up_refused().empty()) {
     ILP_RETURN_IF_ERROR(
         SendBatches(&io, &cursor, parent, nullptr, /*echo=*/false, up_max,
-                    /*until=*/h->head(), kUpAcked, cut));  // up: within the head announced
+                    /*until=*/h->head(), kUpAcked, EncodingFor(version), cut));  // up: within the head announced
   } else {
     // The parent cannot store now (full disk): take what it sends and keep ours.
     spdlog::warn("parent {} takes nothing up this session: {}", parent, welcome.up_refused());
@@ -563,7 +567,8 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   }
   w->set_alarm(alarm);
   w->set_max_batch_bytes(cfg_.max_batch_bytes());
-  w->set_protocol_version(std::min(std::max<uint32_t>(hello.protocol_version(), 1), versions_.newest));
+  const uint32_t version = std::min(std::max<uint32_t>(hello.protocol_version(), 1), versions_.newest);
+  w->set_protocol_version(version);
   if (!io.Send(welcome)) return cut("sending welcome");
   ChildTrust trust;
   trust.child_id = id;
@@ -585,7 +590,7 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   // they may be gone from its store.
   const bool echo = !alarm.empty() || hello.up_acked() < up_cursor_before;
   ILP_RETURN_IF_ERROR(SendBatches(&io, &cursor, id, &scope, echo, max_batch, UINT64_MAX,
-                                  DownAckedKey(id), cut));  // down
+                                  DownAckedKey(id), EncodingFor(version), cut));  // down
   if (io.Recv()) return absl::InvalidArgumentError("protocol: unexpected message after the last ack");
   ILP_RETURN_IF_ERROR(FinishPeer(id, "child", cursor, io.stats, &subtree));
   if (!w->up_refused().empty()) {

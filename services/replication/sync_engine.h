@@ -60,7 +60,7 @@ struct SessionPeer {
 // (docs/replication.md, "Versions"). Version 1 is the protocol of this file.
 struct ProtocolVersions {
   uint32_t oldest = 1;
-  uint32_t newest = 1;
+  uint32_t newest = 2;  // 2: batches may be columnar (BatchEncoding)
 };
 
 class SyncEngine {
@@ -168,7 +168,8 @@ class SyncEngine {
   // Sends our batches from *cursor until the last one is acknowledged.
   ABSL_MUST_USE_RESULT absl::Status SendBatches(SessionIo* io, uint64_t* cursor, const std::string& peer,
                            const ChildScopeSpec* scope, bool echo, size_t max_batch,
-                           uint64_t until, const std::string& acked_key, const CutFn& cut);
+                           uint64_t until, const std::string& acked_key, v1::BatchEncoding encoding,
+                           const CutFn& cut);
   // Where a receiver accepts batch cursors: after `from`, up to `head`. A
   // lost ack makes the sender resend from below the receiver's cursor; the
   // stored cursor still never drops below `keep` (what the receiver already
@@ -194,7 +195,7 @@ class SyncEngine {
   // written here) are sent.
   ABSL_MUST_USE_RESULT absl::StatusOr<Outgoing> NextBatch(uint64_t cursor, const std::string& peer,
                                      class ChildScope* scope, bool echo, size_t max_batch,
-                                     uint64_t until,
+                                     uint64_t until, v1::BatchEncoding encoding,
                                      const std::set<std::string>* only_via = nullptr);
   // Applies a received batch and stores `cursor_key` = max(keep, batch.cursor) with it.
   // With `trust` (a batch from a child), deltas the child may not send are

@@ -5,36 +5,13 @@
 #include <benchmark/benchmark.h>
 
 #include "absl/strings/str_cat.h"
-#include "services/records/records_core.h"
 #include "storage/clock/clock.h"
-#include "storage/clock/hlc.h"
 #include "storage/store/store.h"
-#include "storage/util/random.h"
-#include "tests/bench/visits.h"
+#include "tests/bench/recorded_visits.h"
 #include "tests/common/temp_dir.h"
 
 namespace ilp {
 namespace {
-
-// The deltas of `visits` visits (encounter + 3-5 observations each) of 20
-// patients, as the posyandu's change log holds them.
-std::vector<v1::Record> TemplateVisits(int visits) {
-  testing::TempDir dir;
-  SystemClock clock;
-  auto store = Store::Open(dir.path(), &clock);
-  HybridClock hlc(&clock, "pos-mawar", true, 300'000);
-  SeededRandom random(1);
-  RecordsCore api(store->get(), &hlc, &random);
-  std::vector<std::string> patients;
-  for (int i = 0; i < 20; ++i) patients.push_back(api.CreatePatient(bench::MakePatient(1, i))->id());
-  for (int i = 0; i < visits; ++i) {
-    (void)api.RecordEncounter(bench::MakeVisit(1, i, patients[i % 20], clock.NowMs() - 86'400'000));
-  }
-  std::vector<v1::Record> out;
-  absl::StatusOr<std::vector<v1::Change>> changes = (*store)->ReadChanges(20, SIZE_MAX, SIZE_MAX);
-  for (auto& c : changes.value()) out.push_back(c.delta());
-  return out;
-}
 
 // Rewrites every record id (and reference) with a new suffix, so the batch is new data.
 void Renumber(std::vector<v1::Record>* batch, uint64_t round) {
@@ -54,7 +31,7 @@ void Renumber(std::vector<v1::Record>* batch, uint64_t round) {
 
 void BM_ApplyVisitBatch(benchmark::State& state) {
   const int visits = static_cast<int>(state.range(0));
-  const std::vector<v1::Record> tmpl = TemplateVisits(visits);
+  const std::vector<v1::Record> tmpl = bench::RecordedVisits(visits);
   testing::TempDir dir;
   SystemClock clock;
   auto store = Store::Open(dir.path(), &clock);

@@ -27,6 +27,7 @@ struct ApplyRate {
   // in 256 KiB chunks: what a hop must carry at least, ids and stamps included.
   uint64_t record_bytes = 0;
   uint64_t record_zstd_bytes = 0;
+  uint64_t record_columnar_zstd_bytes = 0;  // the same in the columnar batch encoding
 };
 // Re-applies the posyandu's whole change log (a stopped node's store in
 // `source_dir`) into a fresh store in `dir`, as a receiving tier does: batches

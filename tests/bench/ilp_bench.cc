@@ -248,6 +248,8 @@ int RunChain(const Options& o) {
   for (const auto& [cause, count] : why) std::printf("  failed sessions: %d x %s\n", count, cause.c_str());
   std::printf("%-44s %.1f (protobuf %.1f)\n", "zstd bytes per visit, records as stored", zstd_per_visit,
               static_cast<double>(apply->record_bytes) / n);
+  std::printf("%-44s %.1f\n", "zstd bytes per visit, records in columns",
+              static_cast<double>(apply->record_columnar_zstd_bytes) / n);
   std::printf("%-44s %.1f (protobuf %.1f)\n", "zstd bytes per visit, API requests (no ids)",
               request_zstd_per_visit, static_cast<double>(sizes.proto_bytes) / n);
   std::printf("%-44s %.2f\n", "wire per hop / zstd", wire_per_visit / 3 / zstd_per_visit);
@@ -268,6 +270,7 @@ int RunChain(const Options& o) {
   std::printf(
       "{\"n\":%llu,\"e2e_seconds\":%.3f,\"records_per_s\":%.1f,\"write_seconds\":%.3f,"
       "\"wire_bytes_per_visit\":%.1f,\"wire_bytes_per_visit_per_hop\":%.1f,\"zstd_bytes_per_visit\":%.1f,"
+      "\"columnar_zstd_bytes_per_visit\":%.1f,"
       "\"record_bytes_per_visit\":%.1f,\"request_zstd_bytes_per_visit\":%.1f,"
       "\"request_bytes_per_visit\":%.1f,\"wire_per_hop_vs_zstd\":%.3f,"
       "\"idle_resync_bytes_per_hop\":%.1f,\"idle_resync_ms_per_hop\":%.2f,"
@@ -277,7 +280,8 @@ int RunChain(const Options& o) {
       "\"store_bytes_per_visit\":{\"posyandu\":%.1f,\"pustu\":%.1f,\"puskesmas\":%.1f,\"district\":%.1f},"
       "\"failed_sessions\":%d}\n",
       static_cast<unsigned long long>(n), e2e_s, n / e2e_s, write_s, wire_per_visit, wire_per_visit / 3,
-      zstd_per_visit, static_cast<double>(apply->record_bytes) / n, request_zstd_per_visit,
+      zstd_per_visit, static_cast<double>(apply->record_columnar_zstd_bytes) / n,
+      static_cast<double>(apply->record_bytes) / n, request_zstd_per_visit,
       static_cast<double>(sizes.proto_bytes) / n, wire_per_visit / 3 / zstd_per_visit,
       idle_bytes_mean, idle_ms_mean, static_cast<unsigned long long>(idle_bytes[0]),
       static_cast<unsigned long long>(idle_bytes[1]), static_cast<unsigned long long>(idle_bytes[2]), *raw,

@@ -40,11 +40,9 @@ void CheckWritten(const std::vector<v1::SyncMessage>& written, v1::SyncMessage::
   if (!written.empty() && written[0].msg_case() != first) Fail("first message of the wrong kind");
   for (const v1::SyncMessage& m : written) {
     if (!m.has_batch()) continue;
-    absl::StatusOr<std::string> raw = DecompressPayload(m.batch().payload(), 64u << 20, nullptr);
-    Check(raw.status(), "decompressing a batch the engine sent");
-    v1::ChangeList list;
-    if (!list.ParseFromString(*raw)) Fail("a sent batch is not a ChangeList");
-    for (const std::string& r : list.records()) {
+    absl::StatusOr<v1::ChangeList> list = DecodeBatchPayload(m.batch(), 64u << 20, nullptr);
+    Check(list.status(), "decoding a batch the engine sent");
+    for (const std::string& r : list->records()) {
       v1::Record rec;
       if (!rec.ParseFromString(r)) Fail("a sent batch holds a non-Record");
     }

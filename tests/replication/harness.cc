@@ -13,10 +13,11 @@ namespace {
 
 class CuttingStream : public ClientSyncStream {
  public:
-  CuttingStream(std::unique_ptr<ClientSyncStream> inner, int budget)
-      : inner_(std::move(inner)), budget_(budget) {}
-  bool Read(v1::SyncMessage* m) override { return Spend() && inner_->Read(m); }
-  bool Write(const v1::SyncMessage& m) override { return Spend() && inner_->Write(m); }
+  CuttingStream(std::unique_ptr<ClientSyncStream> inner, int budget,
+                std::vector<v1::BatchEncoding>* encodings)
+      : inner_(std::move(inner)), budget_(budget), encodings_(encodings) {}
+  bool Read(v1::SyncMessage* m) override { return Spend() && inner_->Read(m) && Note(*m); }
+  bool Write(const v1::SyncMessage& m) override { return Spend() && Note(m) && inner_->Write(m); }
   void WritesDone() override {
     if (!cut_) inner_->WritesDone();
   }
@@ -31,8 +32,13 @@ class CuttingStream : public ClientSyncStream {
     if (budget_ == 0) cut_ = true;
     return budget_-- > 0;
   }
+  bool Note(const v1::SyncMessage& m) {
+    if (m.has_batch() && m.batch().count() > 0) encodings_->push_back(m.batch().encoding());
+    return true;
+  }
   std::unique_ptr<ClientSyncStream> inner_;
   int budget_;
+  std::vector<v1::BatchEncoding>* encodings_;
   bool cut_ = false;
 };
 
@@ -41,7 +47,7 @@ class CuttingStream : public ClientSyncStream {
 std::unique_ptr<ClientSyncStream> CuttingDialer::Open() {
   const int n = cut_after_;
   cut_after_ = -1;  // one cut per arming
-  return std::make_unique<CuttingStream>(inner_->Open(), n);
+  return std::make_unique<CuttingStream>(inner_->Open(), n, &encodings_);
 }
 
 v1::Patient NewPatient(RecordsCore* api, const std::string& name, const char* village) {

@@ -21,15 +21,18 @@ namespace ilp::testing {
 
 // Wraps a real dialer; when armed, the session breaks after `n` more
 // messages (reads and writes counted together) as if the link dropped.
+// It also notes the encoding of every non-empty batch, either way.
 class CuttingDialer : public SyncDialer {
  public:
   explicit CuttingDialer(std::unique_ptr<SyncDialer> inner) : inner_(std::move(inner)) {}
   std::unique_ptr<ClientSyncStream> Open() override;
   void CutAfter(int n) { cut_after_ = n; }  // -1 = never
+  const std::vector<v1::BatchEncoding>& encodings() const { return encodings_; }
 
  private:
   std::unique_ptr<SyncDialer> inner_;
   int cut_after_ = -1;
+  std::vector<v1::BatchEncoding> encodings_;
 };
 
 struct NodeSpec {

@@ -61,12 +61,12 @@ void Checker::Reapply(int receiver, const std::string& from, const std::vector<v
                       const std::set<std::string>& quarantined) {
   Store* store = d_->node(receiver).core.store.get();
   for (const v1::Batch& b : batches) {
-    absl::StatusOr<std::string> raw = DecompressPayload(b.payload(), 64u << 20, nullptr);
-    v1::ChangeList list;
-    if (!raw.ok() || !list.ParseFromString(*raw)) {
-      return Fail(absl::StrCat(d_->node(receiver).id, ": batch from ", from, " does not decode"));
+    absl::StatusOr<v1::ChangeList> list = DecodeBatchPayload(b, 64u << 20, nullptr);
+    if (!list.ok()) {
+      return Fail(absl::StrCat(d_->node(receiver).id, ": batch from ", from, " does not decode: ",
+                               list.status().message()));
     }
-    for (const std::string& bytes : list.records()) {
+    for (const std::string& bytes : list->records()) {
       if (quarantined.count(bytes)) continue;  // refused, never merged
       ApplyRequest req;
       req.via = from;
