@@ -20,10 +20,10 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 
 // Layout: a format byte, varint record count, varint stream count, each
-// stream's length (varint), then the streams: tags, UUID references, UUID
-// bytes, then one per column in the order the tags first name them.
+// stream's length (varint), then the streams: tags, the UUIDs' bytes, then
+// one per column in the order the tags first name them.
 constexpr char kFormat = 1;
-constexpr size_t kTagStream = 0, kUuidRefStream = 1, kUuidStream = 2, kFirstColumn = 3;
+constexpr size_t kTagStream = 0, kUuidStream = 1, kFirstColumn = 2;
 
 // What a tag says about its value (the low 3 bits; the field number above).
 enum Kind : uint32_t {
@@ -31,7 +31,8 @@ enum Kind : uint32_t {
   kFixed64 = 1,  // column: 8 bytes
   kBytes = 2,    // column: slot of a recent value, or 0 and the literal
   kMessage = 3,  // the message's own tags follow, ended by tag 0
-  kUuid = 4,     // UUID stream: back-reference, or 0 and 16 bytes
+  kUuid = 4,     // column: 0 new (16 bytes in the UUID stream), a slot of a
+                 // recent id of the column, or kSlots + how far back in the batch
   kFixed32 = 5,  // column: 4 bytes
   kDecimal = 6,  // column: a double as digits and a power of ten
 };
@@ -42,6 +43,10 @@ constexpr size_t kSlots = 8;
 constexpr double kPow10[8] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7};
 
 void PutVarint(std::string* out, uint64_t v) {
+  if (v < 0x80) {  // most tags, deltas, lengths and slots
+    out->push_back(static_cast<char>(v));
+    return;
+  }
   char buf[10];
   int n = 0;
   while (v >= 0x80) {
@@ -85,39 +90,43 @@ bool GetMinimalVarint(absl::string_view in, size_t* pos, uint64_t* v) {
 uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
 int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
 
-bool IsCanonicalUuid(absl::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < 36; ++i) {
-    const char c = s[i];
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-') return false;
-    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return false;
-    }
+// Hex digit values of lowercase hex characters; -1 for every other byte.
+struct HexTable {
+  int8_t v[256];
+  constexpr HexTable() : v() {
+    for (int i = 0; i < 256; ++i) v[i] = -1;
+    for (int i = 0; i < 10; ++i) v['0' + i] = static_cast<int8_t>(i);
+    for (int i = 0; i < 6; ++i) v['a' + i] = static_cast<int8_t>(10 + i);
+  }
+};
+constexpr HexTable kHexValue;
+
+// The 16 bytes of `s` if it is a lowercase canonical UUID (36 characters,
+// dashes at 8, 13, 18 and 23): what writing them back as text gives exactly.
+bool ParseCanonicalUuid(absl::string_view s, std::array<char, 16>* b) {
+  if (s.size() != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') return false;
+  size_t j = 0;
+  for (size_t i = 0; i < 36; i += 2) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) ++i;
+    const int hi = kHexValue.v[static_cast<uint8_t>(s[i])];
+    const int lo = kHexValue.v[static_cast<uint8_t>(s[i + 1])];
+    if ((hi | lo) < 0) return false;
+    (*b)[j++] = static_cast<char>(hi << 4 | lo);
   }
   return true;
 }
 
-int HexValue(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
-
-std::array<char, 16> UuidBytes(absl::string_view s) {
-  std::array<char, 16> b{};
-  size_t j = 0;
-  for (size_t i = 0; i < 36; i += 2) {
-    if (s[i] == '-') ++i;
-    b[j++] = static_cast<char>(HexValue(s[i]) << 4 | HexValue(s[i + 1]));
-  }
-  return b;
-}
-
 void AppendUuidText(const std::array<char, 16>& b, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
+  char text[36];
+  size_t j = 0;
   for (size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out->push_back('-');
+    if (i == 4 || i == 6 || i == 8 || i == 10) text[j++] = '-';
     const uint8_t v = static_cast<uint8_t>(b[i]);
-    out->push_back(kHex[v >> 4]);
-    out->push_back(kHex[v & 15]);
+    text[j++] = kHex[v >> 4];
+    text[j++] = kHex[v & 15];
   }
+  out->append(text, sizeof text);
 }
 
 double DecimalValue(uint64_t v) {
@@ -146,18 +155,26 @@ struct Column {
   absl::string_view in;     // decoder: the column's stream
   size_t pos = 0;           // decoder: read position in `in`
   uint64_t last = 0;  // kVarint: the last value
-  std::vector<std::string> recent;  // kBytes: most recent first, at most kSlots
+  // kBytes: the most recent distinct values first, at most kSlots. Views
+  // into the encoder's records or the decoder's payload, which outlive them.
+  std::vector<absl::string_view> recent;
+  std::vector<size_t> recent_ids;  // kUuid: the same, as positions in the batch's UUIDs
 
-  // Moves recent[i] to the front.
-  void Touch(size_t i) { std::rotate(recent.begin(), recent.begin() + i, recent.begin() + i + 1); }
-  void Remember(absl::string_view v) {
-    if (recent.size() == kSlots) recent.pop_back();
-    recent.insert(recent.begin(), std::string(v));
+  // Moves the i-th most recent value to the front.
+  template <typename T>
+  static void Touch(std::vector<T>* mru, size_t i) {
+    std::rotate(mru->begin(), mru->begin() + i, mru->begin() + i + 1);
+  }
+  template <typename T>
+  static void Remember(std::vector<T>* mru, T v) {
+    if (mru->size() == kSlots) mru->pop_back();
+    mru->insert(mru->begin(), v);
   }
 };
 
 // Paths and columns, numbered in order of first use: a path is (parent
-// path, field number), a column (path, field number, kind).
+// path, field number), a column (path, field number, kind). Looked up once
+// per value, so fields under 64 of the first paths have a direct table.
 class Layout {
  public:
   bool Path(uint32_t parent, uint32_t field, uint32_t* path) {
@@ -167,18 +184,31 @@ class Layout {
     return true;
   }
   Column* Col(uint32_t path, uint32_t tag) {
-    auto [it, fresh] = index_.try_emplace(uint64_t{path} << 32 | tag, columns_.size());
-    if (fresh) {
-      if (columns_.size() >= kMaxColumns) return nullptr;
-      columns_.emplace_back();
+    int32_t* slot = nullptr;
+    if (path < kDirectPaths && tag < kDirectTags) {
+      if (direct_.size() <= path) direct_.resize(path + 1);
+      std::vector<int32_t>& row = direct_[path];
+      if (row.empty()) row.assign(kDirectTags, -1);
+      slot = &row[tag];
+      if (*slot >= 0) return &columns_[*slot];
     }
-    return &columns_[it->second];
+    size_t index = columns_.size();
+    if (slot == nullptr) {
+      auto [it, fresh] = index_.try_emplace(uint64_t{path} << 32 | tag, columns_.size());
+      if (!fresh) return &columns_[it->second];
+    }
+    if (index >= kMaxColumns) return nullptr;
+    if (slot != nullptr) *slot = static_cast<int32_t>(index);
+    columns_.emplace_back();
+    return &columns_[index];
   }
   std::deque<Column>& columns() { return columns_; }
 
  private:
+  static constexpr uint32_t kDirectPaths = 256, kDirectTags = 64 << 3;
   absl::flat_hash_map<uint64_t, uint32_t> paths_;  // path 0 is the Record
-  absl::flat_hash_map<uint64_t, size_t> index_;
+  std::vector<std::vector<int32_t>> direct_;       // [path][tag] -> column, -1 none yet
+  absl::flat_hash_map<uint64_t, size_t> index_;    // the rest
   std::deque<Column> columns_;
 };
 
@@ -237,7 +267,7 @@ class Encoder {
       uint64_t tag = 0, v = 0;
       GetVarint(in, &pos, &tag);  // Transcodable checked every read here
       const uint32_t field = static_cast<uint32_t>(tag >> 3);
-      const FieldDescriptor* f = d ? d->FindFieldByNumber(static_cast<int>(field)) : nullptr;
+      const FieldDescriptor* f = Field(d, path, field);
       switch (tag & 7) {
         case 0: {
           GetVarint(in, &pos, &v);
@@ -279,9 +309,11 @@ class Encoder {
             if (!layout_.Path(path, field, &sub)) return TooWide();
             if (absl::Status s = Message(value, f->message_type(), sub); !s.ok()) return s;
             PutVarint(&tags_, 0);
-          } else if (f && f->type() == FieldDescriptor::TYPE_STRING && IsCanonicalUuid(value)) {
-            PutTag(field, kUuid);
-            Uuid(value);
+          } else if (std::array<char, 16> id;
+                     f && f->type() == FieldDescriptor::TYPE_STRING && ParseCanonicalUuid(value, &id)) {
+            Column* c = Put(path, field, kUuid);
+            if (c == nullptr) return TooWide();
+            Uuid(c, id);
           } else {
             Column* c = Put(path, field, kBytes);
             if (c == nullptr) return TooWide();
@@ -296,7 +328,7 @@ class Encoder {
 
  public:
   std::string Finish(size_t records) {
-    std::vector<const std::string*> streams = {&tags_, &uuid_refs_, &uuids_};
+    std::vector<const std::string*> streams = {&tags_, &uuids_};
     for (const Column& c : layout_.columns()) streams.push_back(&c.data);
     std::string out(1, kFormat);
     PutVarint(&out, records);
@@ -316,38 +348,59 @@ class Encoder {
     return absl::FailedPreconditionError("columnar: more field paths than a batch may have");
   }
   void PutTag(uint32_t field, Kind k) { PutVarint(&tags_, uint64_t{field} << 3 | k); }
+  // d->FindFieldByNumber(field), remembered per path (a path has one type).
+  const FieldDescriptor* Field(const Descriptor* d, uint32_t path, uint32_t field) {
+    if (d == nullptr) return nullptr;
+    if (path >= 256 || field >= 64) return d->FindFieldByNumber(static_cast<int>(field));
+    if (fields_.size() <= path) fields_.resize(path + 1);
+    auto& row = fields_[path];
+    if (row.empty()) row.assign(64, {false, nullptr});
+    if (!row[field].first) row[field] = {true, d->FindFieldByNumber(static_cast<int>(field))};
+    return row[field].second;
+  }
   Column* Put(uint32_t path, uint32_t field, Kind k) {
     PutTag(field, k);
     return layout_.Col(path, field << 3 | k);
   }
-  void Uuid(absl::string_view text) {
-    const std::array<char, 16> b = UuidBytes(text);
-    const std::string key(b.data(), b.size());
+  void Uuid(Column* c, const std::array<char, 16>& b) {
+    std::pair<uint64_t, uint64_t> key;
+    std::memcpy(&key.first, b.data(), 8);
+    std::memcpy(&key.second, b.data() + 8, 8);
     auto [it, fresh] = seen_.try_emplace(key, seen_.size());
+    const size_t id = it->second;
     if (fresh) {
-      PutVarint(&uuid_refs_, 0);
-      uuids_.append(key);
+      PutVarint(&c->data, 0);
+      uuids_.append(b.data(), b.size());
     } else {
-      PutVarint(&uuid_refs_, seen_.size() - it->second);
+      for (size_t i = 0; i < c->recent_ids.size(); ++i) {
+        if (c->recent_ids[i] == id) {
+          PutVarint(&c->data, i + 1);
+          Column::Touch(&c->recent_ids, i);
+          return;
+        }
+      }
+      PutVarint(&c->data, kSlots + (seen_.size() - id));
     }
+    Column::Remember(&c->recent_ids, id);
   }
   static void Bytes(Column* c, absl::string_view value) {
     for (size_t i = 0; i < c->recent.size(); ++i) {
       if (c->recent[i] == value) {
         PutVarint(&c->data, i + 1);
-        c->Touch(i);
+        Column::Touch(&c->recent, i);
         return;
       }
     }
     PutVarint(&c->data, 0);
     PutVarint(&c->data, value.size());
     c->data.append(value.data(), value.size());
-    c->Remember(value);
+    Column::Remember(&c->recent, value);
   }
 
   Layout layout_;
-  std::string tags_, uuid_refs_, uuids_;
-  absl::flat_hash_map<std::string, size_t> seen_;  // UUID bytes -> order first seen
+  std::string tags_, uuids_;
+  std::vector<std::vector<std::pair<bool, const FieldDescriptor*>>> fields_;  // [path][field]
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, size_t> seen_;  // UUID -> order first seen
 };
 
 // Inside Decoder: an append that would pass the cap fails the batch.
@@ -356,9 +409,9 @@ class Encoder {
 
 class Decoder {
  public:
-  Decoder(absl::string_view tags, absl::string_view uuid_refs, absl::string_view uuids,
-          std::vector<absl::string_view> columns, size_t cap)
-      : tags_(tags), uuid_refs_(uuid_refs), uuids_(uuids), given_(std::move(columns)), cap_(cap) {}
+  Decoder(absl::string_view tags, absl::string_view uuids, std::vector<absl::string_view> columns,
+          size_t cap)
+      : tags_(tags), uuids_(uuids), given_(std::move(columns)), cap_(cap) {}
 
   absl::Status Message(uint32_t path, int depth, std::string* out) {
     for (;;) {
@@ -400,10 +453,10 @@ class Decoder {
           if (v == 0) {
             uint64_t n = 0;
             if (!GetVarint(c->in, &c->pos, &n) || n > c->in.size() - c->pos) return Short(f);
-            c->Remember(c->in.substr(c->pos, n));
+            Column::Remember(&c->recent, c->in.substr(c->pos, n));
             c->pos += n;
           } else if (v <= c->recent.size()) {
-            c->Touch(v - 1);
+            Column::Touch(&c->recent, v - 1);
           } else {
             return Bad(absl::StrCat("field ", f, ": recent value ", v, " of ", c->recent.size()));
           }
@@ -412,19 +465,33 @@ class Decoder {
           break;
         }
         case kUuid: {
-          if (!GetVarint(uuid_refs_, &ref_pos_, &v)) return Bad("the UUID references end early");
+          Column* c = Col(path, f, kUuid);
+          if (c == nullptr || !GetVarint(c->in, &c->pos, &v)) return Short(f);
+          size_t id = 0;
           if (v == 0) {
             if (uuids_.size() - uuid_pos_ < 16) return Bad("the UUID stream ends early");
-            std::array<char, 16> b;
-            std::memcpy(b.data(), uuids_.data() + uuid_pos_, 16);
+            id = table_.size();
+            table_.push_back(uuid_pos_);
             uuid_pos_ += 16;
-            table_.push_back(b);
-          } else if (v > table_.size()) {
-            return Bad(absl::StrCat("UUID reference ", v, " of ", table_.size()));
+            Column::Remember(&c->recent_ids, id);
+          } else if (v <= kSlots) {
+            if (v > c->recent_ids.size()) {
+              return Bad(absl::StrCat("field ", f, ": recent id ", v, " of ", c->recent_ids.size()));
+            }
+            id = c->recent_ids[v - 1];
+            Column::Touch(&c->recent_ids, v - 1);
+          } else {
+            const uint64_t back = v - kSlots;
+            if (back > table_.size()) {
+              return Bad(absl::StrCat("field ", f, ": UUID reference ", back, " of ", table_.size()));
+            }
+            id = table_.size() - back;
+            Column::Remember(&c->recent_ids, id);
           }
-          std::string text;
-          AppendUuidText(table_[table_.size() - (v == 0 ? 1 : v)], &text);
-          ILP_COLUMNAR_EMIT(Header(out, f, 2) && Varint(out, 36) && Raw(out, text));
+          std::array<char, 16> b;
+          std::memcpy(b.data(), uuids_.data() + table_[id], 16);
+          ILP_COLUMNAR_EMIT(Header(out, f, 2) && Varint(out, 36) && Count(36));
+          AppendUuidText(b, out);
           break;
         }
         case kMessage: {
@@ -448,7 +515,7 @@ class Decoder {
 
   // Every stream read to its end: nothing is left unexplained.
   absl::Status Done() {
-    if (tag_pos_ != tags_.size() || ref_pos_ != uuid_refs_.size() || uuid_pos_ != uuids_.size()) {
+    if (tag_pos_ != tags_.size() || uuid_pos_ != uuids_.size()) {
       return Bad("bytes left over after the last record");
     }
     for (const Column& c : layout_.columns()) {
@@ -491,12 +558,12 @@ class Decoder {
     out->append(b.data(), b.size());
     return true;
   }
-  absl::string_view tags_, uuid_refs_, uuids_;
+  absl::string_view tags_, uuids_;
   std::vector<absl::string_view> given_;
   size_t cap_;
   size_t produced_ = 0;
-  size_t tag_pos_ = 0, ref_pos_ = 0, uuid_pos_ = 0;
-  std::vector<std::array<char, 16>> table_;
+  size_t tag_pos_ = 0, uuid_pos_ = 0;
+  std::vector<size_t> table_;  // the batch's UUIDs: where each starts in uuids_
   Layout layout_;
 };
 
@@ -546,11 +613,12 @@ absl::StatusOr<v1::ChangeList> DecodeColumnar(absl::string_view data, size_t cap
   }
   // Every record ends with a tag of one byte at least.
   if (records > parts[kTagStream].size()) return bad("more records than tags");
-  Decoder dec(parts[kTagStream], parts[kUuidRefStream], parts[kUuidStream],
+  Decoder dec(parts[kTagStream], parts[kUuidStream],
               std::vector<absl::string_view>(parts.begin() + kFirstColumn, parts.end()), cap);
   v1::ChangeList list;
   for (uint64_t i = 0; i < records; ++i) {
     std::string* r = list.add_records();
+    r->reserve(256);  // most records are 150-400 bytes
     if (absl::Status s = dec.Message(0, 0, r); !s.ok()) return s;
   }
   if (absl::Status s = dec.Done(); !s.ok()) return s;

@@ -11,7 +11,8 @@
 //     tags to one stream, which is nearly the same for every record;
 //   * integers are stored as the difference from the column's last value;
 //   * a string that is a lowercase canonical UUID is 16 bytes the first time
-//     in a batch and a back-reference (one byte, mostly) after;
+//     in a batch; after, one of its column's last 8 ids (an observation's
+//     encounter_id is mostly "the last one") or how far back in the batch;
 //   * a string or bytes value equal to one of the column's last 8 is a slot;
 //   * a double that is a short decimal (12.3) is its digits.
 // The decoder needs no descriptor: the tag stream says how to read each value.

@@ -259,16 +259,19 @@ TEST(ColumnarTest, RecordsBeyondTheCapAreRefusedNamingIt) {
 }
 
 TEST(ColumnarTest, HostileStructureIsRefused) {
-  // A UUID reference to an id the batch never gave.
-  const std::string bad_ref = std::string("\x01\x01\x03\x02\x01\x00", 6) + std::string("\x0c\x00", 2) + "\x05";
+  // A UUID reference to an id the batch never gave: format 1, 1 record, 3
+  // streams (tags, UUIDs, one column) of 2, 0 and 1 bytes; field 1 as a
+  // UUID, end of record; the column says 5 ids back (8 slots + 5).
+  const std::string bad_ref =
+      std::string("\x01\x01\x03\x02\x00\x01", 6) + std::string("\x0c\x00", 2) + "\x0d";
   absl::StatusOr<v1::ChangeList> dec = DecodeColumnar(bad_ref, kCap);
   EXPECT_EQ(dec.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(dec.status().message().find("UUID reference 5 of 0"), std::string::npos) << dec.status();
   // Messages nested deeper than any Record: field 1 opened 20 times.
   std::string tags;
   for (int i = 0; i < 20; ++i) tags += '\x0b';
-  std::string deep = std::string("\x01\x01\x03", 3) + static_cast<char>(tags.size()) +
-                     std::string("\x00\x00", 2) + tags;
+  std::string deep = std::string("\x01\x01\x02", 3) + static_cast<char>(tags.size()) +
+                     std::string("\x00", 1) + tags;
   dec = DecodeColumnar(deep, kCap);
   EXPECT_EQ(dec.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(dec.status().message().find("nested over"), std::string::npos) << dec.status();
