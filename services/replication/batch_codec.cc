@@ -84,7 +84,9 @@ absl::StatusOr<std::string> DecompressPayload(const std::string& z, size_t cap,
 
 absl::Status EncodeBatchPayload(const v1::ChangeList& list, v1::BatchEncoding encoding,
                                 v1::Batch* batch) {
-  if (encoding == v1::BATCH_ENCODING_COLUMNAR) {
+  // An empty batch (every idle session has one each way) goes as protobuf:
+  // fewer bytes than the columnar header, and no encoding field.
+  if (encoding == v1::BATCH_ENCODING_COLUMNAR && list.records_size() > 0) {
     absl::StatusOr<std::string> columns = EncodeColumnar(list);
     if (columns.ok()) {
       ILP_ASSIGN_OR_RETURN(*batch->mutable_payload(), CompressPayload(*columns));

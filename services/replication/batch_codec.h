@@ -47,8 +47,8 @@ class DecompressionBudget {
 ABSL_MUST_USE_RESULT absl::StatusOr<std::string> DecompressPayload(const std::string& z, size_t cap,
                                               DecompressionBudget* budget);
 
-// Sets `batch`'s payload and encoding to `list` in `encoding`. A list the
-// columnar encoding cannot carry exactly goes as protobuf.
+// Sets `batch`'s payload and encoding to `list` in `encoding`. An empty list,
+// and one the columnar encoding cannot carry exactly, go as protobuf.
 ABSL_MUST_USE_RESULT absl::Status EncodeBatchPayload(const v1::ChangeList& list,
                                                      v1::BatchEncoding encoding, v1::Batch* batch);
 

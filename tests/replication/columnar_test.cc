@@ -217,6 +217,21 @@ TEST(ColumnarTest, WhatCannotGoExactlyGoesAsProtobuf) {
   EXPECT_EQ(EncodeColumnar(groups).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST(ColumnarTest, AnEmptyBatchGoesAsProtobufWhichIsShorter) {
+  v1::Batch columnar, proto;
+  ASSERT_TRUE(EncodeBatchPayload(v1::ChangeList(), v1::BATCH_ENCODING_COLUMNAR, &columnar).ok());
+  ASSERT_TRUE(EncodeBatchPayload(v1::ChangeList(), v1::BATCH_ENCODING_PROTOBUF, &proto).ok());
+  EXPECT_EQ(columnar.encoding(), v1::BATCH_ENCODING_PROTOBUF);
+  absl::StatusOr<std::string> raw_columns = EncodeColumnar(v1::ChangeList());
+  ASSERT_TRUE(raw_columns.ok());
+  absl::StatusOr<std::string> z = CompressPayload(*raw_columns);
+  ASSERT_TRUE(z.ok());
+  EXPECT_LT(proto.payload().size(), z->size());
+  absl::StatusOr<v1::ChangeList> back = DecodeBatchPayload(columnar, kCap, nullptr);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->records_size(), 0);
+}
+
 TEST(ColumnarTest, EveryTruncationAndEveryFlippedByteIsRefusedOrDecodedWithinTheCap) {
   const v1::ChangeList list = Visits(3, 4);
   absl::StatusOr<std::string> enc = EncodeColumnar(list);
