@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 N=${1:-100000}
 bash deploy/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j2 --target ilp-node ilp-bench merge_bench apply_bench
+cmake --build build -j2 --target ilp-node ilp-bench merge_bench apply_bench columnar_bench
 echo "== ilp-bench --n $N"
 build/bin/ilp-bench --n "$N"
 echo
@@ -21,3 +21,4 @@ echo
 echo "== micro-benchmarks"
 build/bin/merge_bench --benchmark_min_time=0.5
 build/bin/apply_bench --benchmark_min_time=1
+build/bin/columnar_bench --benchmark_min_time=1

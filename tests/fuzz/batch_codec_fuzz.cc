@@ -4,10 +4,7 @@
 // After every input: decompression returned a status within its cap and gave
 // the budget back; an accepted payload parses (or is refused) as a ChangeList
 // of Records without a crash; and compressed again it decompresses to exactly
-// the same bytes (the codec round trip). The decompressed bytes are also
-// read as a columnar payload (columnar.h): refused with INVALID_ARGUMENT or
-// decoded within the cap, and what decodes, encoded again, decodes to the
-// same records.
+// the same bytes (the codec round trip).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -16,7 +13,6 @@
 #include "ilp/v1/state.pb.h"
 #include "ilp/v1/sync.pb.h"
 #include "services/replication/batch_codec.h"
-#include "services/replication/columnar.h"
 #include "tests/fuzz/fuzz_node.h"
 
 namespace {
@@ -50,23 +46,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         ilp::v1::Record rec;
         (void)rec.ParseFromString(r);  // either answer is fine; only a crash is a finding
       }
-    }
-    absl::StatusOr<ilp::v1::ChangeList> cols = ilp::DecodeColumnar(*raw, kCap);
-    if (cols.ok()) {
-      size_t total = 0;
-      for (const std::string& r : cols->records()) total += r.size();
-      if (total > kCap) Fail("columnar records over the cap");
-      absl::StatusOr<std::string> again = ilp::EncodeColumnar(*cols);
-      if (again.ok()) {
-        absl::StatusOr<ilp::v1::ChangeList> back = ilp::DecodeColumnar(*again, kCap);
-        if (!back.ok() || back->SerializeAsString() != cols->SerializeAsString()) {
-          Fail("columnar round trip changed the records");
-        }
-      } else if (!absl::IsFailedPrecondition(again.status())) {
-        Fail("a columnar encode failed other than FAILED_PRECONDITION");
-      }
-    } else if (!absl::IsInvalidArgument(cols.status())) {
-      Fail("a bad columnar payload is not INVALID_ARGUMENT");
     }
     // The codec round trip: compressed again, the same bytes come back.
     absl::StatusOr<std::string> z = ilp::CompressPayload(*raw);

@@ -13,6 +13,7 @@
 
 #include "google/protobuf/util/time_util.h"
 #include "services/replication/batch_codec.h"
+#include "services/replication/columnar.h"
 #include "services/replication/sync_engine.h"
 #include "spdlog/spdlog.h"
 #include "tests/fuzz/fuzz_node.h"
@@ -60,7 +61,7 @@ class RecordingEnd : public ClientSyncStream {
     Frame f;
     v1::SyncMessage copy = m;
     if (copy.has_batch()) {  // stored raw, so mutations reach the records
-      payloads.push_back(copy.batch().payload());
+      batches.push_back(copy.batch());
       absl::StatusOr<std::string> raw = DecompressPayload(copy.batch().payload(), 64u << 20, nullptr);
       Check(raw.status(), "decompressing a recorded batch");
       copy.mutable_batch()->set_payload(*raw);
@@ -75,7 +76,7 @@ class RecordingEnd : public ClientSyncStream {
   absl::Status Finish() override { return absl::OkStatus(); }
 
   std::vector<Frame> frames;
-  std::vector<std::string> payloads;  // compressed, as sent
+  std::vector<v1::Batch> batches;  // compressed, as sent
 
  private:
   Pipe* in_;
@@ -106,9 +107,24 @@ void SessionSeeds(const std::filesystem::path& out) {
   WriteSeed(dir, "child-of-pkm", EncodeScript({kModeChild, parent_end.frames}));
   WriteSeed(dir, "child-finish-fails", EncodeScript({kModeChild | kModeFinishFails, parent_end.frames}));
   const std::filesystem::path codec = out / "batch_codec";
+  const std::filesystem::path columns = out / "columnar";
   int i = 0;
   for (const auto* end : {&child_end, &parent_end}) {
-    for (const std::string& p : end->payloads) WriteSeed(codec, "batch-" + std::to_string(i++), p);
+    for (const v1::Batch& b : end->batches) {
+      // The codec target reads a compressed ChangeList; the columnar one
+      // what a columnar batch decompresses to.
+      absl::StatusOr<v1::ChangeList> list = DecodeBatchPayload(b, 64u << 20, nullptr);
+      Check(list.status(), "decoding a recorded batch");
+      v1::Batch proto;
+      Check(EncodeBatchPayload(*list, v1::BATCH_ENCODING_PROTOBUF, &proto), "encoding a batch");
+      WriteSeed(codec, "batch-" + std::to_string(i), proto.payload());
+      if (list->records_size() > 0) {
+        absl::StatusOr<std::string> enc = EncodeColumnar(*list);
+        Check(enc.status(), "encoding a recorded batch in columns");
+        WriteSeed(columns, "batch-" + std::to_string(i), *enc);
+      }
+      ++i;
+    }
   }
 }
 

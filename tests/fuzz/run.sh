@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 SECONDS_EACH="${1:-20}"
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(sync_session_fuzz batch_codec_fuzz records_request_fuzz config_fuzz bundle_reader_fuzz)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(sync_session_fuzz batch_codec_fuzz columnar_fuzz records_request_fuzz config_fuzz bundle_reader_fuzz)
 
 bash deploy/install-deps.sh --clang
 LAUNCHER=()

@@ -4,14 +4,15 @@ if(ILP_FUZZ)
   add_library(ilp_fuzz_support STATIC fuzz/fuzz_node.cc fuzz/session_script.cc fuzz/records_calls.cc)
   target_link_libraries(ilp_fuzz_support PUBLIC ilp_replication ilp_records ilp_testutil)
 
-  set(ILP_FUZZ_TARGETS sync_session_fuzz batch_codec_fuzz records_request_fuzz config_fuzz
-    bundle_reader_fuzz)
+  set(ILP_FUZZ_TARGETS sync_session_fuzz batch_codec_fuzz columnar_fuzz records_request_fuzz
+    config_fuzz bundle_reader_fuzz)
   foreach(t ${ILP_FUZZ_TARGETS})
     add_executable(${t} fuzz/${t}.cc)
     target_link_options(${t} PRIVATE -fsanitize=fuzzer)
   endforeach()
   target_link_libraries(sync_session_fuzz PRIVATE ilp_fuzz_support)
   target_link_libraries(batch_codec_fuzz PRIVATE ilp_fuzz_support)
+  target_link_libraries(columnar_fuzz PRIVATE ilp_fuzz_support)
   target_link_libraries(records_request_fuzz PRIVATE ilp_fuzz_support)
   target_link_libraries(config_fuzz PRIVATE ilp_fuzz_support ilp_node)
   target_link_libraries(bundle_reader_fuzz PRIVATE ilp_fuzz_support ilp_bundle)
