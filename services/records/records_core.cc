@@ -45,6 +45,13 @@ std::string Digest(const google::protobuf::Message& m) {
   return out;
 }
 
+std::string StoredDigest(const std::string& digest) { return digest.substr(0, kStoredDigestBytes); }
+
+bool DigestMatches(const std::string& stored, const std::string& digest) {
+  return stored.size() >= kStoredDigestBytes && stored.size() <= digest.size() &&
+         digest.compare(0, stored.size(), stored) == 0;
+}
+
 absl::Status AlreadyExists(const char* what, const std::string& id) {
   return absl::AlreadyExistsError(absl::StrCat(
       what, " ", id, " already exists with different content; use a new id, or repeat the "
@@ -54,6 +61,7 @@ absl::Status AlreadyExists(const char* what, const std::string& id) {
 }  // namespace records_internal
 
 using records_internal::AlreadyExists;
+using records_internal::DigestMatches;
 using records_internal::GetIfPresent;
 using v1::Record;
 
@@ -195,7 +203,7 @@ absl::StatusOr<std::optional<Record>> RecordsCore::Replayed(const std::string& i
                                                             const char* what) const {
   if (id.empty()) return std::optional<Record>();
   ILP_ASSIGN_OR_RETURN(std::optional<Record> existing, GetIfPresent(*store_, id));
-  if (existing && existing->create_digest() != digest) return AlreadyExists(what, id);
+  if (existing && !DigestMatches(existing->create_digest(), digest)) return AlreadyExists(what, id);
   return existing;
 }
 

@@ -26,6 +26,7 @@ namespace ilp {
 
 using records_internal::AlreadyExists;
 using records_internal::Digest;
+using records_internal::StoredDigest;
 using records_internal::GetIfPresent;
 using v1::Record;
 
@@ -76,7 +77,7 @@ absl::StatusOr<v1::RecordEncounterResponse> RecordsCore::RecordEncounterUnacked(
   Record e;
   e.set_id(IdOr(req.encounter().id()));
   *e.mutable_created() = s;
-  e.set_create_digest(digest);
+  e.set_create_digest(StoredDigest(digest));
   *e.mutable_encounter() = req.encounter();
   e.mutable_encounter()->clear_id();
   if (e.encounter().node().empty()) e.mutable_encounter()->set_node(node_id());

@@ -22,6 +22,16 @@ ABSL_MUST_USE_RESULT absl::StatusOr<std::optional<v1::Record>> GetIfPresent(cons
 // BLAKE2b-256 of the deterministic encoding of `m` (a create request's digest).
 std::string Digest(const google::protobuf::Message& m);
 
+// What a record stores of its create request's Digest: the first 16 bytes
+// (128 bits: a repeat with other content cannot match by chance, and every
+// record of a visit is 16 bytes shorter on every hop and disk). Records
+// created before 2026-12-07 store all 32.
+inline constexpr size_t kStoredDigestBytes = 16;
+std::string StoredDigest(const std::string& digest);
+
+// True if `stored` (a record's create_digest, either length) is of `digest`.
+bool DigestMatches(const std::string& stored, const std::string& digest);
+
 // ALREADY_EXISTS: `what` `id` was created with other content.
 ABSL_MUST_USE_RESULT absl::Status AlreadyExists(const char* what, const std::string& id);
 

@@ -25,6 +25,7 @@ namespace ilp {
 
 using records_internal::Digest;
 using records_internal::GetIfPresent;
+using records_internal::StoredDigest;
 using v1::Record;
 
 namespace {
@@ -141,7 +142,7 @@ absl::StatusOr<v1::Patient> RecordsCore::CreatePatientUnacked(const v1::CreatePa
   d.set_id(IdOr(in.id()));
   const v1::Stamp s = hlc_->Now();
   *d.mutable_created() = s;
-  d.set_create_digest(digest);
+  d.set_create_digest(StoredDigest(digest));
   v1::PatientState* st = d.mutable_patient();
   const v1::Patient empty;
   for (const std::string& f : PatientLwwFields()) {

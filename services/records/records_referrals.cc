@@ -25,6 +25,7 @@ namespace ilp {
 
 using records_internal::AlreadyExists;
 using records_internal::Digest;
+using records_internal::StoredDigest;
 using records_internal::GetIfPresent;
 using v1::Record;
 
@@ -39,7 +40,7 @@ absl::StatusOr<v1::Referral> RecordsCore::CreateReferralUnacked(const v1::Create
   Record d;
   d.set_id(IdOr(req.referral().id()));
   *d.mutable_created() = s;
-  d.set_create_digest(digest);
+  d.set_create_digest(StoredDigest(digest));
   v1::Referral* r = d.mutable_referral();
   *r = req.referral();
   r->clear_id();
@@ -127,7 +128,7 @@ absl::StatusOr<v1::RespondToReferralResponse> RecordsCore::RespondToReferralUnac
   Record rr;
   rr.set_id(IdOr(req.response().id()));
   *rr.mutable_created() = s;
-  rr.set_create_digest(digest);
+  rr.set_create_digest(StoredDigest(digest));
   v1::ReferralResponse* body = rr.mutable_response();
   *body = req.response();
   body->clear_id();
