@@ -21,10 +21,7 @@ constexpr size_t kCap = 1u << 20;
 // What one decompression reserves: the cap plus zstd's 2 MiB window (batch_codec.cc).
 constexpr size_t kBudget = kCap + (2u << 20);
 
-void Fail(const char* what) {
-  std::fprintf(stderr, "fuzz invariant broken: %s\n", what);
-  std::abort();
-}
+using ilp::fuzz::Fail;
 
 }  // namespace
 

@@ -31,10 +31,7 @@ struct World {
 };
 World* world = nullptr;
 
-void Fail(const std::string& what) {
-  std::fprintf(stderr, "fuzz invariant broken: %s\n", what.c_str());
-  std::abort();
-}
+using ilp::fuzz::Fail;
 
 ilp::bundle::NodeKeys Issue(const std::string& id) {
   absl::StatusOr<ilp::pki::IssuedCert> c = ilp::pki::IssueNode(world->dir.Sub("ca"), id, {"localhost"}, 30);

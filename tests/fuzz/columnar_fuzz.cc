@@ -17,10 +17,7 @@ namespace {
 
 constexpr size_t kCap = 1u << 20;
 
-void Fail(const char* what) {
-  std::fprintf(stderr, "fuzz invariant broken: %s\n", what);
-  std::abort();
-}
+using ilp::fuzz::Fail;
 
 }  // namespace
 

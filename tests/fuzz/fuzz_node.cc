@@ -61,6 +61,11 @@ void QuietLogs() {
   google::protobuf::SetLogHandler(nullptr);  // null discards
 }
 
+void Fail(const std::string& what) {
+  std::fprintf(stderr, "fuzz invariant broken: %s\n", what.c_str());
+  std::abort();
+}
+
 void Check(const absl::Status& s, const char* what) {
   if (s.ok()) return;
   std::fprintf(stderr, "fuzz invariant broken: %s: %s\n", what, s.ToString().c_str());

@@ -45,6 +45,9 @@ void QuietLogs();
 // Aborts with `what` and the status when `s` is not OK: a fuzz finding.
 void Check(const absl::Status& s, const char* what);
 
+// Aborts naming the broken invariant `what`: a fuzz finding.
+[[noreturn]] void Fail(const std::string& what);
+
 // Ids of the records every fresh store starts with (deterministic).
 struct SeededIds {
   std::string patient, other_patient, encounter, referral;

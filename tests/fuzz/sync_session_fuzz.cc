@@ -30,11 +30,6 @@ uint64_t MetaU64(Store* store, const std::string& key) {
   return v;
 }
 
-void Fail(const char* what) {
-  std::fprintf(stderr, "fuzz invariant broken: %s\n", what);
-  std::abort();
-}
-
 // Every batch the engine sent must decode: the peer would refuse it otherwise.
 void CheckWritten(const std::vector<v1::SyncMessage>& written, v1::SyncMessage::MsgCase first) {
   if (!written.empty() && written[0].msg_case() != first) Fail("first message of the wrong kind");

@@ -5,7 +5,7 @@
 // nothing moves.
 #include <gtest/gtest.h>
 
-#include <utility>
+#include <vector>
 
 #include "tests/replication/harness.h"
 
@@ -32,51 +32,37 @@ bool Holds(Hierarchy& h, const std::string& node, const std::string& id) {
   }()).ok();
 }
 
-// Every non-empty batch the child's link carried, either way, was `want`.
-void ExpectBatchesIn(Hierarchy& h, v1::BatchEncoding want) {
+// One session moves a patient written at each end, and its non-empty
+// batches (one up, one down) were all in `want`.
+void ExpectASessionBothWaysIn(Hierarchy& h, v1::BatchEncoding want) {
+  const std::string up = NewPatient(h.api("pos-mawar"), "Ani", kMawar).id();
+  const std::string down = NewPatient(h.api("pustu-oetete"), "Budi", kMawar).id();
+  absl::StatusOr<SessionStats> s = h.Sync("pos-mawar");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(Holds(h, "pustu-oetete", up));
+  EXPECT_TRUE(Holds(h, "pos-mawar", down));
   const std::vector<v1::BatchEncoding>& seen = h.dialer("pos-mawar")->encodings();
   EXPECT_EQ(seen.size(), 2u) << "one batch up and one down";
   for (v1::BatchEncoding e : seen) EXPECT_EQ(e, want);
-}
-
-// A patient written at each end, so a batch goes each way.
-std::pair<std::string, std::string> PatientEachSide(Hierarchy& h) {
-  return {NewPatient(h.api("pos-mawar"), "Ani", kMawar).id(),
-          NewPatient(h.api("pustu-oetete"), "Budi", kMawar).id()};
 }
 
 TEST(VersionTest, ANewerChildSpeaksDownToAnOlderParent) {
   Hierarchy h = Pair();
   h.node("pustu-oetete")->sync()->set_protocol_versions({1, 1});
   h.node("pos-mawar")->sync()->set_protocol_versions({1, 2});
-  const auto [up, down] = PatientEachSide(h);
-  absl::StatusOr<SessionStats> s = h.Sync("pos-mawar");
-  ASSERT_TRUE(s.ok()) << s.status();
-  EXPECT_TRUE(Holds(h, "pustu-oetete", up));
-  EXPECT_TRUE(Holds(h, "pos-mawar", down));
   // Version 1 knows no columns: a parent of it must get protobuf.
-  ExpectBatchesIn(h, v1::BATCH_ENCODING_PROTOBUF);
+  ExpectASessionBothWaysIn(h, v1::BATCH_ENCODING_PROTOBUF);
 }
 
 TEST(VersionTest, ANewerParentSpeaksDownToAnOlderChild) {
   Hierarchy h = Pair();
   h.node("pos-mawar")->sync()->set_protocol_versions({1, 1});
-  const auto [up, down] = PatientEachSide(h);
-  absl::StatusOr<SessionStats> s = h.Sync("pos-mawar");
-  ASSERT_TRUE(s.ok()) << s.status();
-  EXPECT_TRUE(Holds(h, "pustu-oetete", up));
-  EXPECT_TRUE(Holds(h, "pos-mawar", down));
-  ExpectBatchesIn(h, v1::BATCH_ENCODING_PROTOBUF);
+  ExpectASessionBothWaysIn(h, v1::BATCH_ENCODING_PROTOBUF);
 }
 
 TEST(VersionTest, TwoNodesOfVersionTwoSendColumnarBatches) {
   Hierarchy h = Pair();  // this build: 1-2
-  const auto [up, down] = PatientEachSide(h);
-  absl::StatusOr<SessionStats> s = h.Sync("pos-mawar");
-  ASSERT_TRUE(s.ok()) << s.status();
-  EXPECT_TRUE(Holds(h, "pustu-oetete", up));
-  EXPECT_TRUE(Holds(h, "pos-mawar", down));
-  ExpectBatchesIn(h, v1::BATCH_ENCODING_COLUMNAR);
+  ExpectASessionBothWaysIn(h, v1::BATCH_ENCODING_COLUMNAR);
   EXPECT_EQ(h.Contents("pos-mawar"), h.Contents("pustu-oetete"));
 }
 
