@@ -25,8 +25,8 @@ namespace ilp {
 
 using records_internal::AlreadyExists;
 using records_internal::Digest;
-using records_internal::StoredDigest;
 using records_internal::GetIfPresent;
+using records_internal::StoredDigest;
 using v1::Record;
 
 absl::StatusOr<v1::Referral> RecordsCore::CreateReferralUnacked(const v1::CreateReferralRequest& req, WriteAudit* audit) {
