@@ -80,15 +80,15 @@ Record DeltaOf(const Record& cur) {
 }  // namespace
 
 RecordsCore::RecordsCore(Store* store, HybridClock* hlc, Random* random)
-    : store_(store), hlc_(hlc), random_(random) {}
+    : store_(store), hlc_(hlc), ids_(random) {}
 
 std::string RecordsCore::IdOr(const std::string& id) {
-  return id.empty() ? NewUuidV7(NowMs(), random_) : id;
+  return id.empty() ? ids_.Next(NowMs()) : id;
 }
 
 Record RecordsCore::AuditRecord(const v1::AuditEvent& event) {
   Record r;
-  r.set_id(NewUuidV7(NowMs(), random_));
+  r.set_id(ids_.Next(NowMs()));
   *r.mutable_created() = hlc_->Now();
   *r.mutable_audit() = event;
   r.mutable_audit()->set_node(node_id());

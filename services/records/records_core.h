@@ -17,8 +17,9 @@
 #include "ilp/v1/records_service.pb.h"
 #include "storage/clock/hlc.h"
 #include "storage/store/store.h"
-#include "storage/util/status_macros.h"
+#include "storage/util/ids.h"
 #include "storage/util/random.h"
+#include "storage/util/status_macros.h"
 
 namespace ilp {
 
@@ -145,7 +146,8 @@ class RecordsCore {
 
   Store* const store_;
   HybridClock* const hlc_;
-  Random* const random_;
+  // Ids the node makes (UUIDv7 with a per-generator tag and a counter).
+  UuidV7Generator ids_;
   // Serializes check-then-write sequences of API writes (the state it guards
   // is in the store); taken before Store's lock (docs/reliability.md, "Locks
   // and sanitizers").

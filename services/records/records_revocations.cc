@@ -19,7 +19,7 @@ absl::StatusOr<v1::RevokeTokenResponse> RecordsCore::RevokeTokenUnacked(const st
   ILP_ASSIGN_OR_RETURN(const bool already, store_->IsRevoked(jti));
   if (already) return absl::AlreadyExistsError(absl::StrCat("jti ", jti, ": already revoked"));
   v1::Record d;
-  d.set_id(NewUuidV7(NowMs(), random_));
+  d.set_id(ids_.Next(NowMs()));
   *d.mutable_created() = hlc_->Now();
   d.mutable_revocation()->set_jti(jti);
   d.mutable_revocation()->set_reason(reason);
