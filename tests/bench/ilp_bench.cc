@@ -4,6 +4,7 @@
 //   ilp-bench --slow-link 60        # a posyandu session of 60 visitors over 2G
 //   ilp-bench --status-backlog 1000000  # status with 1M changes pending (status_bench.cc)
 //   ilp-bench --write-only --writers 4  # acknowledged visits/s and their latency only
+//   ilp-bench --n 100000 --client-ids   # ids made by the app (random UUIDv7), not the node
 //
 // Starts posyandu -> pustu -> puskesmas -> district as real ilp-node
 // processes on loopback, each link through a counting proxy, writes N visits
@@ -45,6 +46,7 @@ struct Options {
   std::string work_dir;
   bool keep = false;
   bool write_only = false;
+  bool client_ids = false;
 };
 
 // The visits phase of WriteVisits: acknowledged RecordEncounter calls (each
@@ -65,6 +67,7 @@ double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
 bool WriteVisits(Chain& chain, const Options& o, uint64_t n, uint64_t patients, VisitTiming* timing = nullptr) {
   std::vector<std::string> ids(patients);
   std::atomic<bool> ok{true};
+  SeededRandom random(o.seed);
   auto run = [&](auto fn, uint64_t count) {
     std::atomic<uint64_t> next{0};
     std::vector<std::thread> threads;
@@ -78,7 +81,9 @@ bool WriteVisits(Chain& chain, const Options& o, uint64_t n, uint64_t patients, 
   run([&](uint64_t i) {
     grpc::ClientContext ctx;
     v1::Patient p;
-    grpc::Status s = chain.records(kPosyandu)->CreatePatient(&ctx, MakePatient(o.seed, i), &p);
+    v1::CreatePatientRequest req = MakePatient(o.seed, i);
+    if (o.client_ids) GiveClientIds(absl::ToUnixMillis(absl::Now()), &random, &req);
+    grpc::Status s = chain.records(kPosyandu)->CreatePatient(&ctx, req, &p);
     if (!s.ok()) {
       std::fprintf(stderr, "ilp-bench: CreatePatient: %s\n", s.error_message().c_str());
       ok = false;
@@ -95,7 +100,8 @@ bool WriteVisits(Chain& chain, const Options& o, uint64_t n, uint64_t patients, 
     v1::RecordEncounterResponse r;
     // Visits of the last 30 days.
     const int64_t t = now - 30 * kDayMs + static_cast<int64_t>(i * (30 * kDayMs) / std::max<uint64_t>(n, 1));
-    const v1::RecordEncounterRequest req = MakeVisit(o.seed, i, ids[i % patients], t);
+    v1::RecordEncounterRequest req = MakeVisit(o.seed, i, ids[i % patients], t);
+    if (o.client_ids) GiveClientIds(absl::ToUnixMillis(absl::Now()), &random, &req);
     const absl::Time c0 = absl::Now();
     grpc::Status s = chain.records(kPosyandu)->RecordEncounter(&ctx, req, &r);
     const double ms = absl::ToDoubleMilliseconds(absl::Now() - c0);
@@ -140,8 +146,9 @@ int RunChain(const Options& o) {
   const uint64_t n = o.n, patients = std::max<uint64_t>(10, n / 20);
   Chain chain(o.work_dir + "/chain", LinkShape{}, o.plaintext);
   if (!chain.Start()) return 1;
-  std::printf("chain up in %s; writing %llu visits for %llu patients at the posyandu (%d writers)...\n",
-              o.work_dir.c_str(), static_cast<unsigned long long>(n), static_cast<unsigned long long>(patients), o.writers);
+  std::printf("chain up in %s; writing %llu visits for %llu patients at the posyandu (%d writers, ids by the %s)...\n",
+              o.work_dir.c_str(), static_cast<unsigned long long>(n), static_cast<unsigned long long>(patients), o.writers,
+              o.client_ids ? "app" : "node");
   const absl::Time w0 = absl::Now();
   VisitTiming visits;
   if (!WriteVisits(chain, o, n, patients, &visits)) return 1;
@@ -399,6 +406,9 @@ int main(int argc, char** argv) {
   app.add_flag("--keep", o.keep, "keep the work dir");
   app.add_flag("--write-only", o.write_only,
                "only the posyandu's writes: acknowledged visits/s and RecordEncounter latency");
+  app.add_flag("--client-ids", o.client_ids,
+               "the app makes random UUIDv7 ids for patients, encounters and observations "
+               "(otherwise the node makes them)");
   app.add_flag("--plaintext", o.plaintext, "nodes without TLS (insecure: true), to measure TLS's cost");
   try {
     app.parse(argc, argv);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
+#include "storage/util/ids.h"
 
 namespace ilp::bench {
 namespace {
@@ -54,6 +55,15 @@ v1::RecordEncounterRequest MakeVisit(uint64_t seed, uint64_t i, const std::strin
   if (extra >= 2) obs("9843-4", 40.0 + static_cast<double>(rng() % 80) / 10, "cm", "tape measure");
   if (extra >= 3) obs("8480-6", 90.0 + static_cast<double>(rng() % 40), "mm[Hg]", "sphygmomanometer");
   return req;
+}
+
+void GiveClientIds(int64_t now_ms, Random* random, v1::CreatePatientRequest* req) {
+  req->mutable_patient()->set_id(NewUuidV7(now_ms, random));
+}
+
+void GiveClientIds(int64_t now_ms, Random* random, v1::RecordEncounterRequest* req) {
+  req->mutable_encounter()->set_id(NewUuidV7(now_ms, random));
+  for (v1::Observation& o : *req->mutable_observations()) o.set_id(NewUuidV7(now_ms, random));
 }
 
 }  // namespace ilp::bench

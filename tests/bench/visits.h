@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ilp/v1/records_service.pb.h"
+#include "storage/util/random.h"
 
 namespace ilp::bench {
 
@@ -19,6 +20,12 @@ v1::CreatePatientRequest MakePatient(uint64_t seed, uint64_t i);
 // and 1-3 of MUAC, head circumference, blood pressure; taken at `time_ms`.
 v1::RecordEncounterRequest MakeVisit(uint64_t seed, uint64_t i, const std::string& patient_id,
                                      int64_t time_ms);
+
+// Gives the patient, encounter and observations of `req` the random UUIDv7
+// ids an app that makes its own ids (for retry safety) would send, made at
+// `now_ms`.
+void GiveClientIds(int64_t now_ms, Random* random, v1::CreatePatientRequest* req);
+void GiveClientIds(int64_t now_ms, Random* random, v1::RecordEncounterRequest* req);
 
 }  // namespace ilp::bench
 
