@@ -162,13 +162,12 @@ absl::StatusOr<SyncEngine::Outgoing> SyncEngine::NextBatch(uint64_t cursor,
   return out;
 }
 
-absl::Status SyncEngine::Admit(v1::Record delta, const ChildTrust& trust, ApplyRequest* req) const {
-  absl::StatusOr<v1::Record> stored = store_->Get(delta.id());
-  if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
-  absl::Status ok = AdmitFromChild(delta, stored.ok() ? &*stored : nullptr, trust);
+void SyncEngine::Admit(v1::Record delta, const v1::Record* stored, const ChildTrust& trust,
+                       ApplyRequest* req) const {
+  absl::Status ok = AdmitFromChild(delta, stored, trust);
   if (ok.ok()) {
     req->deltas.push_back(std::move(delta));
-    return absl::OkStatus();
+    return;
   }
   v1::QuarantinedDelta q;
   q.set_from_node(trust.child_id);
@@ -179,7 +178,6 @@ absl::Status SyncEngine::Admit(v1::Record delta, const ChildTrust& trust, ApplyR
   spdlog::warn("quarantined a delta from {} (record {}): {} (the whole reason: ilpctl quarantine)",
                trust.child_id, q.record_id(), ReasonForLog(q.reason()));
   req->quarantine.push_back(std::move(q));
-  return absl::OkStatus();
 }
 
 absl::StatusOr<uint64_t> SyncEngine::ApplyBatch(const v1::Batch& batch, const std::string& peer,
@@ -199,17 +197,25 @@ absl::StatusOr<ApplyResult> SyncEngine::ApplyDeltas(
                                           &budget_));
   ApplyRequest req;
   req.via = peer;
+  std::vector<v1::Record> deltas(list.records_size());
   for (int i = 0; i < list.records_size(); ++i) {
-    v1::Record r;
-    if (!r.ParseFromString(list.records(i))) {
+    if (!deltas[i].ParseFromString(list.records(i))) {
       return absl::InvalidArgumentError(absl::StrCat("batch.payload.records[", i, "]: not a Record"));
     }
-    // From a child, each delta is checked; a bad one is quarantined and the
-    // rest of the batch still applies. A parent is trusted.
-    if (trust != nullptr) {
-      ILP_RETURN_IF_ERROR(Admit(std::move(r), *trust, &req));
-    } else {
-      req.deltas.push_back(std::move(r));
+  }
+  if (trust == nullptr) {
+    req.deltas = std::move(deltas);  // a parent is trusted
+  } else {
+    // From a child, each delta is checked against the state stored before
+    // this batch (one MultiGet for the batch); a bad one is quarantined and
+    // the rest of the batch still applies.
+    std::vector<absl::string_view> ids;
+    ids.reserve(deltas.size());
+    for (const v1::Record& r : deltas) ids.push_back(r.id());
+    ILP_ASSIGN_OR_RETURN(std::vector<std::optional<v1::Record>> stored, store_->GetMany(ids));
+    req.deltas.reserve(deltas.size());
+    for (size_t i = 0; i < deltas.size(); ++i) {
+      Admit(std::move(deltas[i]), stored[i] ? &*stored[i] : nullptr, *trust, &req);
     }
   }
   for (const v1::Record& r : req.deltas) ObserveAll(hlc_, r);

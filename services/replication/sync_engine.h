@@ -214,9 +214,10 @@ class SyncEngine {
   // What a bundle from `sender` (in the subtree, below `child`) may carry.
   ABSL_MUST_USE_RESULT absl::StatusOr<ChildTrust> TrustFor(const std::string& sender,
                                                           const v1::ChildConfig& child) const;
-  // Adds `delta` to req->deltas if AdmitFromChild accepts it, else to
-  // req->quarantine with the reason. Fails only if the stored state cannot be read.
-  ABSL_MUST_USE_RESULT absl::Status Admit(v1::Record delta, const ChildTrust& trust, ApplyRequest* req) const;
+  // Adds `delta` to req->deltas if AdmitFromChild accepts it against
+  // `stored` (its state before the batch; null if none), else to
+  // req->quarantine with the reason.
+  void Admit(v1::Record delta, const v1::Record* stored, const ChildTrust& trust, ApplyRequest* req) const;
   // The part of the Hello's claimed subtree this node can believe.
   ABSL_MUST_USE_RESULT absl::StatusOr<std::set<std::string>> BelieveSubtree(const v1::Hello& hello,
                                                        const std::string& id) const;

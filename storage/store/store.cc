@@ -348,16 +348,6 @@ absl::StatusOr<ApplyResult> Store::Apply(ApplyRequest req) {
   return res;
 }
 
-absl::StatusOr<v1::Record> Store::Get(absl::string_view id) const {
-  std::string raw;
-  rocksdb::Status st = db_->Get(rocksdb::ReadOptions(), records_, rocksdb::Slice(id.data(), id.size()), &raw);
-  if (st.IsNotFound()) return absl::NotFoundError(absl::StrCat("record ", id, " not found"));
-  ILP_RETURN_IF_ERROR(FromRocks(st, absl::StrCat("reading record ", id)));
-  v1::Record r;
-  if (!r.ParseFromString(raw)) return absl::DataLossError(absl::StrCat("record ", id, " does not parse"));
-  return r;
-}
-
 absl::StatusOr<std::vector<std::string>> Store::ScanIndex(absl::string_view prefix,
                                                          size_t limit) const {
   std::vector<std::string> out;

@@ -147,6 +147,12 @@ class Store {
   // still waiting for its fsync (not yet acknowledged, docs/storage.md).
   ABSL_MUST_USE_RESULT absl::StatusOr<v1::Record> Get(absl::string_view id) const;
 
+  // The stored states of `ids` in one MultiGet, by position: nullopt where
+  // an id is not stored (as Get's NOT_FOUND). What a receiver checks a
+  // child's batch against, without a Get per delta.
+  ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<std::optional<v1::Record>>> GetMany(
+      const std::vector<absl::string_view>& ids) const;
+
   // Ids of index entries starting with `prefix` (see keys.h), at most `limit`.
   // An iterator error is returned (never a short result).
   ABSL_MUST_USE_RESULT absl::StatusOr<std::vector<std::string>> ScanIndex(absl::string_view prefix, size_t limit) const;

@@ -95,6 +95,28 @@ TEST_F(StoreTest, AScanOverARecordThatDoesNotParseIsDataLossNotAShortResult) {
   EXPECT_TRUE(store_->Get(kId).ok());
 }
 
+// GetMany answers as Get would for each id: the state, nothing for an id
+// not stored, DATA_LOSS naming a damaged one.
+TEST_F(StoreTest, GetManyAnswersEachIdAsGetWould) {
+  ASSERT_TRUE(Apply({PatientIn("5371031001", kT0)}).ok());
+  const char kMissing[] = "0190a0b1-0000-7000-8000-000000000009";
+  auto many = store_->GetMany({kMissing, kId, kId});
+  ASSERT_TRUE(many.ok()) << many.status();
+  ASSERT_EQ(many->size(), 3u);
+  EXPECT_FALSE((*many)[0].has_value());
+  ASSERT_TRUE((*many)[1].has_value());
+  EXPECT_EQ((*many)[1]->SerializeAsString(), store_->Get(kId)->SerializeAsString());
+  ASSERT_TRUE((*many)[2].has_value());
+  EXPECT_EQ(VillageOf(*(*many)[2]), "5371031001");
+  EXPECT_TRUE(store_->GetMany({})->empty());
+
+  const char kDamaged[] = "0190a0b1-0000-7000-8000-000000000000";
+  ASSERT_TRUE(store_->TEST_PutRawRecord(kDamaged, std::string("\x0a\x05" "ab", 4)).ok());
+  absl::Status st = store_->GetMany({kId, kDamaged}).status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss) << st;
+  EXPECT_NE(st.message().find(kDamaged), absl::string_view::npos) << st;
+}
+
 TEST_F(StoreTest, ChangesSurviveReopen) {
   ASSERT_TRUE(Apply({PatientIn("5371031001", kT0)}).ok());
   store_.reset();
