@@ -61,6 +61,27 @@ v1::BatchEncoding EncodingFor(uint32_t version) {
   return version >= 2 ? v1::BATCH_ENCODING_COLUMNAR : v1::BATCH_ENCODING_PROTOBUF;
 }
 
+// From protocol version 3 on, a half of a session with nothing to send is
+// skipped: no empty batch, no ack, no fsync for it. Both sides decide from
+// the Hello and the Welcome alone, so they agree. Up is idle when the
+// parent already has everything up to the head the child announced (or
+// takes nothing up: a full disk). Down is idle when nothing goes up and the
+// parent's head at the Welcome is where the child's cursor stands; what
+// goes up can bring something down in the same session (an echo, a
+// patient's history), and what the parent logs from elsewhere meanwhile
+// goes next session. Never after an alarm, whose batches reset cursors.
+struct IdleHalves {
+  bool up = false;
+  bool down = false;
+};
+IdleHalves IdleHalvesOf(uint32_t version, const v1::Hello& hello, const v1::Welcome& welcome) {
+  IdleHalves idle;
+  if (version < 3 || !welcome.alarm().empty()) return idle;
+  idle.up = welcome.up_cursor() >= hello.head() || !welcome.up_refused().empty();
+  idle.down = idle.up && welcome.down_from() >= welcome.head();
+  return idle;
+}
+
 }  // namespace
 
 // A session's stream with byte accounting.
@@ -383,22 +404,27 @@ absl::StatusOr<SessionStats> SyncEngine::RunChildSession(ClientSyncStream* strea
   // above, within its scope (docs/bundles.md): it is not sent up again.
   ILP_ASSIGN_OR_RETURN(const uint64_t receipted, MetaU64(sync_meta::kBundleUpAcked));
   if (receipted > cursor && receipted <= h->head() && welcome.alarm().empty()) cursor = receipted;
+  const IdleHalves idle = IdleHalvesOf(version, *h, welcome);
   if (welcome.up_refused().empty()) {
-    ILP_RETURN_IF_ERROR(
-        SendBatches(&io, &cursor, parent, nullptr, /*echo=*/false, up_max,
-                    /*until=*/h->head(), kUpAcked, EncodingFor(version), cut));  // up: within the head announced
+    if (!idle.up) {
+      ILP_RETURN_IF_ERROR(
+          SendBatches(&io, &cursor, parent, nullptr, /*echo=*/false, up_max,
+                      /*until=*/h->head(), kUpAcked, EncodingFor(version), cut));  // up: within the head announced
+    }
   } else {
     // The parent cannot store now (full disk): take what it sends and keep ours.
     spdlog::warn("parent {} takes nothing up this session: {}", parent, welcome.up_refused());
   }
   // Down: the parent's head grows during the session (our own batches), so
   // only forward movement is checked; the parent is trusted for its log.
-  ILP_ASSIGN_OR_RETURN(const uint64_t down_cursor_now, MetaU64(kDownCursor));
-  ILP_RETURN_IF_ERROR(ReceiveBatches(&io, parent, kDownCursor, /*from_parent=*/true,
-                                     {welcome.down_from(), UINT64_MAX,
-                                      welcome.alarm().empty() ? down_cursor_now : 0},
-                                     cfg_.max_batch_bytes(),
-                                     /*trust=*/nullptr, cut));
+  if (!idle.down) {
+    ILP_ASSIGN_OR_RETURN(const uint64_t down_cursor_now, MetaU64(kDownCursor));
+    ILP_RETURN_IF_ERROR(ReceiveBatches(&io, parent, kDownCursor, /*from_parent=*/true,
+                                       {welcome.down_from(), UINT64_MAX,
+                                        welcome.alarm().empty() ? down_cursor_now : 0},
+                                       cfg_.max_batch_bytes(),
+                                       /*trust=*/nullptr, cut));
+  }
   stream->WritesDone();
   absl::Status fin = stream->Finish();
   if (!fin.ok()) {
@@ -583,7 +609,8 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   trust.area.assign(child.working_area().begin(), child.working_area().end());
   trust.now_ms = hlc_->TrustedNowMs() > 0 ? hlc_->TrustedNowMs() : hlc_->physical()->NowMs();
   trust.max_skew_ms = int64_t{cfg_.max_clock_skew_s()} * 1000;
-  if (w->up_refused().empty()) {
+  const IdleHalves idle = IdleHalvesOf(version, hello, *w);
+  if (w->up_refused().empty() && !idle.up) {
     ILP_RETURN_IF_ERROR(ReceiveBatches(&io, id, UpCursorKey(id), /*from_parent=*/false,
                                        {up_from, hello.head(), alarm.empty() ? up_cursor_before : 0},
                                        cfg_.max_batch_bytes(), &trust, cut));  // up
@@ -595,8 +622,10 @@ absl::Status SyncEngine::ServeKnownChild(SyncStream* stream, SessionIo* io_ptr,
   // a second device, or merely a lost ack) gets its own changes back too:
   // they may be gone from its store.
   const bool echo = !alarm.empty() || hello.up_acked() < up_cursor_before;
-  ILP_RETURN_IF_ERROR(SendBatches(&io, &cursor, id, &scope, echo, max_batch, UINT64_MAX,
-                                  DownAckedKey(id), EncodingFor(version), cut));  // down
+  if (!idle.down) {
+    ILP_RETURN_IF_ERROR(SendBatches(&io, &cursor, id, &scope, echo, max_batch, UINT64_MAX,
+                                    DownAckedKey(id), EncodingFor(version), cut));  // down
+  }
   if (io.Recv()) return absl::InvalidArgumentError("protocol: unexpected message after the last ack");
   ILP_RETURN_IF_ERROR(FinishPeer(id, "child", cursor, io.stats, &subtree));
   if (!w->up_refused().empty()) {

@@ -60,7 +60,10 @@ struct SessionPeer {
 // (docs/replication.md, "Versions"). Version 1 is the protocol of this file.
 struct ProtocolVersions {
   uint32_t oldest = 1;
-  uint32_t newest = 2;  // 2: batches may be columnar (BatchEncoding)
+  // 2: batches may be columnar (BatchEncoding). 3: a half of the session
+  // with nothing to send is skipped (IdleHalves in sync_engine.cc), so an
+  // idle session is a Hello and a Welcome.
+  uint32_t newest = 3;
 };
 
 class SyncEngine {

@@ -5,6 +5,7 @@
 // nothing moves.
 #include <gtest/gtest.h>
 
+#include <utility>
 #include <vector>
 
 #include "tests/replication/harness.h"
@@ -61,9 +62,54 @@ TEST(VersionTest, ANewerParentSpeaksDownToAnOlderChild) {
 }
 
 TEST(VersionTest, TwoNodesOfVersionTwoSendColumnarBatches) {
-  Hierarchy h = Pair();  // this build: 1-2
+  Hierarchy h = Pair();
+  for (const char* n : {"pustu-oetete", "pos-mawar"}) h.node(n)->sync()->set_protocol_versions({1, 2});
   ExpectASessionBothWaysIn(h, v1::BATCH_ENCODING_COLUMNAR);
   EXPECT_EQ(h.Contents("pos-mawar"), h.Contents("pustu-oetete"));
+}
+
+// The batches a session of pos-mawar sent and received (it must succeed).
+using Sent = std::pair<uint64_t, uint64_t>;  // batches sent, received
+Sent Batches(Hierarchy& h) {
+  absl::StatusOr<SessionStats> s = h.Sync("pos-mawar");
+  EXPECT_TRUE(s.ok()) << s.status();
+  return s.ok() ? Sent(s->sent_batches, s->received_batches) : Sent(~0ull, ~0ull);
+}
+
+// Version 3: a half with nothing to send is skipped, so an idle session is
+// a Hello and a Welcome; a half with something still runs, and what goes up
+// still brings its answer down in the same session. What came down is in
+// the child's log too, so the next session moves the parent's cursor past
+// it (a batch each way, no records); then sessions are idle.
+TEST(VersionTest, AnIdleSessionOfVersionThreeSendsNoBatch) {
+  Hierarchy h = Pair();  // this build: 1-3
+  ExpectASessionBothWaysIn(h, v1::BATCH_ENCODING_COLUMNAR);
+  EXPECT_EQ(Batches(h), Sent(1, 1));
+  const uint64_t sessions = h.node("pustu-oetete")->sync()->Peer("pos-mawar")->sessions();
+  EXPECT_EQ(Batches(h), Sent(0, 0));
+  EXPECT_EQ(Batches(h), Sent(0, 0));
+  EXPECT_EQ(h.node("pustu-oetete")->sync()->Peer("pos-mawar")->sessions(), sessions + 2);
+
+  const std::string down = NewPatient(h.api("pustu-oetete"), "Citra", kMawar).id();
+  EXPECT_EQ(Batches(h), Sent(0, 1));  // nothing up; the patient down
+  EXPECT_TRUE(Holds(h, "pos-mawar", down));
+  EXPECT_EQ(Batches(h), Sent(1, 1));
+  EXPECT_EQ(Batches(h), Sent(0, 0));
+
+  const std::string up = NewPatient(h.api("pos-mawar"), "Dewi", kMawar).id();
+  // Up, then down the cursor past the parent's copy of it (no records).
+  EXPECT_EQ(Batches(h), Sent(1, 1));
+  EXPECT_TRUE(Holds(h, "pustu-oetete", up));
+  EXPECT_EQ(Batches(h), Sent(0, 0));
+  EXPECT_EQ(h.Contents("pos-mawar"), h.Contents("pustu-oetete"));
+}
+
+// A version-2 side still gets an empty batch and an ack each way.
+TEST(VersionTest, AnIdleSessionWithAVersionTwoParentSendsEmptyBatches) {
+  Hierarchy h = Pair();
+  h.node("pustu-oetete")->sync()->set_protocol_versions({1, 2});
+  ExpectASessionBothWaysIn(h, v1::BATCH_ENCODING_COLUMNAR);
+  EXPECT_EQ(Batches(h), Sent(1, 1));
 }
 
 TEST(VersionTest, AParentThatDroppedTheChildsVersionRefusesNamingBoth) {
