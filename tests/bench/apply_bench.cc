@@ -13,11 +13,14 @@
 namespace ilp {
 namespace {
 
-// Rewrites every record id (and reference) with a new suffix, so the batch is new data.
+// Rewrites every record id (and reference) with the round in its first 8
+// hex digits (the high bits of the time), so the batch is new data. A node's
+// ids differ in their last digits (a counter, storage/util/ids.h), so those
+// are kept.
 void Renumber(std::vector<v1::Record>* batch, uint64_t round) {
   const std::string tag = absl::StrCat(absl::Hex(round, absl::kZeroPad8));
   auto fix = [&](std::string* id) {
-    if (id->size() == 36) id->replace(28, 8, tag);
+    if (id->size() == 36) id->replace(0, 8, tag);
   };
   for (v1::Record& r : *batch) {
     fix(r.mutable_id());

@@ -30,3 +30,6 @@ add_dependencies(bench_smoke_test ilp-bench ilp-node)
 # Commit-to-event delay of a following WatchChanges stream (docs/performance.md).
 add_executable(watch_bench bench/watch_bench.cc)
 target_link_libraries(watch_bench PRIVATE ilp_node ilp_bench_lib)
+# A store's size and point-read time by block size and zstd level (docs/performance.md, "Disk: larger blocks").
+add_executable(store_tune bench/store_tune.cc)
+target_link_libraries(store_tune PRIVATE RocksDB::rocksdb)
