@@ -53,9 +53,11 @@ RocksOptions StoreRocksOptions(const StoreOptions& options) {
   table.checksum = rocksdb::kXXH3;
   // 32 KiB data blocks, not 4: records of one kind are similar protobufs, and
   // zstd and LZ4 find more of that in a larger block. A 30,000-visit store
-  // compacts to 444 bytes a visit instead of 589 (395 with level 6 below); a
-  // point read that misses the cache decompresses 32 KiB instead of 4
-  // (docs/performance.md, "Disk: larger blocks").
+  // compacts to 444 bytes a visit instead of 589; a point read that misses
+  // the cache decompresses 32 KiB instead of 4. zstd stays at level 3 in the
+  // last level: level 6 saved 11% more but tripled zstd's share of a
+  // posyandu's CPU while it takes writes (docs/performance.md, "Disk: larger
+  // blocks").
   table.block_size = 32 * 1024;
   rocksdb::ColumnFamilyOptions cf;
   cf.write_buffer_size = std::min<size_t>(64 * mib, budget / 4);
@@ -75,7 +77,6 @@ RocksOptions StoreRocksOptions(const StoreOptions& options) {
   cf.bottommost_compression = rocksdb::kZSTD;
   rocksdb::CompressionOptions& dict = cf.bottommost_compression_opts;
   dict.enabled = true;
-  dict.level = 6;  // 11% fewer bytes than zstd's default 3 for 40% more CPU in last-level compactions
   dict.max_dict_bytes = 16 * 1024;
   dict.zstd_max_train_bytes = 256 * 1024;
   dict.max_dict_buffer_bytes = 1024 * 1024;
