@@ -167,6 +167,15 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const v1::NodeConfig& cfg, Clo
   grpc::ResourceQuota quota("ilp-node");
   quota.SetMaxThreads(static_cast<int>(n->cfg_.max_server_threads()));
   builder.SetResourceQuota(quota);
+  // gRPC's sync server keeps at most 2 threads waiting for calls by default:
+  // with more calls at once, each worker that finishes one exits and another
+  // is made for the next call (about 480 threads a second under 4 writers,
+  // docs/performance.md "Write path"). A worker now goes back to waiting
+  // instead; those idle for the completion queue's timeout (10 s) beyond the
+  // first two still exit, and the quota above bounds them all.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              static_cast<int>(n->cfg_.max_server_threads()));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60'000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 30'000);
