@@ -6,6 +6,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "tests/common/run_command.h"
+#include "tests/common/temp_dir.h"
 
 namespace ilp {
 namespace {
@@ -55,6 +56,33 @@ TEST(BenchSmokeTest, SlowLinkRunMovesTheSessionOverTheShapedLink) {
   EXPECT_GT(f.at("slow_link_session_s").number_value(), 1.2);
   EXPECT_GE(f.at("slow_link_round_trips").number_value(), 3);
   EXPECT_TRUE(f.at("slow_link_idle_ok").bool_value());
+}
+
+// Each micro-benchmark runs every case at least once without an error: a
+// case that fails (SkipWithError) still exits 0, so the output is read.
+// (apply_bench refused every batch as duplicates for a day unnoticed.)
+TEST(BenchSmokeTest, MicroBenchmarksRunEveryCaseWithoutError) {
+  for (const char* bench : {"merge_bench", "apply_bench", "columnar_bench", "read_audit_bench"}) {
+    testing::CommandResult r =
+        testing::RunCommand({std::string(ILP_BIN_DIR) + "/" + bench, "--benchmark_min_time=0.001"});
+    EXPECT_EQ(r.exit_code, 0) << bench << r.out << r.err;
+    EXPECT_EQ(r.out.find("ERROR OCCURRED"), std::string::npos) << bench << ": " << r.out;
+    EXPECT_NE(r.out.find("BM_"), std::string::npos) << bench << " ran no case: " << r.out << r.err;
+  }
+}
+
+TEST(BenchSmokeTest, StoreTuneRecompactsAStoreAndTimesItsReads) {
+  testing::TempDir dir;
+  testing::CommandResult chain = testing::RunCommand(
+      {std::string(ILP_BIN_DIR) + "/ilp-bench", "--n", "100", "--keep", "--work-dir", dir.path() + "/run"});
+  ASSERT_EQ(chain.exit_code, 0) << chain.out << chain.err;
+  testing::CommandResult r =
+      testing::RunCommand({std::string(ILP_BIN_DIR) + "/store_tune", "--dir", dir.path() + "/run/chain/pustu-oetete/data",
+                           "--block-kib", "16", "--reads", "100"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("records "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(16 KiB blocks, zstd level 3;"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("random Get of "), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 // records with a block cache of the given size, the store opened read-only.
 //
 //   cp -r /tmp/run/chain/pustu-oetete/data /tmp/copy
-//   build/bin/store_tune --dir /tmp/copy --block-kib 32 --zstd-level 6 --cache-mib 4
+//   build/bin/store_tune --dir /tmp/copy --block-kib 32 --zstd-level 3 --cache-mib 4
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -27,7 +27,7 @@ namespace {
 struct Tuning {
   std::string dir;
   size_t block_kib = 32;
-  int zstd_level = 6;
+  int zstd_level = 3;
   size_t cache_mib = 4;
   size_t reads = 20000;
 };

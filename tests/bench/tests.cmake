@@ -26,7 +26,7 @@ target_link_libraries(bundle_bench PRIVATE ilp_bundle_desk ilp_repl_harness ilp_
 
 # The tool itself works (small runs, no timings asserted).
 ilp_test(bench_smoke_test bench/bench_smoke_test.cc LIBS ilp_proto absl::strings)
-add_dependencies(bench_smoke_test ilp-bench ilp-node)
+add_dependencies(bench_smoke_test ilp-bench ilp-node merge_bench apply_bench columnar_bench read_audit_bench store_tune)
 # Commit-to-event delay of a following WatchChanges stream (docs/performance.md).
 add_executable(watch_bench bench/watch_bench.cc)
 target_link_libraries(watch_bench PRIVATE ilp_node ilp_bench_lib)
