@@ -3,11 +3,15 @@
 #include "services/backup/backup.h"
 
 #include <algorithm>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "spdlog/spdlog.h"
 #include "storage/util/status_macros.h"
@@ -16,6 +20,22 @@ namespace ilp {
 namespace {
 
 int64_t AgeOf(int64_t now, int64_t then_ms) { return then_ms > 0 ? std::max<int64_t>(0, now - then_ms) : -1; }
+
+// The process's resident set now and at its peak, from /proc/self/status
+// (Linux); left 0 where it cannot be read.
+void ReadProcessMemory(v1::StoreMemory* m) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    absl::string_view v(line);
+    const bool rss = absl::ConsumePrefix(&v, "VmRSS:");
+    if (!rss && !absl::ConsumePrefix(&v, "VmHWM:")) continue;
+    v = absl::StripAsciiWhitespace(v);
+    uint64_t kib = 0;
+    if (!absl::ConsumeSuffix(&v, " kB") || !absl::SimpleAtoi(v, &kib)) continue;
+    (rss ? m->set_resident(kib * 1024) : m->set_peak_resident(kib * 1024));
+  }
+}
 
 }  // namespace
 
@@ -88,6 +108,13 @@ absl::StatusOr<v1::NodeStatus> AdminCore::GetStatus() const {
   s.set_disk_reserve_bytes(disk.reserve_bytes());
   s.set_writes_refused_disk(disk.refused());
   s.set_disk_full(disk.refusing());
+  v1::StoreMemory* mem = s.mutable_memory();
+  mem->set_budget(stats.memory.budget);
+  mem->set_memtables(stats.memory.memtables);
+  mem->set_block_cache(stats.memory.block_cache);
+  mem->set_block_cache_pinned(stats.memory.block_cache_pinned);
+  mem->set_table_readers(stats.memory.table_readers);
+  ReadProcessMemory(mem);
   if (!cfg_.parent_id().empty()) {
     v1::PeerStatus* p = s.add_peers();
     *p = PeerNow(cfg_.parent_id(), "parent", now);

@@ -51,6 +51,10 @@ int Status(const Ctl& c, const Args&) {
               static_cast<unsigned long long>(st.lost_writes()));
   std::printf("records  %llu%s%s%s\n", static_cast<unsigned long long>(total),
               kinds.empty() ? "" : " (", absl::StrJoin(kinds, ", ").c_str(), kinds.empty() ? "" : ")");
+  const v1::StoreMemory& mem = st.memory();
+  std::printf("memory   %s resident (peak %s); store budget %s: memtables %s, block cache %s (with the memtables)\n",
+              Bytes(mem.resident()).c_str(), Bytes(mem.peak_resident()).c_str(), Bytes(mem.budget()).c_str(),
+              Bytes(mem.memtables()).c_str(), Bytes(mem.block_cache()).c_str());
   std::printf("disk     %s free, reserve %s, %llu writes refused%s\n",
               Bytes(st.disk_free_bytes()).c_str(), Bytes(st.disk_reserve_bytes()).c_str(),
               static_cast<unsigned long long>(st.writes_refused_disk()),

@@ -58,6 +58,22 @@ std::vector<prometheus::MetricFamily> MetricFamilies(const v1::NodeStatus& s,
   w.Sample(node, static_cast<double>(s.uptime_s()));
   w.Family("ilp_store_bytes", MetricType::Gauge, "Approximate bytes of the store (SST files and memtables).");
   w.Sample(node, static_cast<double>(s.store_bytes()));
+  w.Family("ilp_store_memory_bytes", MetricType::Gauge,
+           "The store's memory budget and what RocksDB holds: memtables, block cache (charged with the "
+           "memtables), its pinned part, table readers.");
+  const v1::StoreMemory& mem = s.memory();
+  for (const auto& [part, v] : {std::pair<const char*, uint64_t>{"budget", mem.budget()},
+                                {"memtables", mem.memtables()},
+                                {"block_cache", mem.block_cache()},
+                                {"block_cache_pinned", mem.block_cache_pinned()},
+                                {"table_readers", mem.table_readers()}}) {
+    w.Sample(With(node, {{"part", part}}), static_cast<double>(v));
+  }
+  w.Family("process_resident_memory_bytes", MetricType::Gauge, "Resident memory of the process (VmRSS).");
+  w.Sample(node, static_cast<double>(mem.resident()));
+  w.Family("ilp_process_peak_resident_memory_bytes", MetricType::Gauge,
+           "Peak resident memory of the process since it started (VmHWM).");
+  w.Sample(node, static_cast<double>(mem.peak_resident()));
   w.Family("ilp_changelog_head", MetricType::Gauge, "Sequence number of the newest change-log entry.");
   w.Sample(node, static_cast<double>(s.head()));
   w.Family("ilp_records", MetricType::Gauge, "Records stored, by kind.");

@@ -14,6 +14,7 @@ struct RocksOptions {
   rocksdb::Options db;
   // Every column family of the current store format, the default (meta) first.
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  size_t budget_bytes = 0;  // the memory budget these options were sized for
 };
 RocksOptions StoreRocksOptions(const StoreOptions& options);
 

@@ -61,6 +61,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock
   }
   std::unique_ptr<Store> s(new Store());
   s->clock_ = clock;
+  s->memory_budget_ = rocks.budget_bytes;
   s->disk_ = std::make_unique<DiskGuard>(
       dir, options.min_free_bytes,
       options.free_space ? options.free_space : NewStatvfsProbe(), options.free_space_cache);
@@ -610,11 +611,20 @@ absl::Status Store::ForEachRecord(const std::function<void(const v1::Record&)>& 
 StoreStats Store::Stats() const {
   StoreStats s;
   uint64_t size = 0;
+  StoreMemoryStats& m = s.memory;
+  m.budget = memory_budget_;
   for (auto* h : handles_) {
     uint64_t v = 0;
     if (db_->GetIntProperty(h, "rocksdb.total-sst-files-size", &v)) size += v;
-    if (db_->GetIntProperty(h, "rocksdb.size-all-mem-tables", &v)) size += v;
+    if (db_->GetIntProperty(h, "rocksdb.size-all-mem-tables", &v)) {
+      size += v;
+      m.memtables += v;
+    }
+    if (db_->GetIntProperty(h, "rocksdb.estimate-table-readers-mem", &v)) m.table_readers += v;
   }
+  // One cache for every family: read it once.
+  db_->GetIntProperty(rocksdb::DB::Properties::kBlockCacheUsage, &m.block_cache);
+  db_->GetIntProperty(rocksdb::DB::Properties::kBlockCachePinnedUsage, &m.block_cache_pinned);
   s.approximate_bytes = size;
   s.last_seq = LastSeq();
   absl::MutexLock l(&mu_);

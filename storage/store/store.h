@@ -75,10 +75,21 @@ struct ApplyResult {
   int quarantined = 0;             // quarantine entries added (resent ones excluded)
 };
 
+// Bytes RocksDB holds in memory, read from its properties (so an operator
+// can see which part of the budget a node's memory is in).
+struct StoreMemoryStats {
+  uint64_t budget = 0;              // StoreOptions::memory_mib, in bytes
+  uint64_t memtables = 0;           // all families' memtables, flushed-waiting ones too
+  uint64_t block_cache = 0;         // the cache's usage; it is charged with the memtables
+  uint64_t block_cache_pinned = 0;  // of which pinned (in use, or held index and filters)
+  uint64_t table_readers = 0;       // table readers outside the cache (estimate)
+};
+
 struct StoreStats {
   uint64_t last_seq = 0;
   uint64_t approximate_bytes = 0;
   std::vector<std::pair<std::string, uint64_t>> records_by_kind;
+  StoreMemoryStats memory;
 };
 
 // Changes in the log after a cursor that are still to be sent to a peer.
@@ -201,8 +212,8 @@ class Store {
 
   // Free-space state of the data dir (free bytes, reserve, refusals).
   DiskGuard& disk() const { return *disk_; }
-  // Head, approximate size and record counts by kind (kept with every Apply,
-  // no scan).
+  // Head, approximate size, record counts by kind (kept with every Apply, no
+  // scan) and RocksDB's memory.
   StoreStats Stats() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // The changes after `after_seq` not received from `skip_via` (one pass over
@@ -290,6 +301,7 @@ class Store {
   ABSL_MUST_USE_RESULT absl::Status WaitDurable(uint64_t ticket) ABSL_LOCKS_EXCLUDED(mu_);
 
   Clock* clock_ = nullptr;
+  uint64_t memory_budget_ = 0;  // bytes
   // Records the format of a new store; refuses a newer one.
   ABSL_MUST_USE_RESULT absl::Status CheckFormat(const std::string& dir) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Format 1 -> 2: indexes the audit events already held, then records

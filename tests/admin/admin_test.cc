@@ -164,6 +164,12 @@ TEST(AdminTest, StatusReportsTheNodeItsStoreAndEachPeer) {
   EXPECT_EQ(st.records(0).kind(), "patient");
   EXPECT_EQ(st.records(0).count(), 1);
   EXPECT_GT(st.store_bytes(), 0);
+  // Memory: the tier's default budget, RocksDB's parts, the process.
+  EXPECT_EQ(st.memory().budget(), uint64_t{32} << 20);  // a pustu's store_memory_mib
+  EXPECT_GT(st.memory().memtables(), 0);
+  EXPECT_GE(st.memory().block_cache(), st.memory().memtables());  // charged with them
+  EXPECT_GT(st.memory().resident(), 0);
+  EXPECT_GE(st.memory().peak_resident(), st.memory().resident());
   ASSERT_EQ(st.peers_size(), 3);  // parent first, then the children
   const v1::PeerStatus& parent = st.peers(0);
   EXPECT_EQ(parent.state().node_id(), "pkm-oebobo");
@@ -201,6 +207,7 @@ TEST(AdminTest, StatusReportsTheNodeItsStoreAndEachPeer) {
   CommandResult table = Ctl(h, "pustu-oetete", {"status"});
   EXPECT_EQ(table.exit_code, 4);
   for (const char* want : {"pustu-oetete (PUSTU)", "parent pkm-oebobo", "patient 1", "pos-mawar",
+                           "store budget 32.0 MiB: memtables ",
                            "1s ago: sync with parent pkm-oebobo failed", "link cut by test", "(1m)"}) {
     EXPECT_NE(table.out.find(want), std::string::npos) << want << " in\n" << table.out;
   }
@@ -313,7 +320,10 @@ TEST(AdminTest, MetricsEndpointServesPrometheusText) {
            "ilp_sync_errors_total{node=\"pkm-oebobo\",peer=\"dinkes-kupang\",role=\"parent\"} 0\n",
            "ilp_apply_duration_seconds_count{node=\"pkm-oebobo\"} 1\n",
            "# TYPE ilp_apply_duration_seconds histogram\n",
-           "ilp_store_bytes{node=\"pkm-oebobo\"} "}) {
+           "ilp_store_bytes{node=\"pkm-oebobo\"} ",
+           "ilp_store_memory_bytes{node=\"pkm-oebobo\",part=\"budget\"} 134217728\n",
+           "ilp_store_memory_bytes{node=\"pkm-oebobo\",part=\"memtables\"} ",
+           "process_resident_memory_bytes{node=\"pkm-oebobo\"} "}) {
     EXPECT_NE(r.body.find(want), std::string::npos) << want << " in\n" << r.body;
   }
   EXPECT_NE(r.body.find("ilp_sync_sent_bytes_total{node=\"pkm-oebobo\",peer=\"dinkes-kupang\""),

@@ -42,6 +42,13 @@ TEST(BenchSmokeTest, ChainRunPrintsEveryKeyTheIssueNames) {
     ASSERT_TRUE(rss.count(tier)) << tier;
     EXPECT_GT(rss.at(tier).number_value(), 1) << tier;
     EXPECT_GT(f.at("store_bytes_per_visit").struct_value().fields().at(tier).number_value(), 0) << tier;
+    // Each node's memory was sampled through its status while the chain ran.
+    const std::string line = std::string("memory MiB, sampled, ") + tier;
+    const size_t at = r.out.find(line);
+    ASSERT_NE(at, std::string::npos) << line << " in\n" << r.out;
+    const std::string rest = r.out.substr(at, r.out.find('\n', at) - at);
+    EXPECT_NE(rest.find(" resident: block cache "), std::string::npos) << rest;
+    EXPECT_EQ(rest.find("(0 samples)"), std::string::npos) << rest;
   }
 }
 

@@ -27,6 +27,7 @@
 #include "absl/time/clock.h"
 #include "tests/bench/baselines.h"
 #include "tests/bench/chain.h"
+#include "tests/bench/memory_sampler.h"
 #include "tests/bench/status_bench.h"
 #include "tests/bench/store_size.h"
 #include "tests/bench/visits.h"
@@ -146,6 +147,7 @@ int RunChain(const Options& o) {
   const uint64_t n = o.n, patients = std::max<uint64_t>(10, n / 20);
   Chain chain(o.work_dir + "/chain", LinkShape{}, o.plaintext);
   if (!chain.Start()) return 1;
+  MemorySampler memory(&chain, absl::Milliseconds(250));
   std::printf("chain up in %s; writing %llu visits for %llu patients at the posyandu (%d writers, ids by the %s)...\n",
               o.work_dir.c_str(), static_cast<unsigned long long>(n), static_cast<unsigned long long>(patients), o.writers,
               o.client_ids ? "app" : "node");
@@ -209,6 +211,7 @@ int RunChain(const Options& o) {
   }
   std::array<double, 4> rss{};
   for (int t = 0; t < 4; ++t) rss[t] = chain.PeakRssMib(t);
+  memory.Stop();
   for (int t = 0; t < 4; ++t) chain.Stop(t);
 
   std::printf("baselines: zstd of the visits, re-applying the posyandu's log, the same key-values raw...\n");
@@ -269,6 +272,10 @@ int RunChain(const Options& o) {
   std::printf("%-44s %.3f\n", "apply / same key-values raw", apply->changes_per_s / *raw);
   std::printf("%-44s %.1f / %.1f / %.1f / %.1f\n", "peak RSS MiB (pos, pustu, pkm, district)", rss[0], rss[1],
               rss[2], rss[3]);
+  for (int t = 0; t < 4; ++t) {
+    std::printf("%-44s %s\n", absl::StrCat("memory MiB, sampled, ", kTierNames[t]).c_str(),
+                memory.Describe(t).c_str());
+  }
   for (int t = 0; t < 4; ++t) {
     std::printf("%-44s %.1f (%s)\n", absl::StrCat("store bytes per visit, compacted, ", kTierNames[t]).c_str(),
                 disk[t], disk_by_cf[t].c_str() + 1);

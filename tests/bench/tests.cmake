@@ -3,7 +3,7 @@ add_library(ilp_bench_lib STATIC bench/link_proxy.cc bench/visits.cc bench/chain
   bench/store_size.cc)
 target_link_libraries(ilp_bench_lib PUBLIC ilp_store ilp_replication ilp_proto ilp_testutil gRPC::grpc++ PkgConfig::ZSTD
   absl::time absl::strings)
-add_executable(ilp-bench bench/ilp_bench.cc bench/status_bench.cc)
+add_executable(ilp-bench bench/ilp_bench.cc bench/status_bench.cc bench/memory_sampler.cc)
 target_link_libraries(ilp-bench PRIVATE ilp_bench_lib ilp_admin ilp_metrics)
 add_dependencies(ilp-bench ilp-node)
 

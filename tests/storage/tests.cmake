@@ -8,3 +8,4 @@ ilp_test(fault_process_test storage/fault_process_test.cc LIBS ilp_process_chain
 add_dependencies(fault_process_test ilp-node ilpctl)
 ilp_test(pending_test storage/pending_test.cc LIBS ilp_store)
 ilp_test(ids_test storage/ids_test.cc LIBS ilp_util)
+ilp_test(rocks_options_test storage/rocks_options_test.cc LIBS ilp_store)
