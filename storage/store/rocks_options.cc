@@ -28,7 +28,7 @@ RocksOptions StoreRocksOptions(const StoreOptions& options) {
   // One block cache of three quarters of the budget is charged with all that
   // RocksDB holds in memory, so memory does not grow with the store: the
   // memtables (half the budget is their flush trigger, the largest column
-  // family first; two memtables per family at most, sized below), data blocks, and the index and filter
+  // family first; two memtables per family at most), data blocks, and the index and filter
   // blocks of every table. Those are partitioned, so only their top levels
   // stay pinned (and all of L0's, which every read consults).
   rocksdb::BlockBasedTableOptions table;
@@ -61,16 +61,13 @@ RocksOptions StoreRocksOptions(const StoreOptions& options) {
   // blocks").
   table.block_size = 32 * 1024;
   rocksdb::ColumnFamilyOptions cf;
-  // Memtables stay within the cache they are charged to, even when flushes
-  // lag: the four families every Apply writes (records, changelog, index,
-  // audit) may each hold two (one being flushed), so each is a sixteenth of
-  // the budget and all eight half of it. At a quarter, a district's (64 MiB
-  // each) could reach twice its budget, past the cache, which then holds
-  // nothing else: 440 MiB at a district of 1,000,000 visits, budget 256
-  // (docs/performance.md, "A million visits"). Not below 4 MiB: a posyandu's
-  // memtables (16 MiB budget) stay as they were, fewer flushes on a small
-  // device; its peak is within its target.
-  cf.write_buffer_size = std::max<size_t>(4 * mib, budget / 16);
+  // A quarter of the budget, at most 64 MiB. A sixteenth (so the eight
+  // memtables the four busy families may hold all fit in half the budget)
+  // was tried: the 100,000-visit chain took 16% longer (more flushes and
+  // compactions) and a district of 1,000,000 visits peaked the same, its
+  // memtables never past 119 MiB of its 192 MiB cache with these sizes
+  // (docs/performance.md, "Memory beyond the budget").
+  cf.write_buffer_size = std::min<size_t>(64 * mib, budget / 4);
   cf.max_write_buffer_number = 2;
   // A memtable Bloom filter is allocated when a memtable is made, in a new
   // arena block, so families that are rarely written would hold memory no

@@ -35,6 +35,7 @@ bool Chain::Start() {
                                    kAreas[t], "\"\nlisten_address: \"127.0.0.1:0\"\ndata_dir: \"",
                                    data_dir(t), "\"\nsync_interval_s: 3600\n");
     if (plaintext_) absl::StrAppend(&cfg, "insecure: true\n");
+    if (memory_mib_[t] != 0) absl::StrAppend(&cfg, "store_memory_mib: ", memory_mib_[t], "\n");
     if (t > 0) {
       absl::StrAppend(&cfg, "children { node_id: \"", kIds[t - 1], "\" working_area: \"", kAreas[t - 1], "\" }\n");
     }

@@ -28,6 +28,8 @@ class Chain {
   Chain(const std::string& dir, LinkShape posyandu_link, bool plaintext = false);
   ~Chain();  // SIGTERMs the nodes still running
 
+  // A node's store_memory_mib; 0 (the default) leaves its tier's. Before Start.
+  void set_store_memory_mib(int tier, uint32_t mib) { memory_mib_[tier] = mib; }
   // Starts the nodes, parents first. Returns false (and prints why) on failure.
   bool Start();
 
@@ -50,6 +52,7 @@ class Chain {
   std::string dir_;
   LinkShape shape_;
   bool plaintext_;
+  std::array<uint32_t, 4> memory_mib_{};
   std::array<std::unique_ptr<testing::NodeProcess>, 4> nodes_;
   std::array<std::unique_ptr<LinkProxy>, 3> links_;
   std::array<std::unique_ptr<v1::Admin::Stub>, 4> admin_;

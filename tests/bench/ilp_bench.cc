@@ -48,6 +48,7 @@ struct Options {
   bool keep = false;
   bool write_only = false;
   bool client_ids = false;
+  uint32_t district_memory_mib = 0;  // 0: the tier's default
 };
 
 // The visits phase of WriteVisits: acknowledged RecordEncounter calls (each
@@ -146,6 +147,7 @@ uint64_t LinkBytes(Chain& chain, int tier) { return chain.link(tier)->bytes_up()
 int RunChain(const Options& o) {
   const uint64_t n = o.n, patients = std::max<uint64_t>(10, n / 20);
   Chain chain(o.work_dir + "/chain", LinkShape{}, o.plaintext);
+  chain.set_store_memory_mib(kDistrict, o.district_memory_mib);
   if (!chain.Start()) return 1;
   MemorySampler memory(&chain, absl::Milliseconds(250));
   std::printf("chain up in %s; writing %llu visits for %llu patients at the posyandu (%d writers, ids by the %s)...\n",
@@ -411,6 +413,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "seed of the generated visits")->capture_default_str();
   app.add_option("--work-dir", o.work_dir, "where the stores go (default: a new dir under /tmp)");
   app.add_flag("--keep", o.keep, "keep the work dir");
+  app.add_option("--district-memory-mib", o.district_memory_mib,
+                 "the district's store_memory_mib (default: its tier's, 256)");
   app.add_flag("--write-only", o.write_only,
                "only the posyandu's writes: acknowledged visits/s and RecordEncounter latency");
   app.add_flag("--client-ids", o.client_ids,
