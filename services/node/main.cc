@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   // What the threads free inside a heap goes back to the kernel once 8 MiB
-  // has been freed since the last trim (services/node/malloc_trimmer.h).
+  // more of it is resident than the last trim left (services/node/malloc_trimmer.h).
   // Started after the mask, so its thread blocks the stop signals too.
   ilp::MallocTrimmer trimmer(8 << 20);
   trimmer.Start(absl::Seconds(1));

@@ -30,8 +30,9 @@ class MallocTrimmer {
   MallocTrimmer(const MallocTrimmer&) = delete;
   MallocTrimmer& operator=(const MallocTrimmer&) = delete;
 
-  // Looks once: trims if the fall is past the threshold. Returns whether it
-  // trimmed. Not thread-safe; the thread of Start calls it, or a test does.
+  // Looks once: trims if resident-but-free memory has grown by the threshold
+  // since the last trim (or the first look). Returns whether it trimmed. Not
+  // thread-safe; the thread of Start calls it, or a test does.
   bool Tick();
   // Calls Tick every `period` on a thread of its own until Stop.
   void Start(absl::Duration period);
