@@ -80,4 +80,16 @@ HttpResponse HttpGet(const std::string& host_port, const std::string& path) {
   return r;
 }
 
+std::vector<std::string> FakeTimeEnv(const std::string& spec) {
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  std::string asan_options = asan != nullptr && *asan != '\0' ? std::string(asan) + ":" : std::string();
+  asan_options += "allocator_release_to_os_interval_ms=-1";
+  return {"/usr/bin/env",
+          "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1",
+          "FAKETIME=" + spec,
+          "FAKETIME_DONT_FAKE_MONOTONIC=1",
+          "FAKETIME_NO_CACHE=1",
+          "ASAN_OPTIONS=" + asan_options};
+}
+
 }  // namespace ilp::testing

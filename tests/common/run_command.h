@@ -19,6 +19,15 @@ CommandResult RunCommand(const std::vector<std::string>& argv);
 // Runs build/bin/ilpctl with `args`.
 CommandResult Ilpctl(const std::vector<std::string>& args);
 
+// An argv prefix that runs a program under libfaketime (Debian's faketime)
+// with FAKETIME=`spec` ("+365d", "-3d", "@2019-01-01 00:00:00"), preloaded by
+// `env` so the program keeps its PID; monotonic time stays real so gRPC
+// timers work. Under ASan the allocator's release-to-OS timer is turned off:
+// it reads the clock inside the allocator's lock, and libfaketime's first
+// clock call allocates, which waited on that lock for good (gdb, ilpctl
+// under faketime, 2026-12-08).
+std::vector<std::string> FakeTimeEnv(const std::string& spec);
+
 struct HttpResponse {
   int status = 0;  // 0 if the request failed
   std::string body;

@@ -32,12 +32,8 @@ int64_t NowMs() {
       .count();
 }
 
-// Runs a node under libfaketime (Debian package faketime), preloaded by env
-// so the node keeps its PID; monotonic time stays real so gRPC timers work.
-std::vector<std::string> FakeTime(const std::string& spec) {
-  return {"env", "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1",
-          "FAKETIME=" + spec, "FAKETIME_DONT_FAKE_MONOTONIC=1", "FAKETIME_NO_CACHE=1"};
-}
+// Runs a node under libfaketime (tests/common/run_command.h).
+std::vector<std::string> FakeTime(const std::string& spec) { return testing::FakeTimeEnv(spec); }
 
 grpc::ClientContext* Deadline(grpc::ClientContext* ctx) {
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));

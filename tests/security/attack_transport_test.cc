@@ -187,9 +187,11 @@ TEST_F(AttackTest, ExpiredCertificateIsRefused) {
   const std::string before = ChangeLogBytes(addr_);
   // Issued three days ago for one day, by the district CA itself.
   const std::string ca = CopyOfTestCa(dir_);
-  testing::CommandResult issued = testing::RunCommand(
-      {"/usr/bin/faketime", "-f", "-3d", std::string(ILP_BIN_DIR) + "/ilpctl", "pki", "issue-node",
-       "--dir", ca, "--node-id", "pustu-a", "--host", "127.0.0.1", "--days", "1"});
+  std::vector<std::string> issue = testing::FakeTimeEnv("-3d");
+  const std::vector<std::string> ilpctl = {std::string(ILP_BIN_DIR) + "/ilpctl", "pki", "issue-node", "--dir", ca,
+                                           "--node-id", "pustu-a", "--host", "127.0.0.1", "--days", "1"};
+  issue.insert(issue.end(), ilpctl.begin(), ilpctl.end());
+  testing::CommandResult issued = testing::RunCommand(issue);
   ASSERT_EQ(issued.exit_code, 0) << issued.out << issued.err;
   const auto ssl = testing::SslOptions(PemFile(ca, "pustu-a", ".crt"), PemFile(ca, "pustu-a", ".key"));
 
