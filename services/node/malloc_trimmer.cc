@@ -36,12 +36,21 @@ bool MallocTrimmer::Tick() {
 
 void MallocTrimmer::Start(absl::Duration period) {
   thread_ = std::thread([this, period] {
-    while (!stop_.WaitForNotificationWithTimeout(period)) Tick();
+    while (!WaitForStop(period)) Tick();
   });
 }
 
+bool MallocTrimmer::WaitForStop(absl::Duration period) {
+  absl::MutexLock l(&mu_);
+  return wake_.WaitFor(&mu_, period, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_; });
+}
+
 void MallocTrimmer::Stop() {
-  if (!stop_.HasBeenNotified()) stop_.Notify();
+  {
+    absl::MutexLock l(&mu_);
+    stop_ = true;
+  }
+  wake_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 

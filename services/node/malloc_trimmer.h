@@ -17,8 +17,10 @@
 #include <cstdint>
 #include <thread>
 
-#include "absl/synchronization/notification.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "storage/util/steady_wait.h"
 
 namespace ilp {
 
@@ -34,13 +36,16 @@ class MallocTrimmer {
   // since the last trim (or the first look). Returns whether it trimmed. Not
   // thread-safe; the thread of Start calls it, or a test does.
   bool Tick();
-  // Calls Tick every `period` on a thread of its own until Stop.
+  // Calls Tick every `period` (on the steady clock: a wall clock set back
+  // does not stretch it) on a thread of its own until Stop.
   void Start(absl::Duration period);
-  void Stop();
+  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
 
   uint64_t trims() const { return trims_; }
 
  private:
+  // Waits `period` or until Stop; true once stopped.
+  bool WaitForStop(absl::Duration period) ABSL_LOCKS_EXCLUDED(mu_);
   // Resident bytes minus malloc's bytes in use; 0 if unreadable.
   static size_t Slack();
 
@@ -48,7 +53,9 @@ class MallocTrimmer {
   bool measured_ = false;
   size_t baseline_ = 0;  // the least slack since the last trim
   uint64_t trims_ = 0;
-  absl::Notification stop_;
+  absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  SteadyCondVar wake_;
   std::thread thread_;
 };
 
